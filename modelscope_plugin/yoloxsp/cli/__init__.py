@@ -1,0 +1,1 @@
+"""The ``yoloxsp`` command line."""

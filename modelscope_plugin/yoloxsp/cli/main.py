@@ -1,0 +1,41 @@
+"""``yoloxsp`` entry point: one sub-command per module, input errors printed without a traceback."""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from typing import List, Optional
+
+from .. import __version__
+from ..errors import InputError
+from . import inspect_data, synth
+
+COMMANDS = (synth, inspect_data)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="yoloxsp", description="Find mitotic spindles and their poles in S. pombe movies and measure them.")
+    parser.add_argument("--version", action="version", version=f"yoloxsp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        return int(args.run(args) or 0)
+    except (InputError, FileExistsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,418 @@
+"""Read "CVAT for video 1.1" and "CVAT for images 1.1" exports into :class:`FrameRecord` lists.
+
+Accepted layouts: a task folder (``annotations.xml`` or ``annotation.xml`` plus its images), the
+zip CVAT produces for it, or a folder holding several such task folders or zips (the upstream
+multi-task layout). Problems that can be handled (unknown labels, unpaired boxes or poles, boxes
+sticking out of the image, tracks that re-enter after leaving) are warned about with an
+:class:`~yoloxsp.errors.InputWarning` and listed in :attr:`CvatExport.problems`; anything that
+makes the export unusable raises :class:`~yoloxsp.errors.CvatFormatError`.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import shutil
+import tempfile
+import warnings
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from lxml import etree
+
+from ..errors import CvatFormatError, InputWarning, PathLike, describe
+from ..io.images import IMAGE_SUFFIXES
+from .pairing import pair_poles_with_boxes
+from .records import Box, FrameRecord, Point, Spindle
+
+ANNOTATION_NAMES = ("annotations.xml", "annotation.xml")
+_FRAME_NAME = re.compile(r"frame_(\d+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CvatLabels:
+    """Which CVAT label names mean a spindle box and which a pole pair (case-insensitive)."""
+
+    boxes: Tuple[str, ...] = ("microtubule",)
+    poles: Tuple[str, ...] = ("pole", "poles")
+
+    def kind(self, label: str) -> Optional[str]:
+        name = label.strip().lower()
+        if name in (b.lower() for b in self.boxes):
+            return "box"
+        if name in (p.lower() for p in self.poles):
+            return "poles"
+        return None
+
+
+@dataclass
+class CvatExport:
+    """The frames of one or more CVAT tasks and the problems met while reading them."""
+
+    records: List[FrameRecord] = field(default_factory=list)
+    tasks: List[str] = field(default_factory=list)
+    problems: List[str] = field(default_factory=list)
+
+    @property
+    def n_spindles(self) -> int:
+        return sum(len(r.spindles) for r in self.records)
+
+
+def read_cvat(source: PathLike, labels: Optional[CvatLabels] = None, pairing_margin: float = 10.0,
+              cache_dir: Optional[PathLike] = None) -> CvatExport:
+    """Read a CVAT export (task folder, zip, or folder of tasks).
+
+    ``pairing_margin`` is how far (pixels) a pole may lie outside its spindle's box.
+    Zips are unpacked once into ``cache_dir`` (default ``~/.cache/yoloxsp/cvat``).
+    """
+    labels = labels or CvatLabels()
+    source = Path(source)
+    if not source.exists():
+        raise CvatFormatError("CVAT export not found", source)
+    export = CvatExport()
+    for task_dir, task_name in _find_tasks(source, cache_dir):
+        annotation = next(task_dir / n for n in ANNOTATION_NAMES if (task_dir / n).is_file())
+        reader = _TaskReader(annotation, task_name, labels, pairing_margin)
+        export.records.extend(reader.read())
+        export.tasks.append(task_name)
+        export.problems.extend(reader.problems)
+    return export
+
+
+# ----------------------------------------------------------------------------------- layouts
+
+def _find_tasks(source: Path, cache_dir: Optional[PathLike]) -> List[Tuple[Path, str]]:
+    if source.is_file():
+        if not zipfile.is_zipfile(source):
+            raise CvatFormatError("not a CVAT export: expected a folder or a zip file", source)
+        return [(_task_root(_unzip(source, cache_dir), source), source.stem)]
+    if _has_annotations(source):
+        return [(source, source.name)]
+    tasks = []
+    for child in sorted(source.iterdir(), key=_natural_key):
+        if child.is_dir() and _has_annotations(child):
+            tasks.append((child, child.name))
+        elif child.is_file() and child.suffix.lower() == ".zip":
+            tasks.append((_task_root(_unzip(child, cache_dir), child), child.stem))
+    if not tasks:
+        raise CvatFormatError("no CVAT task found: expected annotations.xml here or in sub-folders"
+                              " (or CVAT zip files)", source)
+    return tasks
+
+
+def _has_annotations(folder: Path) -> bool:
+    return any((folder / n).is_file() for n in ANNOTATION_NAMES)
+
+
+def _task_root(unpacked: Path, archive: Path) -> Path:
+    if _has_annotations(unpacked):
+        return unpacked
+    subdirs = [d for d in unpacked.iterdir() if d.is_dir() and _has_annotations(d)]
+    if len(subdirs) == 1:
+        return subdirs[0]
+    raise CvatFormatError("zip holds no annotations.xml at its top level", archive)
+
+
+def _natural_key(path: Path):
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
+
+
+def _unzip(archive: Path, cache_dir: Optional[PathLike]) -> Path:
+    """Unpack ``archive`` once into a content-keyed cache folder (atomically, safely)."""
+    stat = archive.stat()
+    key = hashlib.sha1(f"{archive.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    cache = Path(cache_dir) if cache_dir else Path.home() / ".cache" / "yoloxsp" / "cvat"
+    target = cache / f"{archive.stem}-{key}"
+    if target.is_dir():
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=cache))
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for member in zf.namelist():
+                resolved = (staging / member).resolve()
+                if not str(resolved).startswith(str(staging.resolve()) + os.sep) and resolved != staging.resolve():
+                    raise CvatFormatError(f"zip member {member!r} points outside the archive", archive)
+            zf.extractall(staging)
+        os.replace(staging, target)
+    except zipfile.BadZipFile as exc:
+        raise CvatFormatError(f"corrupt zip file: {exc}", archive) from exc
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+# ------------------------------------------------------------------------------------ parsing
+
+@dataclass
+class _Shape:
+    kind: str                 # "box" or "poles"
+    frame: int
+    track: Optional[int]
+    data: tuple               # Box or (Point, Point)
+    line: Optional[int]
+
+
+class _TaskReader:
+    """Parses one task's XML and turns its shapes into per-frame records."""
+
+    def __init__(self, xml_path: Path, task_name: str, labels: CvatLabels, margin: float):
+        self.xml_path, self.task_dir = xml_path, xml_path.parent
+        self.task_name, self.labels, self.margin = task_name, labels, margin
+        self.problems: List[str] = []
+        self._images: Optional[Dict[str, Path]] = None
+
+    # -- entry point
+    def read(self) -> List[FrameRecord]:
+        root = self._parse_xml()
+        tracks, images = root.findall("track"), root.findall("image")
+        if tracks and images:
+            self._fail("export mixes <track> and <image> elements; expected one CVAT format")
+        frames = self._read_images_format(images) if images else self._read_video_format(root, tracks)
+        if not any(r.spindles or r.stray_poles for r in frames):
+            self._fail("empty export: no spindle or pole annotations found")
+        return frames
+
+    def _parse_xml(self):
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True,
+                                 remove_pis=True, huge_tree=False)
+        try:
+            root = etree.parse(str(self.xml_path), parser).getroot()
+        except etree.XMLSyntaxError as exc:
+            line = exc.lineno if getattr(exc, "lineno", None) else None
+            raise CvatFormatError(f"malformed XML: {exc.msg}", self.xml_path, line=line) from None
+        except (OSError, ValueError) as exc:
+            raise CvatFormatError(f"cannot read XML: {exc}", self.xml_path) from None
+        if root is None or root.tag != "annotations":
+            self._fail(f"root element is <{getattr(root, 'tag', None)}>, expected <annotations>")
+        return root
+
+    # -- CVAT for video
+    def _read_video_format(self, root, tracks) -> List[FrameRecord]:
+        width, height = self._video_size(root)
+        shapes: List[_Shape] = []
+        used_labels = set()
+        next_free_id = 1 + max((self._int(t, "id", default=-1) for t in tracks), default=-1)
+        for track in tracks:
+            label = self._attr(track, "label")
+            used_labels.add(label)
+            kind = self.labels.kind(label)
+            if kind is None:
+                continue
+            track_id = self._int(track, "id")
+            current_id, left_at = track_id, None
+            children = [c for c in track if isinstance(c.tag, str) and c.tag in ("box", "points")]
+            for el in sorted(children, key=lambda c: self._int(c, "frame")):
+                frame = self._int(el, "frame", track=track_id)
+                if self._int(el, "outside", default=0, track=track_id, frame=frame):
+                    left_at = frame if left_at is None else left_at
+                    continue
+                if left_at is not None and current_id == track_id:
+                    current_id, next_free_id = next_free_id, next_free_id + 1
+                    self._warn(f"track re-enters at frame {frame} after leaving at frame {left_at};"
+                               f" its later shapes form a new track {current_id}", track=track_id)
+                shapes.append(self._shape(el, kind, frame, current_id))
+        self._check_labels(used_labels)
+        n_frames = self._video_frame_count(root, shapes)
+        return self._build_frames(shapes, {f: (self._frame_image(f), width, height) for f in range(n_frames)})
+
+    def _video_size(self, root) -> Tuple[int, int]:
+        size = root.find("meta//original_size")
+        if size is None:
+            self._fail("<meta> has no <original_size> (image width and height)")
+        return (self._positive_int(size, "width", size.findtext("width")),
+                self._positive_int(size, "height", size.findtext("height")))
+
+    def _video_frame_count(self, root, shapes: Sequence[_Shape]) -> int:
+        size_text = root.findtext("meta/task/size") or root.findtext("meta/job/size")
+        if size_text is not None:
+            try:
+                n = int(size_text)
+            except ValueError:
+                self._fail(f"<size> is {size_text!r}, expected a frame count")
+            if n < 0:
+                self._fail(f"<size> is negative ({n})")
+        else:
+            found = [int(m.group(1)) for m in (_FRAME_NAME.match(Path(k).stem) for k in self._image_index()) if m]
+            n = 1 + max(found, default=-1)
+        last_annotated = max((s.frame for s in shapes), default=-1)
+        if last_annotated >= n:
+            self._fail(f"annotation on frame {last_annotated} but the task has {n} frames")
+        return n
+
+    def _frame_image(self, frame: int) -> Path:
+        stem = f"frame_{frame:06d}"
+        for suffix in IMAGE_SUFFIXES:
+            path = self._image_index().get(stem + suffix)
+            if path is not None:
+                return path
+        raise CvatFormatError(f"image {stem}.png (any image extension) is missing from"
+                              f" {self.task_dir / 'images'}", self.xml_path, frame=frame)
+
+    # -- CVAT for images
+    def _read_images_format(self, images) -> List[FrameRecord]:
+        shapes: List[_Shape] = []
+        used_labels = set()
+        frame_info = {}
+        for el in images:
+            frame = self._int(el, "id")
+            if frame in frame_info:
+                self._fail(f"duplicate <image id=\"{frame}\">", line=el.sourceline)
+            name = self._attr(el, "name", frame=frame)
+            frame_info[frame] = (self._named_image(name, frame),
+                                 self._positive_int(el, "width", el.get("width"), frame=frame),
+                                 self._positive_int(el, "height", el.get("height"), frame=frame))
+            for child in el:
+                if not isinstance(child.tag, str) or child.tag not in ("box", "points"):
+                    continue
+                label = self._attr(child, "label", frame=frame)
+                used_labels.add(label)
+                kind = self.labels.kind(label)
+                if kind is not None:
+                    shapes.append(self._shape(child, kind, frame, None))
+        self._check_labels(used_labels)
+        return self._build_frames(shapes, frame_info)
+
+    def _named_image(self, name: str, frame: int) -> Path:
+        rel = Path(name)
+        if rel.is_absolute() or ".." in rel.parts:
+            self._fail(f"image name {name!r} must be a relative path inside the task", frame=frame)
+        for candidate in (self.task_dir / "images" / rel, self.task_dir / rel):
+            if candidate.is_file():
+                return candidate
+        by_name = self._image_index().get(rel.name.lower())
+        if by_name is not None:
+            return by_name
+        raise CvatFormatError(f"image {name!r} not found in {self.task_dir / 'images'} or {self.task_dir}",
+                              self.xml_path, frame=frame)
+
+    # -- shapes
+    def _shape(self, el, kind: str, frame: int, track: Optional[int]) -> _Shape:
+        expected = "box" if kind == "box" else "points"
+        if el.tag != expected:
+            self._fail(f"label {el.get('label') or '(track label)'!r} is a {kind} label but the shape"
+                       f" is <{el.tag}>", line=el.sourceline, track=track, frame=frame)
+        if kind == "box":
+            x1, y1, x2, y2 = (self._float(el, k, track=track, frame=frame) for k in ("xtl", "ytl", "xbr", "ybr"))
+            if not (x2 > x1 and y2 > y1):
+                self._fail(f"box has no area (xtl={x1}, ytl={y1}, xbr={x2}, ybr={y2})",
+                           line=el.sourceline, track=track, frame=frame)
+            data = (x1, y1, x2, y2)
+        else:
+            data = self._pole_pair(el, track, frame)
+        return _Shape(kind, frame, track, data, el.sourceline)
+
+    def _pole_pair(self, el, track, frame) -> Tuple[Point, Point]:
+        text = self._attr(el, "points", track=track, frame=frame)
+        try:
+            points = [tuple(float(v) for v in p.split(",")) for p in text.strip().split(";") if p.strip()]
+        except ValueError:
+            points = None
+        if points is None or any(len(p) != 2 or not all(math.isfinite(v) for v in p) for p in points):
+            self._fail(f"points={text!r} is not a list of x,y pairs", line=el.sourceline, track=track, frame=frame)
+        if len(points) != 2:
+            self._fail(f"a pole pair needs exactly 2 points, this shape has {len(points)}",
+                       line=el.sourceline, track=track, frame=frame)
+        return points[0], points[1]
+
+    def _build_frames(self, shapes: Iterable[_Shape], frame_info: Dict[int, Tuple[Path, int, int]]) -> List[FrameRecord]:
+        by_frame: Dict[int, List[_Shape]] = defaultdict(list)
+        for s in shapes:
+            if s.frame not in frame_info:
+                self._fail(f"shape on frame {s.frame}, which has no image", line=s.line, track=s.track)
+            by_frame[s.frame].append(s)
+        records = []
+        for frame in sorted(frame_info):
+            image_path, width, height = frame_info[frame]
+            boxes = [self._clip_box(s, width, height) for s in by_frame[frame] if s.kind == "box"]
+            box_shapes = [s for s in by_frame[frame] if s.kind == "box"]
+            pole_shapes = [s for s in by_frame[frame] if s.kind == "poles"]
+            matches, lone_boxes, lone_poles = pair_poles_with_boxes(
+                boxes, [s.data for s in pole_shapes], self.margin)
+            poles_of = {b: pole_shapes[p].data for b, p in matches}
+            spindles = [Spindle(boxes[i], poles_of.get(i), box_shapes[i].track) for i in range(len(boxes))]
+            for i in lone_boxes:
+                self._warn("spindle box has no pole pair inside it; kept without poles",
+                           track=box_shapes[i].track, frame=frame)
+            for j in lone_poles:
+                self._warn(f"pole pair {pole_shapes[j].data} lies in no spindle box; kept as stray poles",
+                           track=pole_shapes[j].track, frame=frame)
+            records.append(FrameRecord(image_path, width, height, frame, spindles,
+                                       [pole_shapes[j].data for j in lone_poles], self.task_name))
+        return records
+
+    def _clip_box(self, shape: _Shape, width: int, height: int) -> Box:
+        x1, y1, x2, y2 = shape.data
+        cx1, cy1, cx2, cy2 = max(x1, 0.0), max(y1, 0.0), min(x2, float(width)), min(y2, float(height))
+        if cx2 <= cx1 or cy2 <= cy1:
+            self._fail(f"box ({x1}, {y1}, {x2}, {y2}) lies outside the {width}x{height} image",
+                       line=shape.line, track=shape.track, frame=shape.frame)
+        if (cx1, cy1, cx2, cy2) != (x1, y1, x2, y2):
+            self._warn(f"box ({x1}, {y1}, {x2}, {y2}) extends beyond the {width}x{height} image; clipped",
+                       track=shape.track, frame=shape.frame)
+        return cx1, cy1, cx2, cy2
+
+    def _check_labels(self, used: set) -> None:
+        unknown = sorted(lbl for lbl in used if self.labels.kind(lbl) is None)
+        if unknown:
+            self._warn(f"ignoring shapes with unknown labels {unknown}; labels found: {sorted(used)};"
+                       f" spindle labels: {list(self.labels.boxes)}, pole labels: {list(self.labels.poles)}")
+
+    # -- helpers
+    def _image_index(self) -> Dict[str, Path]:
+        """Lower-case file name -> path for every image in the task (images/ first)."""
+        if self._images is None:
+            self._images = {}
+            for folder in (self.task_dir, self.task_dir / "images"):
+                if folder.is_dir():
+                    for p in folder.iterdir():
+                        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
+                            self._images[p.name.lower()] = p
+        return self._images
+
+    def _attr(self, el, key: str, **where) -> str:
+        value = el.get(key)
+        if value is None:
+            self._fail(f"<{el.tag}> lacks the attribute {key!r}", line=el.sourceline, **where)
+        return value
+
+    def _int(self, el, key: str, default: Optional[int] = None, **where) -> int:
+        value = el.get(key)
+        if value is None and default is not None:
+            return default
+        try:
+            return int(self._attr(el, key, **where))
+        except ValueError:
+            self._fail(f"{key}={value!r} is not an integer", line=el.sourceline, **where)
+
+    def _positive_int(self, el, key: str, text: Optional[str], **where) -> int:
+        try:
+            value = int(text)
+        except (TypeError, ValueError):
+            value = 0
+        if value <= 0:
+            self._fail(f"{key} is {text!r}, expected a positive integer", line=el.sourceline, **where)
+        return value
+
+    def _float(self, el, key: str, **where) -> float:
+        text = self._attr(el, key, **where)
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            self._fail(f"{key}={text!r} is not a finite number", line=el.sourceline, **where)
+        return value
+
+    def _fail(self, message: str, **where) -> None:
+        raise CvatFormatError(message, self.xml_path, **where)
+
+    def _warn(self, message: str, **where) -> None:
+        text = describe(message, self.xml_path, **where)
+        self.problems.append(text)
+        warnings.warn(text, InputWarning, stacklevel=4)

@@ -1,0 +1,41 @@
+"""Typed per-frame annotation records shared by the readers, writers, datasets and evaluators.
+
+Coordinates are continuous pixel coordinates as CVAT and COCO use them: the top-left corner of
+the image is (0, 0) and pixel (i, j) covers [i, i+1) x [j, j+1), so its centre is (i+0.5, j+0.5).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+Point = Tuple[float, float]
+Box = Tuple[float, float, float, float]  # x1, y1, x2, y2
+
+
+@dataclass(frozen=True)
+class Spindle:
+    """One annotated spindle: its box, its two poles (None when unannotated) and its track."""
+
+    box: Box
+    poles: Optional[Tuple[Point, Point]] = None
+    track_id: Optional[int] = None
+
+
+@dataclass
+class FrameRecord:
+    """Everything known about one annotated frame."""
+
+    image_path: Path
+    width: int
+    height: int
+    frame: int
+    spindles: List[Spindle] = field(default_factory=list)
+    # Pole pairs that matched no box: kept (they are still poles) and reported by the reader.
+    stray_poles: List[Tuple[Point, Point]] = field(default_factory=list)
+    task: str = ""
+
+
+def canonical_poles(p: Point, q: Point) -> Tuple[Point, Point]:
+    """Order a pole pair deterministically (by x, then y) so pole1/pole2 mean the same everywhere."""
+    return (p, q) if (p[0], p[1]) <= (q[0], q[1]) else (q, p)

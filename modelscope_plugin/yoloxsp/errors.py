@@ -1,0 +1,52 @@
+"""The package's own error and warning types.
+
+Every problem with user input is raised as an :class:`InputError` (or warned as an
+:class:`InputWarning`) whose message names the file and, where it applies, the line, track and
+frame, so a user can go straight to the offending spot.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Union
+
+PathLike = Union[str, Path]
+
+
+def _where(path: Optional[PathLike], line: Optional[int], track: Optional[int],
+           frame: Optional[int]) -> str:
+    parts = []
+    if path is not None:
+        parts.append(str(path))
+    if line is not None:
+        parts.append(f"line {line}")
+    if track is not None:
+        parts.append(f"track {track}")
+    if frame is not None:
+        parts.append(f"frame {frame}")
+    return ", ".join(parts)
+
+
+def describe(message: str, path: Optional[PathLike] = None, *, line: Optional[int] = None,
+             track: Optional[int] = None, frame: Optional[int] = None) -> str:
+    """Format ``message`` prefixed by where it happened: ``file, line 3, track 1, frame 7: ...``."""
+    where = _where(path, line, track, frame)
+    return f"{where}: {message}" if where else message
+
+
+class InputError(ValueError):
+    """A user-supplied file or value cannot be used; the message says where and why."""
+
+    def __init__(self, message: str, path: Optional[PathLike] = None, *,
+                 line: Optional[int] = None, track: Optional[int] = None,
+                 frame: Optional[int] = None):
+        super().__init__(describe(message, path, line=line, track=track, frame=frame))
+        self.path = None if path is None else Path(path)
+        self.line, self.track, self.frame = line, track, frame
+
+
+class CvatFormatError(InputError):
+    """A CVAT export is malformed or inconsistent."""
+
+
+class InputWarning(UserWarning):
+    """Something in the input was unusual but could be handled; the message says what was done."""

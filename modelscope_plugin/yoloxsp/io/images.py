@@ -1,0 +1,112 @@
+"""Read microscopy frames of any common bit depth and channel count into numpy arrays.
+
+Frames keep their native dtype (uint8 or uint16) and come back as ``H x W x C`` with channels in
+display order (red, green, blue). The model sees 8-bit RGB, so 16-bit data go through
+:func:`auto_contrast` -- the same mapping the synthetic generator uses to write its PNG frames,
+which keeps training and inference inputs alike.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import tifffile
+
+from ..errors import InputError, PathLike
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
+
+
+def read_image(path: PathLike) -> np.ndarray:
+    """Read one image as ``H x W x C`` (C = 1..3, or 4 for RGBA PNGs) in R, G, B order.
+
+    Raises :class:`InputError` naming the file when it is missing, unreadable or not a 2-D image.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("image file not found", path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".tif", ".tiff"):
+            image = tifffile.imread(path)
+            image = _tiff_to_hwc(image, path)
+        else:
+            image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+            if image is None:
+                raise InputError("cannot decode image (truncated or not an image)", path)
+            if image.ndim == 3:
+                image = image[..., ::-1] if image.shape[2] == 3 else image[..., [2, 1, 0, 3]]
+    except InputError:
+        raise
+    except Exception as exc:  # tifffile raises many types for corrupt files
+        raise InputError(f"cannot read image: {exc}", path) from exc
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.dtype not in (np.uint8, np.uint16) and not np.issubdtype(image.dtype, np.floating):
+        raise InputError(f"unsupported pixel type {image.dtype}", path)
+    return np.ascontiguousarray(image)
+
+
+def _tiff_to_hwc(image: np.ndarray, path: Path) -> np.ndarray:
+    """A single-frame TIFF may store channels first (C x H x W) or last; return H x W x C."""
+    if image.ndim == 2:
+        return image
+    if image.ndim == 3:
+        if image.shape[-1] <= 4:
+            return image
+        if image.shape[0] <= 4:
+            return np.moveaxis(image, 0, -1)
+    raise InputError(f"expected one 2-D frame with up to 4 channels, got shape {image.shape}"
+                     " (use a stack reader for multi-frame TIFFs)", path)
+
+
+def contrast_limits(image: np.ndarray, low_percentile: float = 0.5,
+                    high_percentile: float = 99.99) -> np.ndarray:
+    """Per-channel ``[[low, high], ...]`` display limits from percentiles of ``image`` (H x W x C).
+
+    The high percentile is close to the maximum on purpose: spindles cover a tiny share of a
+    field, and a lower cut would saturate exactly the structures we measure.
+    """
+    data = np.asarray(image, dtype=np.float32)
+    if data.ndim == 2:
+        data = data[..., None]
+    if not np.isfinite(data).all():
+        raise InputError("image contains NaN or infinite values")
+    flat = data.reshape(-1, data.shape[2])
+    return np.percentile(flat, [low_percentile, high_percentile], axis=0).T
+
+
+def apply_contrast(image: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Map each channel's ``[low, high]`` linearly onto 0..255 and return uint8 (H x W x C)."""
+    data = np.asarray(image, dtype=np.float32)
+    if data.ndim == 2:
+        data = data[..., None]
+    lo, hi = limits[:, 0], limits[:, 1]
+    scale = np.where(hi > lo, 255.0 / np.maximum(hi - lo, 1e-12), 0.0)
+    return np.clip((data - lo) * scale, 0, 255).round().astype(np.uint8)
+
+
+def auto_contrast(image: np.ndarray, low_percentile: float = 0.5,
+                  high_percentile: float = 99.99) -> np.ndarray:
+    """Stretch one frame to uint8 with its own percentile limits (see :func:`contrast_limits`)."""
+    return apply_contrast(image, contrast_limits(image, low_percentile, high_percentile))
+
+
+def to_rgb8(image: np.ndarray) -> np.ndarray:
+    """Any supported frame -> ``H x W x 3`` uint8 RGB as the model expects.
+
+    8-bit data pass through unchanged; other depths are auto-contrasted. One channel becomes red
+    (tubulin), two channels become red + green (tubulin, SPB), a fourth (alpha) is dropped.
+    """
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4):
+        raise InputError(f"expected H x W x C with 1-4 channels, got shape {image.shape}")
+    image = image[..., :3]
+    rgb8 = image if image.dtype == np.uint8 else auto_contrast(image)
+    if rgb8.shape[2] < 3:
+        pad = np.zeros(rgb8.shape[:2] + (3 - rgb8.shape[2],), np.uint8)
+        rgb8 = np.concatenate([rgb8, pad], axis=2)
+    return np.ascontiguousarray(rgb8)

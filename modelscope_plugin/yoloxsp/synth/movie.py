@@ -1,0 +1,159 @@
+"""Generate a synthetic time-lapse frame by frame, with exact ground truth, and write it to disk.
+
+Outputs of :func:`write_movie` (all written atomically: a crash leaves no half file):
+
+- ``stack.tif``: uint16 ImageJ hyperstack T x C x Y x X (C = tubulin, SPB) with the pixel size
+  (um) and frame interval (s) in its metadata;
+- ``images/frame_%06d.png``: 8-bit RGB (red tubulin, green SPB), as frames taken from an AVI;
+- ``annotations.xml``: CVAT for video 1.1 (box tracks ``microtubule``, point tracks ``poles``);
+- ``ground_truth.csv``: one row per visible spindle per frame, sub-pixel pole coordinates.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import cv2
+import numpy as np
+import tifffile
+
+from ..data.cvat_writer import write_cvat_video
+from ..data.records import FrameRecord, Spindle, canonical_poles
+from ..errors import PathLike
+from .config import SynthConfig
+from .render import SPINDLE_WIDTH_UM, Camera, display_frame, render_signal
+from .scene import SpindleView, advance, build_field
+
+GROUND_TRUTH_COLUMNS = ["frame", "track_id", "x1", "y1", "x2", "y2", "pole1_x", "pole1_y",
+                        "pole2_x", "pole2_y", "length_um", "phase"]
+OUTPUT_NAMES = ("stack.tif", "images", "annotations.xml", "ground_truth.csv")
+
+
+@dataclass
+class TruthRow:
+    """Ground truth of one spindle in one frame (pixel coordinates, CVAT convention)."""
+
+    frame: int
+    spindle: Spindle
+    length_um: float
+    phase: int
+
+
+@dataclass
+class SynthFrame:
+    index: int
+    counts: np.ndarray      # (2, H, W) uint16, tubulin and SPB
+    rgb: np.ndarray         # (H, W, 3) uint8
+    truth: List[TruthRow]
+
+
+def generate(config: SynthConfig) -> Iterator[SynthFrame]:
+    """Yield the movie's frames in order. Geometry, dynamics and noise use separate random
+    streams of the seed, so changing the noise level does not move a single cell."""
+    geometry_seed, dynamics_seed, noise_seed = np.random.SeedSequence(config.seed).spawn(3)
+    geometry_rng = np.random.default_rng(geometry_seed)
+    field = build_field(config, geometry_rng)
+    camera = Camera(field, geometry_rng)
+    # Display limits as an AVI export sets them (matched to ../shared/real/): tubulin background
+    # just above black with spindles near saturation; the SPB channel clipped at its median.
+    low = np.array([geometry_rng.uniform(5.0, 20.0), geometry_rng.uniform(60.0, 85.0)])
+    high = np.array([geometry_rng.uniform(99.85, 99.97), geometry_rng.uniform(99.95, 99.995)])
+    dynamics_rng, noise_rng = np.random.default_rng(dynamics_seed), np.random.default_rng(noise_seed)
+    minutes_per_frame = config.frame_interval / 60
+    limits = None
+    for index in range(config.frames):
+        if index:
+            advance(field, minutes_per_frame, dynamics_rng)
+        red, green, views = render_signal(field, index * minutes_per_frame)
+        counts = camera.expose(red, green, index, noise_rng)
+        if limits is None:  # fixed display contrast for the whole movie, as in an exported AVI
+            flat = np.moveaxis(counts, 0, -1).reshape(-1, 2).astype(np.float32)
+            limits = np.stack([[np.percentile(flat[:, c], low[c]), np.percentile(flat[:, c], high[c])]
+                               for c in range(2)])
+        rgb = display_frame(counts, limits, config.jpeg_quality)
+        spindle_sigma_px = math.hypot(field.psf_sigma, SPINDLE_WIDTH_UM) / config.pixel_size
+        truth = [_truth_row(index, v, config, spindle_sigma_px) for v in views]
+        yield SynthFrame(index, counts, rgb, sorted(truth, key=lambda r: r.spindle.track_id))
+
+
+def _truth_row(frame: int, view: SpindleView, config: SynthConfig, sigma_px: float) -> TruthRow:
+    curve = view.curve / config.pixel_size
+    pad = 2.5 * sigma_px + 1.0
+    x1, y1 = np.maximum(curve.min(axis=0) - pad, 0.0)
+    x2, y2 = np.minimum(curve.max(axis=0) + pad, [config.width, config.height])
+    poles = canonical_poles(tuple(map(float, curve[0])), tuple(map(float, curve[-1])))
+    box = (float(x1), float(y1), float(x2), float(y2))
+    return TruthRow(frame, Spindle(box, poles, view.track_id), view.length, view.phase)
+
+
+def write_movie(out_dir: PathLike, config: SynthConfig, overwrite: bool = False,
+                progress: bool = False) -> Path:
+    """Generate ``config`` into ``out_dir`` (see module docstring); returns ``out_dir``."""
+    out = Path(out_dir)
+    existing = [n for n in OUTPUT_NAMES if (out / n).exists()]
+    if existing and not overwrite:
+        raise FileExistsError(f"{out} already holds {', '.join(existing)}; use --overwrite to replace them")
+    out.mkdir(parents=True, exist_ok=True)
+    staging_images = out / "images.partial"
+    shutil.rmtree(staging_images, ignore_errors=True)
+    staging_images.mkdir()
+    records: List[FrameRecord] = []
+    truth: List[TruthRow] = []
+
+    def pages() -> Iterator[np.ndarray]:
+        frames = generate(config)
+        if progress:
+            from tqdm import tqdm
+            frames = tqdm(frames, total=config.frames, desc="synth", unit="frame")
+        for frame in frames:
+            name = f"frame_{frame.index:06d}.png"
+            if not cv2.imwrite(str(staging_images / name), frame.rgb[..., ::-1]):
+                raise OSError(f"cannot write {staging_images / name}")
+            records.append(FrameRecord(out / "images" / name, config.width, config.height, frame.index,
+                                       [row.spindle for row in frame.truth]))
+            truth.extend(frame.truth)
+            yield from frame.counts
+
+    stack_tmp = out / "stack.tif.partial"
+    tifffile.imwrite(stack_tmp, data=pages(), shape=(config.frames, 2, config.height, config.width),
+                     dtype=np.uint16, imagej=True,
+                     resolution=(1 / config.pixel_size, 1 / config.pixel_size),
+                     metadata={"axes": "TCYX", "unit": "um", "finterval": config.frame_interval,
+                               "Labels": ["tubulin", "SPB"] * config.frames})
+    os.replace(stack_tmp, out / "stack.tif")
+    if (out / "images").exists():
+        shutil.rmtree(out / "images")
+    os.replace(staging_images, out / "images")
+    write_cvat_video(out / "annotations.xml", records, task_name=out.name or "synthetic")
+    _write_truth(out / "ground_truth.csv", truth)
+    return out
+
+
+def _write_truth(path: Path, rows: List[TruthRow]) -> None:
+    tmp = path.with_name(path.name + ".partial")
+    with open(tmp, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(GROUND_TRUTH_COLUMNS)
+        for row in rows:
+            s = row.spindle
+            (p1x, p1y), (p2x, p2y) = s.poles
+            writer.writerow([row.frame, s.track_id, *(f"{v:.4f}" for v in (*s.box, p1x, p1y, p2x, p2y)),
+                             f"{row.length_um:.4f}", row.phase])
+    os.replace(tmp, path)
+
+
+def read_truth(path: PathLike) -> List[TruthRow]:
+    """Read a ``ground_truth.csv`` written by :func:`write_movie`."""
+    rows = []
+    with open(path, newline="") as fh:
+        for item in csv.DictReader(fh):
+            f = {k: float(v) for k, v in item.items() if k not in ("frame", "track_id", "phase")}
+            spindle = Spindle((f["x1"], f["y1"], f["x2"], f["y2"]),
+                              ((f["pole1_x"], f["pole1_y"]), (f["pole2_x"], f["pole2_y"])), int(item["track_id"]))
+            rows.append(TruthRow(int(item["frame"]), spindle, f["length_um"], int(item["phase"])))
+    return rows

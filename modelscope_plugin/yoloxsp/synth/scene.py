@@ -1,0 +1,291 @@
+"""The biology and geometry of a synthetic field, in micrometres and minutes.
+
+A field holds micro-wells (optional) and rod-shaped cells packed around them. Interphase cells
+carry dim curved microtubule bundles and one or two SPB dots -- the distractors a detector must
+ignore. Mitotic cells run a spindle program (NOTES.md §3): phase 1 formation (< 1 um growing to
+the plateau), phase 2 plateau (~2.5-3 um), phase 3 anaphase B elongation (0.5-1 um/min) up to
+10-14 um, then breakdown, after which two daughter SPB dots remain. Before its spindle forms a
+mitotic cell looks like an interphase cell with one SPB.
+
+Everything here is pure geometry; :mod:`.render` turns it into pixels.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from .config import SynthConfig
+
+Array = np.ndarray
+
+
+@dataclass
+class Bundle:
+    """An interphase microtubule bundle in cell coordinates (u along the axis, v across)."""
+
+    u0: float
+    u1: float
+    v: float
+    bend: float
+    brightness: float  # relative to the field's spindle brightness
+
+
+@dataclass
+class SpindleProgram:
+    """When and how one cell's spindle forms, holds, elongates and breaks down."""
+
+    track_id: int
+    start: float        # min, movie time at which phase 1 begins
+    formation: float    # min, phase 1 duration
+    plateau: float      # min, phase 2 duration
+    rate: float         # um/min, phase 3 elongation
+    start_length: float
+    plateau_length: float
+    max_length: float
+    tilt: float         # rad, spindle axis relative to the cell axis
+    offset: float       # um, spindle centre along the cell axis
+    bend: float         # sagitta / chord of a long spindle
+    red_peak: float     # counts above background
+    green_peak: float
+
+    @property
+    def duration(self) -> float:
+        return self.formation + self.plateau + (self.max_length - self.plateau_length) / self.rate
+
+    def state(self, t: float) -> Optional[Tuple[int, float]]:
+        """(phase, length um) at movie time ``t`` (min), or None before formation / after breakdown."""
+        dt = t - self.start
+        if dt < 0 or dt >= self.duration:
+            return None
+        if dt < self.formation:
+            frac = dt / self.formation
+            return 1, self.start_length + frac * (self.plateau_length - self.start_length)
+        if dt < self.formation + self.plateau:
+            return 2, self.plateau_length
+        return 3, min(self.max_length, self.plateau_length + (dt - self.formation - self.plateau) * self.rate)
+
+
+@dataclass
+class Cell:
+    x: float
+    y: float
+    angle: float
+    length: float
+    width: float
+    bundles: List[Bundle]
+    spb_dots: List[Tuple[float, float, float]]  # (u, v, brightness) in interphase
+    red_fill: float
+    green_fill: float
+    spindle: Optional[SpindleProgram] = None
+    growth: float = 0.0  # um/min
+
+    @property
+    def axis(self) -> Array:
+        return np.array([math.cos(self.angle), math.sin(self.angle)])
+
+    @property
+    def normal(self) -> Array:
+        return np.array([-math.sin(self.angle), math.cos(self.angle)])
+
+    def to_field(self, u: Array, v: Array) -> Array:
+        """Cell coordinates -> field coordinates (um), shape (..., 2)."""
+        u, v = np.asarray(u, float), np.asarray(v, float)
+        return (np.array([self.x, self.y]) + u[..., None] * self.axis + v[..., None] * self.normal)
+
+    def endpoints(self) -> Tuple[Array, Array]:
+        half = (self.length - self.width) / 2
+        return self.to_field(np.array(-half), np.array(0.0)), self.to_field(np.array(half), np.array(0.0))
+
+
+@dataclass
+class SpindleView:
+    """One visible spindle at one time point, in field micrometres."""
+
+    track_id: int
+    phase: int
+    curve: Array          # (n, 2) points from pole 1 to pole 2
+    length: float         # arc length, um
+    red_peak: float
+    green_peak: float
+
+
+@dataclass
+class Field:
+    """A whole field: wells, cells and global stage drift."""
+
+    config: SynthConfig
+    wells: Array                       # (n, 2) well centres, um
+    well_radius: float
+    cells: List[Cell]
+    spindle_brightness: float          # field's typical spindle peak, counts
+    psf_sigma: float                   # um
+    glow: float                        # diffuse background outside wells, share of spindle brightness
+    debris: List[Tuple[float, float, float, float]] = field(default_factory=list)  # x, y, size, peak
+    drift: Array = field(default_factory=lambda: np.zeros(2))
+    static_layers: Optional[Tuple[Array, Array]] = None  # render cache, see render._static_layers
+
+    @property
+    def extent(self) -> Tuple[float, float]:
+        return self.config.width * self.config.pixel_size, self.config.height * self.config.pixel_size
+
+
+# ---------------------------------------------------------------------------------- building
+
+def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
+    """Place wells and cells and give the mitotic ones their spindle programs."""
+    fw, fh = config.width * config.pixel_size, config.height * config.pixel_size
+    radius = config.well_diameter / 2
+    wells = _well_lattice(fw, fh, radius, rng) if config.wells else np.zeros((0, 2))
+    brightness = config.spindle_peak if config.spindle_peak is not None else rng.uniform(30, 130)
+    psf = config.psf_sigma if config.psf_sigma is not None else rng.uniform(0.15, 0.28)
+    placed: List[Cell] = []
+    movie_minutes = config.frames * config.frame_interval / 60
+
+    for track_id in range(config.spindles):
+        cell = _place_cell(placed, wells, radius, fw, fh, rng, mitotic=True, brightness=brightness)
+        if cell is None:
+            raise ValueError(f"cannot fit {config.spindles} mitotic cells into a "
+                             f"{config.width}x{config.height} px field at {config.pixel_size} um/px")
+        cell.spindle = _spindle_program(track_id, cell, movie_minutes, config, brightness, rng)
+        placed.append(cell)
+
+    free_area = fw * fh - len(wells) * math.pi * radius ** 2
+    target = config.cell_coverage * max(free_area, 0.0)
+    covered = sum(c.length * c.width for c in placed)
+    failures = 0
+    while covered < target and failures < 200:
+        cell = _place_cell(placed, wells, radius, fw, fh, rng, mitotic=False, brightness=brightness)
+        if cell is None:
+            failures += 1
+            continue
+        placed.append(cell)
+        covered += cell.length * cell.width
+    debris = [(rng.uniform(0, fw), rng.uniform(0, fh), rng.uniform(0.6, 2.0), brightness * rng.uniform(0.3, 1.0))
+              for _ in range(config.debris)]
+    glow = rng.uniform(0.02, 0.06) if config.wells else 0.0
+    return Field(config, wells, radius, placed, brightness, psf, glow, debris)
+
+
+def _well_lattice(fw: float, fh: float, radius: float, rng: np.random.Generator) -> Array:
+    spacing = 2 * radius * rng.uniform(1.45, 1.8)
+    theta = rng.uniform(-0.1, 0.1)
+    rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
+    origin = rng.uniform(0, spacing, size=2)
+    n = int(max(fw, fh) / spacing) + 3
+    centres = []
+    for row in range(-2, n):
+        for col in range(-2, n):
+            local = np.array([col * spacing + (row % 2) * spacing / 2, row * spacing * math.sqrt(3) / 2])
+            p = rot @ local + origin
+            if -radius < p[0] < fw + radius and -radius < p[1] < fh + radius:
+                centres.append(p)
+    return np.array(centres).reshape(-1, 2)
+
+
+def _place_cell(placed: List[Cell], wells: Array, well_radius: float, fw: float, fh: float,
+                rng: np.random.Generator, mitotic: bool, brightness: float) -> Optional[Cell]:
+    width = rng.uniform(3.5, 4.5)
+    length = rng.uniform(11.0, 14.0) if mitotic else rng.uniform(7.0, 13.0)
+    for _ in range(400 if mitotic else 60):
+        angle = rng.uniform(0, math.pi)
+        if mitotic:  # whole cell inside the field so its spindle never leaves it
+            half_x = abs(math.cos(angle)) * length / 2 + width / 2 + 0.5
+            half_y = abs(math.sin(angle)) * length / 2 + width / 2 + 0.5
+            if fw < 2 * half_x or fh < 2 * half_y:
+                continue
+            x, y = rng.uniform(half_x, fw - half_x), rng.uniform(half_y, fh - half_y)
+        else:
+            x, y = rng.uniform(-length / 3, fw + length / 3), rng.uniform(-length / 3, fh + length / 3)
+        cell = _new_cell(x, y, angle, length, width, rng, brightness)
+        if _fits(cell, placed, wells, well_radius):
+            return cell
+    return None
+
+
+def _new_cell(x, y, angle, length, width, rng, brightness) -> Cell:
+    half = length / 2
+    bundles = []
+    for _ in range(rng.integers(2, 5)):
+        span = rng.uniform(0.35, 0.85) * length
+        u0 = rng.uniform(-half + 0.6, half - 0.6 - span) if span < length - 1.2 else -half + 0.6
+        bundles.append(Bundle(u0, min(u0 + span, half - 0.6), rng.uniform(-0.3, 0.3) * width,
+                              rng.uniform(-0.25, 0.25) * width, rng.uniform(0.15, 0.5)))
+    n_dots = 1 if rng.random() < 0.75 else 2
+    spb = []
+    for _ in range(n_dots):
+        spb.append((rng.uniform(-0.25, 0.25) * length, rng.uniform(-0.2, 0.2) * width, rng.uniform(0.6, 1.6)))
+    return Cell(x, y, angle, length, width, bundles, spb, red_fill=rng.uniform(0.03, 0.08) * brightness,
+                green_fill=rng.uniform(0.01, 0.04) * brightness, growth=rng.uniform(0.0, 0.04))
+
+
+def _segment_points(cell: Cell, n: int = 9) -> Array:
+    a, b = cell.endpoints()
+    return a + np.linspace(0, 1, n)[:, None] * (b - a)
+
+
+def _fits(cell: Cell, placed: List[Cell], wells: Array, well_radius: float) -> bool:
+    pts = _segment_points(cell)
+    if len(wells):
+        d = np.linalg.norm(pts[:, None, :] - wells[None, :, :], axis=2)
+        if (d < well_radius + cell.width / 2 + 0.3).any():
+            return False
+    for other in placed:
+        if np.hypot(other.x - cell.x, other.y - cell.y) > (other.length + cell.length) / 2 + 1:
+            continue
+        d = np.linalg.norm(pts[:, None, :] - _segment_points(other)[None, :, :], axis=2)
+        if d.min() < (cell.width + other.width) / 2 + 0.2:
+            return False
+    return True
+
+
+def _spindle_program(track_id: int, cell: Cell, movie_minutes: float, config: SynthConfig,
+                     brightness: float, rng: np.random.Generator) -> SpindleProgram:
+    plateau_length = rng.uniform(2.2, 3.2)
+    program = SpindleProgram(
+        track_id=track_id, start=0.0, formation=rng.uniform(1.0, 3.0), plateau=rng.uniform(4.0, 12.0),
+        rate=rng.uniform(0.5, 1.0), start_length=rng.uniform(0.5, 0.9), plateau_length=plateau_length,
+        max_length=min(rng.uniform(10.0, 14.0), cell.length - 0.8), tilt=rng.normal(0, 0.15),
+        offset=rng.uniform(-0.4, 0.4), bend=rng.uniform(0.0, 0.07),
+        red_peak=brightness * rng.uniform(0.75, 1.25), green_peak=brightness * rng.uniform(0.6, 1.5))
+    # Start so that the spindle is on screen for part of the movie, at any phase.
+    step = config.frame_interval / 60
+    if config.frames == 1:
+        program.start = -rng.uniform(0, program.duration - 1e-6)
+    else:
+        program.start = rng.uniform(-0.8 * program.duration, max(0.0, movie_minutes - 0.2 * program.duration - step))
+    return program
+
+
+# ---------------------------------------------------------------------------------- dynamics
+
+def advance(field: Field, minutes: float, rng: np.random.Generator) -> None:
+    """Move the field on by one frame: stage drift, cell jitter, growth."""
+    field.drift = field.drift + rng.normal(0, 0.03, size=2) + np.array([0.01, -0.005])
+    for cell in field.cells:
+        cell.x += rng.normal(0, 0.015)
+        cell.y += rng.normal(0, 0.015)
+        cell.angle += rng.normal(0, 0.002)
+        if cell.spindle is None:
+            cell.length = min(cell.length + cell.growth * minutes, 14.0)
+
+
+def spindle_view(cell: Cell, t: float, drift: Array) -> Optional[SpindleView]:
+    """The cell's spindle at movie time ``t`` (field um, drift applied), or None."""
+    program = cell.spindle
+    state = program.state(t) if program else None
+    if state is None:
+        return None
+    phase, length = state
+    # Short spindles wobble more around the cell axis; elongating ones align with it.
+    tilt = program.tilt * (2.0 if phase < 3 else 1.0)
+    bend = program.bend if length > 5.0 else 0.0
+    chord = length / (1 + 8 / 3 * bend ** 2)
+    s = np.linspace(-0.5, 0.5, 25)
+    u = program.offset + s * chord * math.cos(tilt)
+    v = s * chord * math.sin(tilt) + bend * chord * (1 - 4 * s ** 2)
+    curve = cell.to_field(u, v) + drift
+    arc = float(np.linalg.norm(np.diff(curve, axis=0), axis=1).sum())
+    return SpindleView(program.track_id, phase, curve, arc, program.red_peak, program.green_peak)

@@ -1,0 +1,81 @@
+"""Packaging for yoloxsp.
+
+The core (reading inputs, datasets, model, post-processing, CLI) installs with plain pip.
+The EasyCV training stack is the ``easycv`` extra; two of its steps cannot be written as pip
+requirements (building mmcv-full without build isolation, and pai-easycv without its
+over-tight pins), so ``tools/setup_env.sh`` performs them. See README "Install".
+"""
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+CORE = [
+    "torch>=2.1",
+    "torchvision>=0.16",
+    "numpy",
+    "opencv-python-headless",
+    "tifffile",
+    "scipy",
+    "pycocotools",
+    "onnx",
+    "onnxruntime",
+    "tqdm",
+    "matplotlib",
+    "pillow",
+    "modelscope",
+    "datasets",
+    "huggingface-hub",
+]
+
+# Modules pai-easycv 0.11.7 really imports on the detection/training path. pai-easycv itself is
+# installed with --no-deps by tools/setup_env.sh because its own pins (shapely==1.8.4, decord,
+# nuscenes-devkit, ...) have no Python 3.11 wheels.
+EASYCV = [
+    "mmcv-full==1.7.2",
+    "timm==0.5.4",
+    "fvcore",
+    "scikit-learn",
+    "shapely>=2",
+    "pyclipper",
+    "rapidfuzz",
+    "prettytable",
+    "pytorch-metric-learning",
+    "transformers",
+    "xtcocotools",
+    "imgaug",
+    "json_tricks",
+    "jsonplus",
+    "lmdb",
+    "wget",
+    "future",
+    "yacs",
+    "thop",
+    "seaborn",
+    "h5py",
+    "einops",
+    "scikit-image",
+    "addict",
+    "yapf",
+]
+
+TEST = ["pytest", "hypothesis"]
+
+setup(
+    name="yoloxsp",
+    version="0.1.0",
+    description="YOLOX-SP spindle and spindle-pole detection for S. pombe microscopy, "
+    "as a ModelScope / EasyCV plugin",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.9",
+    package_dir={"": "modelscope_plugin"},
+    packages=find_packages("modelscope_plugin"),
+    include_package_data=True,
+    package_data={"yoloxsp": ["assets/**/*"]},
+    install_requires=CORE,
+    extras_require={"easycv": EASYCV, "test": TEST},
+    entry_points={"console_scripts": ["yoloxsp = yoloxsp.cli.main:main"]},
+)

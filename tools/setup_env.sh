@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Create or update the project environment in .venv/ (idempotent: seconds when nothing changed).
+#
+#   bash tools/setup_env.sh core   # inference: yoloxsp + torch/torchvision + modelscope
+#   bash tools/setup_env.sh full   # core + the EasyCV training stack + test tools
+#
+# Steps pip cannot express on its own live here:
+#  * torch/torchvision pairing: the machine's local torch 2.13.0+cpu wheel has no matching
+#    torchvision, so tools/constraints.txt pins the registry's torch 2.13.0 build + torchvision 0.28.0;
+#  * mmcv-full 1.7.2 has no wheel for this torch: it is built once from the sdist (CPU ops,
+#    ~17 min on 2 cores) into a wheel cache ($YOLOXSP_WHEEL_CACHE) and installed from there;
+#  * pai-easycv 0.11.7 is installed with --no-deps (its pins have no Python 3.11 wheels); the
+#    modules it really imports are the `easycv` extra of setup.py.
+set -euo pipefail
+
+mode=${1:-full}
+case "$mode" in core|full) ;; *) echo "usage: $0 [core|full]" >&2; exit 2 ;; esac
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="$root/.venv"
+constraints="$root/tools/constraints.txt"
+wheel_cache=${YOLOXSP_WHEEL_CACHE:-$HOME/.cache/yoloxsp/wheels}
+py=${PYTHON:-python3}
+
+# Everything that decides the environment's contents goes into the stamp.
+stamp_key=$(cat "$root/setup.py" "$constraints" "$0" | sha256sum | cut -c1-16)
+stamp="$venv/.yoloxsp-$mode-$stamp_key"
+if [ -f "$stamp" ] && "$venv/bin/python" -c "import yoloxsp" 2>/dev/null; then
+    echo "[setup] .venv is up to date ($mode)"
+    exit 0
+fi
+
+[ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check -c "$constraints")
+
+echo "[setup] torch/torchvision pair"
+"${pip[@]}" "setuptools>=77,<81" wheel "torch==2.13.0,!=2.13.0+cpu" "torchvision==0.28.0"
+
+if [ "$mode" = full ]; then
+    if ! ls "$wheel_cache"/mmcv_full-1.7.2-*.whl >/dev/null 2>&1; then
+        echo "[setup] building mmcv-full 1.7.2 with CPU ops (once per machine, ~17 min)"
+        mkdir -p "$wheel_cache"
+        MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=2 "$venv/bin/python" -m pip wheel --quiet \
+            --no-deps --no-build-isolation -c "$constraints" -w "$wheel_cache" mmcv-full==1.7.2
+    fi
+    echo "[setup] mmcv-full, pai-easycv (--no-deps)"
+    "${pip[@]}" --no-deps "$wheel_cache"/mmcv_full-1.7.2-*.whl
+    "${pip[@]}" --no-deps pai-easycv==0.11.7
+    echo "[setup] yoloxsp[easycv,test]"
+    "${pip[@]}" -e "$root[easycv,test]"
+else
+    echo "[setup] yoloxsp"
+    "${pip[@]}" -e "$root"
+fi
+
+"$venv/bin/python" -c "import yoloxsp, torch, torchvision; torchvision.ops.nms" >/dev/null
+rm -f "$venv"/.yoloxsp-"$mode"-*
+touch "$stamp"
+echo "[setup] done ($mode)"
