@@ -1,0 +1,140 @@
+"""A torch Dataset over frame records yielding what YOLOX-SP training needs.
+
+Each item is a dict: ``image`` (3 x S x S float32, raw 0-255 RGB as upstream: no mean/std),
+``boxes`` (N x 4, input pixels), ``labels`` (N, all 0: one class), ``poles`` (N x 2 x 2, NaN for an
+unknown pole), ``heatmap`` and ``heatmap_mask`` (1 x S/stride x S/stride), and ``meta`` (source
+image, frame, letterbox scale, original size). Training items are augmented (mosaic with
+probability ``mosaic_prob``, then random affine, flips and right-angle rotations); evaluation
+items, and training items once :meth:`SpindleDataset.disable_augmentation` was called (the
+final no-augmentation epochs), are only letterboxed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from ..errors import InputError
+from ..io.images import read_image, to_rgb8
+from .augment import Sample, affine_matrix, dihedral_matrix, letterbox_matrix, mosaic, warp
+from .heatmap import pole_heatmap, pole_loss_mask
+from .records import FrameRecord
+
+
+@dataclass
+class AugmentConfig:
+    """Augmentation ranges; the defaults are upstream YOLOX-SP's."""
+
+    mosaic_prob: float = 1.0
+    degrees: float = 10.0
+    translate: float = 0.1
+    scale: tuple = (0.5, 1.5)
+    shear: float = 2.0
+    dihedral: bool = True
+
+
+class SpindleDataset(Dataset):
+    """Frames of CVAT (or synthetic) records as YOLOX-SP training/evaluation items."""
+
+    def __init__(self, records: Sequence[FrameRecord], input_size: int = 512, train: bool = True,
+                 augment: Optional[AugmentConfig] = None, heatmap_stride: int = 4,
+                 heatmap_sigma: float = 1.0, seed: Optional[int] = None):
+        if input_size % 32:
+            raise ValueError(f"input size must be a multiple of 32, got {input_size}")
+        if not records:
+            raise ValueError("no frames to build a dataset from")
+        self.records = list(records)
+        self.input_size = input_size
+        self.train = train
+        self.augment = augment or AugmentConfig()
+        self.heatmap_stride, self.heatmap_sigma = heatmap_stride, heatmap_sigma
+        self._augmenting = train
+        self._seed = seed
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def disable_augmentation(self) -> None:
+        """Switch to letterbox-only items (YOLOX's final no-augmentation epochs)."""
+        self._augmenting = False
+
+    def load_sample(self, index: int) -> Sample:
+        """The record's image (8-bit RGB) and annotations, untransformed."""
+        record = self.records[index]
+        image = to_rgb8(read_image(record.image_path))
+        if image.shape[:2] != (record.height, record.width):
+            raise InputError(f"image is {image.shape[1]}x{image.shape[0]} but the annotation says"
+                             f" {record.width}x{record.height}", record.image_path, frame=record.frame)
+        nan_pair = np.full((2, 2), np.nan, np.float32)
+        boxes = np.array([s.box for s in record.spindles], np.float32).reshape(-1, 4)
+        poles = np.array([s.poles if s.poles is not None else nan_pair for s in record.spindles],
+                         np.float32).reshape(-1, 2, 2)
+        stray = np.array(record.stray_poles, np.float32).reshape(-1, 2, 2)
+        ignore = np.array([s.box for s in record.spindles if s.poles is None], np.float32).reshape(-1, 4)
+        return Sample(image, boxes, poles, stray, ignore)
+
+    def _rng(self) -> np.random.Generator:
+        if self._seed is None:
+            return np.random.default_rng()
+        self._seed += 1
+        return np.random.default_rng(self._seed)
+
+    def __getitem__(self, index: int) -> Dict:
+        record = self.records[index]
+        size = self.input_size
+        if self._augmenting:
+            rng = self._rng()
+            if rng.random() < self.augment.mosaic_prob:
+                picks = [index] + list(rng.integers(0, len(self), size=3))
+                sample = mosaic([self.load_sample(int(i)) for i in picks], size, rng)
+                canvas_hw = sample.hw
+            else:
+                sample = self.load_sample(index)
+                sample = warp(sample, letterbox_matrix(sample.hw, size), (size, size))
+                canvas_hw = (size, size)
+            a = self.augment
+            m = affine_matrix(rng, canvas_hw, a.degrees, a.translate, a.scale, a.shear)
+            # The affine maps the canvas centre to the output's; for a mosaic canvas that is a crop.
+            m = np.array([[1, 0, (size - canvas_hw[1]) / 2], [0, 1, (size - canvas_hw[0]) / 2], [0, 0, 1]]) @ m
+            if a.dihedral:
+                m = dihedral_matrix(rng, (size, size)) @ m
+            sample = warp(sample, m, (size, size))
+            scale = float("nan")
+        else:
+            sample = self.load_sample(index)
+            lb = letterbox_matrix(sample.hw, size)
+            sample = warp(sample, lb, (size, size))
+            scale = float(lb[0, 0])
+        return self._to_item(sample, record, scale)
+
+    def _to_item(self, sample: Sample, record: FrameRecord, scale: float) -> Dict:
+        hw = (self.input_size, self.input_size)
+        all_poles = np.concatenate([sample.poles.reshape(-1, 2), sample.stray_poles.reshape(-1, 2)])
+        heatmap = pole_heatmap(all_poles, hw, self.heatmap_stride, self.heatmap_sigma)
+        mask = pole_loss_mask(sample.ignore, hw, self.heatmap_stride)
+        return {
+            "image": torch.from_numpy(np.ascontiguousarray(sample.image.transpose(2, 0, 1))).float(),
+            "boxes": torch.from_numpy(sample.boxes.reshape(-1, 4)),
+            "labels": torch.zeros(len(sample.boxes), dtype=torch.int64),
+            "poles": torch.from_numpy(sample.poles.reshape(-1, 2, 2)),
+            "heatmap": torch.from_numpy(heatmap)[None],
+            "heatmap_mask": torch.from_numpy(mask)[None],
+            "meta": {"image_path": str(record.image_path), "frame": record.frame, "task": record.task,
+                     "scale": scale, "orig_size": (record.height, record.width)},
+        }
+
+
+def collate(items: List[Dict]) -> Dict:
+    """Stack images and heatmaps; keep per-image annotation lists (their lengths differ)."""
+    return {
+        "image": torch.stack([i["image"] for i in items]),
+        "heatmap": torch.stack([i["heatmap"] for i in items]),
+        "heatmap_mask": torch.stack([i["heatmap_mask"] for i in items]),
+        "boxes": [i["boxes"] for i in items],
+        "labels": [i["labels"] for i in items],
+        "poles": [i["poles"] for i in items],
+        "meta": [i["meta"] for i in items],
+    }
