@@ -19,6 +19,7 @@ CORE = [
     "tifffile",
     "scipy",
     "pycocotools",
+    "lxml",
     "onnx",
     "onnxruntime",
     "tqdm",

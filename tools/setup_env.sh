@@ -34,20 +34,19 @@ fi
 pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check -c "$constraints")
 
 echo "[setup] torch/torchvision pair"
-"${pip[@]}" "setuptools>=77,<81" wheel "torch==2.13.0,!=2.13.0+cpu" "torchvision==0.28.0"
+"${pip[@]}" "setuptools>=77,<81" wheel ninja "torch==2.13.0,!=2.13.0+cpu" "torchvision==0.28.0"
 
 if [ "$mode" = full ]; then
     if ! ls "$wheel_cache"/mmcv_full-1.7.2-*.whl >/dev/null 2>&1; then
         echo "[setup] building mmcv-full 1.7.2 with CPU ops (once per machine, ~17 min)"
         mkdir -p "$wheel_cache"
-        MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=2 "$venv/bin/python" -m pip wheel --quiet \
+        PATH="$venv/bin:$PATH" MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=2 "$venv/bin/python" -m pip wheel --quiet \
             --no-deps --no-build-isolation -c "$constraints" -w "$wheel_cache" mmcv-full==1.7.2
     fi
-    echo "[setup] mmcv-full, pai-easycv (--no-deps)"
+    echo "[setup] mmcv-full, yoloxsp[easycv,test], pai-easycv (--no-deps)"
     "${pip[@]}" --no-deps "$wheel_cache"/mmcv_full-1.7.2-*.whl
-    "${pip[@]}" --no-deps pai-easycv==0.11.7
-    echo "[setup] yoloxsp[easycv,test]"
     "${pip[@]}" -e "$root[easycv,test]"
+    "${pip[@]}" --no-deps pai-easycv==0.11.7
 else
     echo "[setup] yoloxsp"
     "${pip[@]}" -e "$root"

@@ -30,6 +30,8 @@ def read_image(path: PathLike) -> np.ndarray:
     try:
         if suffix in (".tif", ".tiff"):
             image = tifffile.imread(path)
+            if image.size == 0:
+                raise InputError("TIFF holds no image data (truncated or not a TIFF)", path)
             image = _tiff_to_hwc(image, path)
         else:
             image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)

@@ -1,0 +1,1 @@
+"""Thin adapters that register the core with ModelScope and EasyCV."""

@@ -1,0 +1,45 @@
+"""The ``yoloxsp`` console script as a user runs it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", *args], capture_output=True, text=True)
+
+
+def test_help_lists_subcommands():
+    out = _run("--help")
+    assert out.returncode == 0
+    for command in ("synth", "inspect"):
+        assert command in out.stdout
+
+
+def test_synth_then_inspect_with_coco(tmp_path):
+    out = _run("synth", str(tmp_path / "m"), "--frames", "3", "--size", "160", "160", "--pixel-size", "0.15",
+               "--spindles", "2", "--seed", "11", "--quiet")
+    assert out.returncode == 0, out.stderr
+    assert "frames/s" in out.stdout
+    out = _run("inspect", str(tmp_path / "m"), "--coco", str(tmp_path / "m.json"))
+    assert out.returncode == 0, out.stderr
+    assert "3 frames" in out.stdout and "0 problem(s)" in out.stdout
+    coco = json.loads((tmp_path / "m.json").read_text())
+    assert len(coco["images"]) == 3 and coco["annotations"]
+
+
+def test_bad_input_gives_one_clear_line_and_exit_2(tmp_path):
+    (tmp_path / "annotations.xml").write_text("<annotations><track")
+    out = _run("inspect", str(tmp_path))
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert out.stderr.startswith("error: ") and "annotations.xml, line 1: malformed XML" in out.stderr
+
+
+def test_synth_refuses_to_overwrite(tmp_path):
+    args = ("synth", str(tmp_path / "m"), "--frames", "1", "--size", "160", "160", "--pixel-size", "0.15",
+            "--spindles", "1", "--quiet")
+    assert _run(*args).returncode == 0
+    again = _run(*args)
+    assert again.returncode == 2 and "--overwrite" in again.stderr
