@@ -29,10 +29,11 @@ def main() -> None:
     parser.add_argument("real", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--seed", type=int, default=36)
+    parser.add_argument("--noise", type=float, default=0.4, help="the real AVI frames are smoother than raw counts")
     args = parser.parse_args()
     real = read_image(args.real)[..., :3]
     config = SynthConfig(width=real.shape[1], height=real.shape[0], frames=1, seed=args.seed, pixel_size=0.16,
-                         spindles=7, wells=True, cell_coverage=0.5, jpeg_quality=75)
+                         spindles=7, wells=True, cell_coverage=0.5, jpeg_quality=75, noise=args.noise)
     with tempfile.TemporaryDirectory() as tmp:
         synthetic = read_image(write_movie(Path(tmp) / "m", config) / "images" / "frame_000000.png")
 

@@ -170,7 +170,7 @@ def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
 
 
 def _well_lattice(fw: float, fh: float, radius: float, rng: np.random.Generator) -> Array:
-    spacing = 2 * radius * rng.uniform(1.45, 1.8)
+    spacing = 2 * radius * rng.uniform(1.9, 2.4)  # centre spacing / diameter ~2.1 in the real frame
     theta = rng.uniform(-0.1, 0.1)
     rot = np.array([[math.cos(theta), -math.sin(theta)], [math.sin(theta), math.cos(theta)]])
     origin = rng.uniform(0, spacing, size=2)
@@ -212,7 +212,7 @@ def _new_cell(x, y, angle, length, width, rng, brightness) -> Cell:
         span = rng.uniform(0.35, 0.85) * length
         u0 = rng.uniform(-half + 0.6, half - 0.6 - span) if span < length - 1.2 else -half + 0.6
         bundles.append(Bundle(u0, min(u0 + span, half - 0.6), rng.uniform(-0.3, 0.3) * width,
-                              rng.uniform(-0.25, 0.25) * width, rng.uniform(0.15, 0.5)))
+                              rng.uniform(-0.25, 0.25) * width, rng.uniform(0.1, 0.35)))
     n_dots = 1 if rng.random() < 0.75 else 2
     spb = []
     for _ in range(n_dots):
