@@ -8,9 +8,9 @@ from typing import List, Optional
 
 from .. import __version__
 from ..errors import InputError
-from . import inspect_data, synth
+from . import export, inspect_data, synth
 
-COMMANDS = (synth, inspect_data)
+COMMANDS = (synth, inspect_data, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,10 +1,11 @@
 """Raw network outputs -> spindles with poles. One implementation for every backend.
 
 Boxes: score = objectness x class probability, threshold, then torchvision's batched NMS.
-Poles: local maxima (3x3) of the pole heatmap above a threshold, placed at their cell centre plus
-the predicted sub-cell offset. Each box takes the best pair of unused peaks inside it (grown by a
-margin), preferring pairs that lie along one of the box's diagonals; a box with a single peak
-gets one pole and a missing one (NaN) -- a pole is never invented.
+Poles: every kept box carries its own regressed pole pair, so pairing needs no heuristic. Each
+regressed pole is then refined by the pole heatmap: it snaps to the nearest unused local maximum
+(3x3) within reach, whose position includes the predicted sub-cell offset. A regressed pole with
+no peak in reach is kept only if the heatmap under it is above the threshold (two poles closer
+than a heatmap cell share one peak); otherwise it is reported missing (NaN) -- never invented.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from torchvision.ops import batched_nms
 
 from .grid import anchor_grid
 from .heads import pole_offsets
-from .losses import decode_boxes
+from .heads import CLS, OBJ
+from .losses import decode_boxes, decode_pole_regression
 
 
 @dataclass
@@ -26,7 +28,7 @@ class DecodeConfig:
     score_threshold: float = 0.3
     nms_threshold: float = 0.45
     pole_threshold: float = 0.3
-    pole_margin: float = 4.0        # px beyond the box a pole may lie
+    pole_reach: float = 6.0         # px a regressed pole may move to meet a heatmap peak
     max_detections: int = 300
 
 
@@ -58,43 +60,36 @@ def find_pole_peaks(pole_raw: torch.Tensor, stride: int, threshold: float) -> Li
     return result
 
 
-def _best_pair(box: np.ndarray, points: np.ndarray, scores: np.ndarray) -> Tuple[int, ...]:
-    """Indices (into ``points``) of the pole pair for ``box``: high scores, along a diagonal."""
-    if len(points) <= 1:
-        return tuple(range(len(points)))
-    x1, y1, x2, y2 = box
-    diag = max(np.hypot(x2 - x1, y2 - y1), 1e-6)
-    diagonals = (((x1, y1), (x2, y2)), ((x2, y1), (x1, y2)))
-    best, best_value = (0, 1), -np.inf
-    for a in range(len(points)):
-        for b in range(a + 1, len(points)):
-            misfit = min(min(np.hypot(*(points[a] - d0)) + np.hypot(*(points[b] - d1)),
-                             np.hypot(*(points[a] - d1)) + np.hypot(*(points[b] - d0)))
-                         for d0, d1 in (np.array(d) for d in diagonals))
-            value = scores[a] + scores[b] - misfit / diag
-            if value > best_value:
-                best, best_value = (a, b), value
-    return best
+def refine_poles(regressed: np.ndarray, box_scores: np.ndarray, points: np.ndarray, point_scores: np.ndarray,
+                 heat: np.ndarray, stride: int, threshold: float, reach: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Snap each box's regressed poles (N, 2, 2) to heatmap peaks, boxes in descending score order.
 
-
-def assign_poles(boxes: np.ndarray, box_scores: np.ndarray, points: np.ndarray, point_scores: np.ndarray,
-                 margin: float) -> Tuple[np.ndarray, np.ndarray]:
-    """Greedy by box score: each box takes its best pair of still unused peaks."""
-    poles = np.full((len(boxes), 2, 2), np.nan, np.float32)
-    pole_scores = np.full((len(boxes), 2), np.nan, np.float32)
+    ``heat`` is the (h, w) pole probability map; ``reach`` in pixels.
+    """
+    poles = np.full(regressed.shape, np.nan, np.float32)
+    scores = np.full(regressed.shape[:2], np.nan, np.float32)
     used = np.zeros(len(points), bool)
     for i in np.argsort(-box_scores):
-        x1, y1, x2, y2 = boxes[i]
-        inside = (~used & (points[:, 0] >= x1 - margin) & (points[:, 0] <= x2 + margin)
-                  & (points[:, 1] >= y1 - margin) & (points[:, 1] <= y2 + margin)) if len(points) else used
-        candidates = np.flatnonzero(inside)
-        candidates = candidates[np.argsort(-point_scores[candidates])][:6]
-        chosen = [candidates[k] for k in _best_pair(boxes[i], points[candidates], point_scores[candidates])]
-        chosen.sort(key=lambda c: (points[c, 0], points[c, 1]))   # canonical order: by x, then y
-        for slot, c in enumerate(chosen):
-            poles[i, slot], pole_scores[i, slot] = points[c], point_scores[c]
-            used[c] = True
-    return poles, pole_scores
+        claims = []
+        for k in range(2):
+            d = np.hypot(*(points - regressed[i, k]).T) if len(points) else np.zeros(0)
+            d[used] = np.inf
+            j = int(np.argmin(d)) if len(d) else -1
+            claims.append(j if j >= 0 and d[j] <= reach else -1)
+        if claims[0] == claims[1] != -1:  # both want the same peak: the nearer pole takes it
+            dist = [np.hypot(*(points[claims[0]] - regressed[i, k])) for k in range(2)]
+            claims[int(np.argmax(dist))] = -1
+        for k, j in enumerate(claims):
+            if j >= 0:
+                poles[i, k], scores[i, k] = points[j], point_scores[j]
+                used[j] = True
+                continue
+            col, row = (regressed[i, k] / stride).astype(int)
+            if 0 <= row < heat.shape[0] and 0 <= col < heat.shape[1] and heat[row, col] >= threshold:
+                poles[i, k], scores[i, k] = regressed[i, k], heat[row, col]
+        order = sorted(range(2), key=lambda k: (np.nan_to_num(poles[i, k, 0], nan=np.inf), poles[i, k, 1]))
+        poles[i], scores[i] = poles[i, order], scores[i, order]  # canonical: by x, then y; missing last
+    return poles, scores
 
 
 def decode(box_raw: torch.Tensor, pole_raw: torch.Tensor, input_hw: Tuple[int, int], pole_stride: int,
@@ -102,19 +97,22 @@ def decode(box_raw: torch.Tensor, pole_raw: torch.Tensor, input_hw: Tuple[int, i
            ) -> List[Detections]:
     """Decode a batch. ``scales``/``sizes`` map input pixels back to each original frame."""
     grids, strides = anchor_grid(input_hw, device=box_raw.device)
-    boxes = decode_boxes(box_raw.float(), grids[None], strides[None])
-    probs = box_raw[..., 4:].float().sigmoid()
-    class_prob, labels = probs[..., 1:].max(-1)
-    scores = probs[..., 0] * class_prob
+    box_raw = box_raw.float()
+    boxes = decode_boxes(box_raw, grids[None], strides[None])
+    regressed = decode_pole_regression(box_raw, grids[None], strides[None])
+    class_prob, labels = box_raw[..., CLS:].sigmoid().max(-1)
+    scores = box_raw[..., OBJ].sigmoid() * class_prob
     peaks = find_pole_peaks(pole_raw.float(), pole_stride, config.pole_threshold)
+    heat = pole_raw[:, 0].float().sigmoid().cpu().numpy()
     results = []
     for b in range(box_raw.shape[0]):
         keep = scores[b] >= config.score_threshold
-        bx, sc, lb = boxes[b][keep], scores[b][keep], labels[b][keep]
+        bx, sc, lb, rp = boxes[b][keep], scores[b][keep], labels[b][keep], regressed[b][keep]
         kept = batched_nms(bx, sc, lb, config.nms_threshold)[:config.max_detections]
-        bx, sc, lb = bx[kept].cpu().numpy(), sc[kept].cpu().numpy(), lb[kept].cpu().numpy()
+        bx, sc, lb, rp = (t[kept].cpu().numpy() for t in (bx, sc, lb, rp))
         points, point_scores = peaks[b]
-        poles, pole_scores = assign_poles(bx, sc, points, point_scores, config.pole_margin)
+        poles, pole_scores = refine_poles(rp, sc, points, point_scores, heat[b], pole_stride,
+                                          config.pole_threshold, config.pole_reach)
         h, w = sizes[b]
         bx = np.clip(bx / scales[b], 0, [w, h, w, h]).astype(np.float32)
         results.append(Detections(bx, sc.astype(np.float32), lb.astype(np.int64), poles / scales[b], pole_scores))

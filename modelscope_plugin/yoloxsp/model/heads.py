@@ -10,6 +10,9 @@ from torch import nn
 from .blocks import ConvBnAct, CSPLayer, conv
 
 PRIOR_PROB = 0.01
+# Layout of the box head's raw output channels: box (dx, dy, log w, log h), objectness, the two
+# poles relative to the anchor (dx1, dy1, dx2, dy2 in strides), then class logits.
+BOX, OBJ, POLES, CLS = slice(0, 4), 4, slice(5, 9), 9
 # Pole offsets are predicted for the 3x3 cells around a pole, so they span +-1.5 cells.
 OFFSET_RANGE = 1.5
 
@@ -20,7 +23,9 @@ def _prior_bias(layer: nn.Conv2d) -> None:
 
 class YoloxHead(nn.Module):
     """Per stride: a stem, then separate class and regression towers. Raw output per level is
-    ``(B, 4 + 1 + C, H, W)``: box offsets/log-sizes, objectness logit, class logits."""
+    ``(B, 9 + C, H, W)`` laid out as :data:`BOX`, :data:`OBJ`, :data:`POLES`, :data:`CLS`. The pole
+    regression (YOLO-pose style) pairs the poles with their spindle by construction and still
+    separates poles closer than one heatmap cell (phase-1 spindles)."""
 
     def __init__(self, num_classes: int, width: float, in_channels: Sequence[int], depthwise: bool = False):
         super().__init__()
@@ -35,6 +40,7 @@ class YoloxHead(nn.Module):
         self.cls_preds = nn.ModuleList(nn.Conv2d(hidden, num_classes, 1) for _ in in_channels)
         self.reg_preds = nn.ModuleList(nn.Conv2d(hidden, 4, 1) for _ in in_channels)
         self.obj_preds = nn.ModuleList(nn.Conv2d(hidden, 1, 1) for _ in in_channels)
+        self.pole_preds = nn.ModuleList(nn.Conv2d(hidden, 4, 1) for _ in in_channels)
         for layer in list(self.cls_preds) + list(self.obj_preds):
             _prior_bias(layer)
 
@@ -44,7 +50,7 @@ class YoloxHead(nn.Module):
             x = self.stems[i](x)
             cls_feat, reg_feat = self.cls_convs[i](x), self.reg_convs[i](x)
             outputs.append(torch.cat([self.reg_preds[i](reg_feat), self.obj_preds[i](reg_feat),
-                                      self.cls_preds[i](cls_feat)], dim=1))
+                                      self.pole_preds[i](reg_feat), self.cls_preds[i](cls_feat)], dim=1))
         return outputs
 
 

@@ -2,7 +2,9 @@
 
 Detection (YOLOX): after SimOTA, 5 x IoU loss (1 - IoU^2) + objectness BCE over all anchors +
 class BCE against IoU-scaled one-hot targets, plus L1 on the raw box outputs in the final
-no-augmentation epochs; each summed and divided by the number of foreground anchors.
+no-augmentation epochs; each summed and divided by the number of foreground anchors. The
+foreground anchors also regress their spindle's two poles (in strides from the anchor); the L1
+takes the better of the two pole orders, since the poles have no natural identity.
 
 Poles: the heatmap uses a quality focal loss (BCE weighted by |target - p|^2, Li et al. 2020) on
 the soft Gaussian target, over the loss mask and normalised by the number of poles; upstream's
@@ -22,14 +24,20 @@ from torch import nn
 from torchvision.ops import box_iou
 
 from .assign import simota_assign
-from .heads import pole_offsets
+from .heads import BOX, CLS, OBJ, POLES, pole_offsets
 
 
 def decode_boxes(raw: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor) -> torch.Tensor:
-    """(B, N, 4) raw (dx, dy, log w, log h) -> x1y1x2y2 pixels; centre = (grid + 0.5 + d) * stride."""
-    centre = (raw[..., :2] + grids + 0.5) * strides[..., None]
+    """Raw head output (..., 9 + C) -> x1y1x2y2 pixels; centre = (grid + 0.5 + d) * stride."""
+    centre = (raw[..., 0:2] + grids + 0.5) * strides[..., None]
     size = torch.exp(raw[..., 2:4].clamp(max=10.0)) * strides[..., None]
     return torch.cat([centre - size / 2, centre + size / 2], dim=-1)
+
+
+def decode_pole_regression(raw: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor) -> torch.Tensor:
+    """Raw head output (..., 9 + C) -> the regressed poles (..., 2, 2) in pixels."""
+    rel = raw[..., POLES].reshape(*raw.shape[:-1], 2, 2)
+    return (rel + grids[..., None, :] + 0.5) * strides[..., None, None]
 
 
 def encode_boxes(boxes: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor) -> torch.Tensor:
@@ -40,30 +48,39 @@ def encode_boxes(boxes: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor
 
 
 def detection_loss(raw: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor, gt_boxes: List[torch.Tensor],
-                   gt_labels: List[torch.Tensor], use_l1: bool) -> Dict[str, torch.Tensor]:
-    """``raw`` (B, N, 5 + C) concatenated over levels; ``grids`` (N, 2); ``strides`` (N,)."""
+                   gt_labels: List[torch.Tensor], gt_poles: List[torch.Tensor], use_l1: bool) -> Dict[str, torch.Tensor]:
+    """``raw`` (B, N, 9 + C) concatenated over levels; ``grids`` (N, 2); ``strides`` (N,);
+    per image ``gt_poles`` (G, 2, 2) aligned with ``gt_boxes`` (NaN where unknown)."""
     boxes = decode_boxes(raw, grids[None], strides[None])
-    obj_targets = torch.zeros_like(raw[..., 4])
+    obj_targets = torch.zeros_like(raw[..., OBJ])
     fg_preds, fg_targets, cls_preds, cls_targets, l1_preds, l1_targets = [], [], [], [], [], []
+    pole_preds, pole_targets = [], []
     anchor_centres = (grids + 0.5) * strides[:, None]
-    num_classes = raw.shape[-1] - 5
-    for b, (gtb, gtl) in enumerate(zip(gt_boxes, gt_labels)):
-        a = simota_assign(anchor_centres, strides, boxes[b].detach(), raw[b, :, 4].detach(),
-                          raw[b, :, 5:].detach(), gtb, gtl)
+    num_classes = raw.shape[-1] - CLS
+    for b, (gtb, gtl, gtp) in enumerate(zip(gt_boxes, gt_labels, gt_poles)):
+        a = simota_assign(anchor_centres, strides, boxes[b].detach(), raw[b, :, OBJ].detach(),
+                          raw[b, :, CLS:].detach(), gtb, gtl)
         if a.num_foreground == 0:
             continue
         obj_targets[b, a.foreground] = 1.0
         matched = gtb[a.gt_index]
         fg_preds.append(boxes[b, a.foreground])
         fg_targets.append(matched)
-        cls_preds.append(raw[b, a.foreground, 5:])
+        cls_preds.append(raw[b, a.foreground, CLS:])
+        poles = gtp[a.gt_index]                                                   # (F, 2, 2) px
+        known = torch.isfinite(poles).all(dim=(1, 2))
+        if known.any():
+            stride = strides[a.foreground][known][:, None, None]
+            centre = anchor_centres[a.foreground][known][:, None, :]
+            pole_preds.append(raw[b, a.foreground, POLES][known].reshape(-1, 2, 2))
+            pole_targets.append((poles[known] - centre) / stride)
         cls_targets.append(F.one_hot(gtl[a.gt_index].long(), num_classes).float() * a.iou[:, None])
         if use_l1:
-            l1_preds.append(raw[b, a.foreground, :4])
+            l1_preds.append(raw[b, a.foreground, BOX])
             l1_targets.append(encode_boxes(matched, grids[a.foreground], strides[a.foreground]))
     num_fg = max(sum(len(p) for p in fg_preds), 1)
     zero = raw.sum() * 0.0
-    obj = F.binary_cross_entropy_with_logits(raw[..., 4], obj_targets, reduction="sum") / num_fg
+    obj = F.binary_cross_entropy_with_logits(raw[..., OBJ], obj_targets, reduction="sum") / num_fg
     if fg_preds:
         pred, target = torch.cat(fg_preds), torch.cat(fg_targets)
         iou = box_iou(pred, target).diagonal()
@@ -72,9 +89,16 @@ def detection_loss(raw: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor
         l1 = (F.l1_loss(torch.cat(l1_preds), torch.cat(l1_targets), reduction="sum") / num_fg) if use_l1 else zero
     else:
         iou_loss = cls = l1 = zero
-    total = 5.0 * iou_loss + obj + cls + l1
+    if pole_preds:
+        pred, target = torch.cat(pole_preds), torch.cat(pole_targets)
+        same = (pred - target).abs().sum(dim=(1, 2))
+        swapped = (pred - target.flip(1)).abs().sum(dim=(1, 2))
+        pole_reg = torch.minimum(same, swapped).sum() / num_fg
+    else:
+        pole_reg = zero
+    total = 5.0 * iou_loss + obj + cls + l1 + pole_reg
     return {"det_loss": total, "iou_loss": iou_loss, "obj_loss": obj, "cls_loss": cls, "l1_loss": l1,
-            "num_fg": torch.tensor(float(num_fg))}
+            "pole_reg_loss": pole_reg, "num_fg": torch.tensor(float(num_fg))}
 
 
 def pole_loss(pole_raw: torch.Tensor, heatmap: torch.Tensor, mask: torch.Tensor, gt_poles: List[torch.Tensor],

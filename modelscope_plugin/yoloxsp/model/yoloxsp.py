@@ -20,7 +20,6 @@ from .decode import DecodeConfig, Detections, decode
 from .grid import anchor_grid
 from .heads import PoleHead, YoloxHead
 from .losses import LossBalance, detection_loss, pole_loss
-from .preprocess import prepare_batch
 
 # (depth, width, depthwise) of the standard YOLOX sizes.
 SIZES: Dict[str, Tuple[float, float, bool]] = {
@@ -75,8 +74,8 @@ class YoloxSp(nn.Module):
 
     # ---------------------------------------------------------------------------- raw
     def forward_raw(self, img: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``(box_raw (B, N, 5 + C), pole_raw (B, 3, H/s, W/s))``: what ONNX exports."""
-        if img.shape[-1] % 32 or img.shape[-2] % 32:
+        """``(box_raw (B, N, 9 + C), pole_raw (B, 3, H/s, W/s))``: what ONNX exports."""
+        if not torch.jit.is_tracing() and (img.shape[-1] % 32 or img.shape[-2] % 32):
             raise ValueError(f"input height and width must be multiples of 32, got {tuple(img.shape[-2:])}")
         features = self.backbone(img)
         pyramid = self.neck(features)
@@ -102,9 +101,10 @@ class YoloxSp(nn.Module):
                   else [lbl.reshape(-1)[:len(b)].long() for lbl, b in zip(_as_list(gt_labels), boxes)])
         box_raw, pole_raw = self.forward_raw(img)
         grids, strides = anchor_grid(img.shape[-2:], device=img.device)
-        losses = detection_loss(box_raw, grids, strides, boxes, labels, self.use_l1)
-        poles = ([p.reshape(-1, 2) for p in _unpad_poles(gt_poles, boxes)] if gt_poles is not None
-                 else [img.new_zeros((0, 2)) for _ in boxes])
+        pairs = (_unpad_poles(gt_poles, boxes) if gt_poles is not None
+                 else [torch.full((len(b), 2, 2), float("nan"), device=img.device) for b in boxes])
+        losses = detection_loss(box_raw, grids, strides, boxes, labels, pairs, self.use_l1)
+        poles = [p.reshape(-1, 2) for p in pairs]
         if gt_heatmap is None:
             raise ValueError("YOLOX-SP training needs gt_heatmap and gt_heatmap_mask (see SpindleDataset)")
         mask = gt_heatmap_mask if gt_heatmap_mask is not None else torch.ones_like(gt_heatmap)
@@ -125,21 +125,16 @@ class YoloxSp(nn.Module):
                 "detection_poles": [d.poles for d in dets], "img_metas": list(img_metas or [])}
 
     # ---------------------------------------------------------------------------- plain API
-    @torch.no_grad()
     def predict(self, frames: Union[np.ndarray, Sequence[np.ndarray]]) -> List[Detections]:
         """Detect spindles and poles in frames (H x W [x C], 8/16-bit, 1-3 channels)."""
-        if isinstance(frames, np.ndarray) and frames.ndim in (2, 3):
-            frames = [frames]
-        batch = prepare_batch(frames, self.config.input_size)
+        from .backends import Predictor, TorchBackend
+
         device = next(self.parameters()).device
         was_training = self.training
-        self.eval()
         try:
-            box_raw, pole_raw = self.forward_raw(batch.images.to(device))
+            return Predictor(TorchBackend(self, str(device)))(frames)
         finally:
             self.train(was_training)
-        return decode(box_raw, pole_raw, batch.images.shape[-2:], self.config.pole_stride, batch.scales,
-                      batch.sizes, self.config.decode)
 
 
 def _as_list(targets) -> List[torch.Tensor]:
