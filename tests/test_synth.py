@@ -113,3 +113,10 @@ def test_refuses_to_overwrite_without_permission(small_movie, tmp_path):
 def test_invalid_config_is_refused_with_reason(bad):
     with pytest.raises(ValueError, match="invalid synthetic config"):
         SynthConfig(**bad)
+
+
+def test_crowded_field_with_wells_leaves_out_wells_instead_of_failing():
+    # This field has no room for three 11-14 um mitotic cells between its wells.
+    config = SynthConfig(width=256, height=256, frames=1, seed=903, pixel_size=0.1, spindles=3, wells=True)
+    frame = next(generate(config))
+    assert len(frame.truth) == 3

@@ -10,7 +10,7 @@ than a heatmap cell share one peak); otherwise it is reported missing (NaN) -- n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -93,9 +93,10 @@ def refine_poles(regressed: np.ndarray, box_scores: np.ndarray, points: np.ndarr
 
 
 def decode(box_raw: torch.Tensor, pole_raw: torch.Tensor, input_hw: Tuple[int, int], pole_stride: int,
-           scales: Sequence[float], sizes: Sequence[Tuple[int, int]], config: DecodeConfig = DecodeConfig()
+           scales: Sequence[float], sizes: Sequence[Tuple[int, int]], config: Optional[DecodeConfig] = None
            ) -> List[Detections]:
     """Decode a batch. ``scales``/``sizes`` map input pixels back to each original frame."""
+    config = config or DecodeConfig()
     grids, strides = anchor_grid(input_hw, device=box_raw.device)
     box_raw = box_raw.float()
     boxes = decode_boxes(box_raw, grids[None], strides[None])

@@ -146,6 +146,10 @@ def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
 
     for track_id in range(config.spindles):
         cell = _place_cell(placed, wells, radius, fw, fh, rng, mitotic=True, brightness=brightness)
+        if cell is None and len(wells):  # no room between wells: leave out the wells in its way
+            cell = _place_cell(placed, np.zeros((0, 2)), radius, fw, fh, rng, mitotic=True, brightness=brightness)
+            if cell is not None:
+                wells = wells[[_fits(cell, [], w[None], radius) for w in wells]]
         if cell is None:
             raise ValueError(f"cannot fit {config.spindles} mitotic cells into a "
                              f"{config.width}x{config.height} px field at {config.pixel_size} um/px")

@@ -1,0 +1,4 @@
+"""Accuracy measures shared by the evaluators, the CLI and the benchmarks (one implementation each)."""
+from .poles import match_points, pole_metrics
+
+__all__ = ["match_points", "pole_metrics"]
