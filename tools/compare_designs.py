@@ -24,7 +24,7 @@ from yoloxsp.data import read_cvat
 from yoloxsp.data.dataset import SpindleDataset, collate
 from yoloxsp.io import read_image
 from yoloxsp.metrics import pole_metrics
-from yoloxsp.model import YoloxSp, YoloxSpConfig
+from yoloxsp.model import YoloxSp, YoloxSpConfig, save_weights
 from yoloxsp.synth import SynthConfig, read_truth, write_movie
 
 TRAIN = [dict(seed=s, pixel_size=ps, wells=w, noise=n) for s, ps, w, n in
@@ -97,6 +97,7 @@ def main() -> None:
     parser.add_argument("--variant", action="append", required=True, help="name:key=value,key=value")
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--frames", type=int, default=24, help="frames per training movie")
+    parser.add_argument("--save", type=Path, help="folder to save each trained variant's weights in")
     args = parser.parse_args()
     torch.set_num_threads(2)
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,6 +113,8 @@ def main() -> None:
             print(f"== {name} {variant}", flush=True)
             model = train(variant, records, args.steps)
             minutes = (time.perf_counter() - start) / 60
+            if args.save:
+                save_weights(model, args.save / f"{name}.pt")
             from benchmark import gflops
             rows.append((name, evaluate(model, val_movies), gflops(model, 512), minutes))
     keys = ["box_F1@0.5", "pole_F1@1px", "pole_F1@2px", "pole_F1@3px", "pole_precision@2px", "pole_recall@2px",

@@ -28,7 +28,8 @@ class DecodeConfig:
     score_threshold: float = 0.3
     nms_threshold: float = 0.45
     pole_threshold: float = 0.3
-    pole_reach: float = 6.0         # px a regressed pole may move to meet a heatmap peak
+    pole_reach: float = 6.0         # px a regressed pole may always move to meet a heatmap peak ...
+    pole_reach_fraction: float = 0.5  # ... or this share of its box diagonal, if larger
     max_detections: int = 300
 
 
@@ -60,22 +61,26 @@ def find_pole_peaks(pole_raw: torch.Tensor, stride: int, threshold: float) -> Li
     return result
 
 
-def refine_poles(regressed: np.ndarray, box_scores: np.ndarray, points: np.ndarray, point_scores: np.ndarray,
-                 heat: np.ndarray, stride: int, threshold: float, reach: float) -> Tuple[np.ndarray, np.ndarray]:
+def refine_poles(boxes: np.ndarray, regressed: np.ndarray, box_scores: np.ndarray, points: np.ndarray,
+                 point_scores: np.ndarray, heat: np.ndarray, stride: int, threshold: float, reach: float,
+                 reach_fraction: float) -> Tuple[np.ndarray, np.ndarray]:
     """Snap each box's regressed poles (N, 2, 2) to heatmap peaks, boxes in descending score order.
 
-    ``heat`` is the (h, w) pole probability map; ``reach`` in pixels.
+    ``heat`` is the (h, w) pole probability map. A pole may move ``reach`` pixels or
+    ``reach_fraction`` of its box diagonal, whichever is larger: regressing the far ends of a long
+    anaphase spindle from an anchor near its middle is coarse, while the box is reliable.
     """
     poles = np.full(regressed.shape, np.nan, np.float32)
     scores = np.full(regressed.shape[:2], np.nan, np.float32)
     used = np.zeros(len(points), bool)
     for i in np.argsort(-box_scores):
+        box_reach = max(reach, reach_fraction * float(np.hypot(*(boxes[i, 2:] - boxes[i, :2]))))
         claims = []
         for k in range(2):
             d = np.hypot(*(points - regressed[i, k]).T) if len(points) else np.zeros(0)
             d[used] = np.inf
             j = int(np.argmin(d)) if len(d) else -1
-            claims.append(j if j >= 0 and d[j] <= reach else -1)
+            claims.append(j if j >= 0 and d[j] <= box_reach else -1)
         if claims[0] == claims[1] != -1:  # both want the same peak: the nearer pole takes it
             dist = [np.hypot(*(points[claims[0]] - regressed[i, k])) for k in range(2)]
             claims[int(np.argmax(dist))] = -1
@@ -112,8 +117,8 @@ def decode(box_raw: torch.Tensor, pole_raw: torch.Tensor, input_hw: Tuple[int, i
         kept = batched_nms(bx, sc, lb, config.nms_threshold)[:config.max_detections]
         bx, sc, lb, rp = (t[kept].cpu().numpy() for t in (bx, sc, lb, rp))
         points, point_scores = peaks[b]
-        poles, pole_scores = refine_poles(rp, sc, points, point_scores, heat[b], pole_stride,
-                                          config.pole_threshold, config.pole_reach)
+        poles, pole_scores = refine_poles(bx, rp, sc, points, point_scores, heat[b], pole_stride,
+                                          config.pole_threshold, config.pole_reach, config.pole_reach_fraction)
         h, w = sizes[b]
         bx = np.clip(bx / scales[b], 0, [w, h, w, h]).astype(np.float32)
         results.append(Detections(bx, sc.astype(np.float32), lb.astype(np.int64), poles / scales[b], pole_scores))
