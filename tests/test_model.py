@@ -194,6 +194,11 @@ def test_modelscope_builds_the_model_from_a_model_folder(overfitted, tmp_path):
     assert loaded.model.config.size == "tiny"
     frame = read_image(records[0].image_path)
     np.testing.assert_allclose(loaded.model.predict(frame)[0].boxes, model.predict(frame)[0].boxes)
+    # In training mode the wrapper also reports "loss", the key ModelScope's optimizer hook reads.
+    batch = collate([SpindleDataset(records, input_size=128, train=False)[0]])
+    losses = loaded(batch["image"], mode="train", gt_bboxes=batch["boxes"], gt_poles=batch["poles"],
+                    gt_heatmap=batch["heatmap"], gt_heatmap_mask=batch["heatmap_mask"])
+    assert losses["loss"] is losses["total_loss"] and losses["loss"].requires_grad
 
 
 def test_export_command_writes_a_working_onnx(overfitted, tmp_path):

@@ -31,4 +31,7 @@ class YoloxSpModel(TorchModel):
         self.model = load_weights(weights, config) if model_dir and weights.exists() else YoloxSp(config)
 
     def forward(self, img, mode: str = "train", **kwargs):
-        return self.model(img, mode=mode, **kwargs)
+        outputs = self.model(img, mode=mode, **kwargs)
+        if mode == "train":  # ModelScope's optimizer hook reads "loss"
+            outputs["loss"] = outputs["total_loss"]
+        return outputs
