@@ -17,9 +17,11 @@ from typing import Dict, List
 
 import numpy as np
 import torch
+from scipy.optimize import linear_sum_assignment
 from torch.utils.data import DataLoader
 from torchvision.ops import box_iou
 
+from benchmark import gflops
 from yoloxsp.data import read_cvat
 from yoloxsp.data.dataset import SpindleDataset, collate
 from yoloxsp.io import read_image
@@ -70,26 +72,37 @@ def train(variant: Dict[str, str], records, steps: int, stride_seed: int = 0) ->
     return model.eval()
 
 
-def evaluate(model: YoloxSp, movies: List[Path]) -> Dict[str, float]:
-    pred_poles, true_poles, box_tp, n_pred, n_true = [], [], 0, 0, 0
+def validation_frames(movies: List[Path]):
+    """``(frames, true boxes (N, 4), true pole pairs (N, 2, 2))`` per frame of the movies."""
+    frames, boxes, poles = [], [], []
     for movie in movies:
         truth = read_truth(movie / "ground_truth.csv")
-        records = read_cvat(movie).records
-        for record in records:
-            dets = model.predict(read_image(record.image_path))[0]
+        for record in read_cvat(movie).records:
             rows = [t.spindle for t in truth if t.frame == record.frame]
-            pred_poles.append(dets.poles.reshape(-1, 2))
-            true_poles.append(np.array([s.poles for s in rows]).reshape(-1, 2))
-            n_pred, n_true = n_pred + len(dets), n_true + len(rows)
-            if len(dets) and rows:
-                iou = box_iou(torch.tensor(dets.boxes), torch.tensor([s.box for s in rows])).numpy()
-                from scipy.optimize import linear_sum_assignment
-                r, c = linear_sum_assignment(-iou)
-                box_tp += int((iou[r, c] >= 0.5).sum())
+            frames.append(read_image(record.image_path))
+            boxes.append(np.array([s.box for s in rows]).reshape(-1, 4))
+            poles.append(np.array([s.poles for s in rows]).reshape(-1, 2, 2))
+    return frames, boxes, poles
+
+
+def evaluate(model: YoloxSp, movies: List[Path]) -> Dict[str, float]:
+    frames, true_boxes, true_poles = validation_frames(movies)
+    detections = model.predict(frames)
+    box_tp = sum(_box_matches(d.boxes, b) for d, b in zip(detections, true_boxes))
+    n_pred, n_true = sum(len(d) for d in detections), sum(len(b) for b in true_boxes)
     precision, recall = box_tp / max(n_pred, 1), box_tp / max(n_true, 1)
-    metrics = pole_metrics(pred_poles, true_poles)
+    metrics = pole_metrics([d.poles.reshape(-1, 2) for d in detections], [p.reshape(-1, 2) for p in true_poles])
     metrics["box_F1@0.5"] = 2 * precision * recall / max(precision + recall, 1e-9)
     return metrics
+
+
+def _box_matches(pred: np.ndarray, truth: np.ndarray) -> int:
+    """True positives at IoU >= 0.5 under the optimal one-to-one matching."""
+    if not len(pred) or not len(truth):
+        return 0
+    iou = box_iou(torch.tensor(pred), torch.tensor(truth, dtype=torch.float32)).numpy()
+    rows, cols = linear_sum_assignment(-iou)
+    return int((iou[rows, cols] >= 0.5).sum())
 
 
 def main() -> None:
@@ -115,7 +128,6 @@ def main() -> None:
             minutes = (time.perf_counter() - start) / 60
             if args.save:
                 save_weights(model, args.save / f"{name}.pt")
-            from benchmark import gflops
             rows.append((name, evaluate(model, val_movies), gflops(model, 512), minutes))
     keys = ["box_F1@0.5", "pole_F1@1px", "pole_F1@2px", "pole_F1@3px", "pole_precision@2px", "pole_recall@2px",
             "pole_median_error_px"]

@@ -14,14 +14,10 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 
-from compare_designs import VALIDATION, make_movies
-from yoloxsp.data import read_cvat
-from yoloxsp.io import read_image
+from compare_designs import VALIDATION, make_movies, validation_frames
 from yoloxsp.metrics import pole_metrics, spindle_metrics
 from yoloxsp.model import load_weights
-from yoloxsp.synth import read_truth
 
 
 def main() -> None:
@@ -33,13 +29,7 @@ def main() -> None:
     args = parser.parse_args()
     model = load_weights(args.model)
     with tempfile.TemporaryDirectory() as tmp:
-        movies = make_movies(Path(tmp), VALIDATION, 8)
-        frames, truths = [], []
-        for movie in movies:
-            truth = read_truth(movie / "ground_truth.csv")
-            for record in read_cvat(movie).records:
-                frames.append(read_image(record.image_path))
-                truths.append(np.array([t.spindle.poles for t in truth if t.frame == record.frame]).reshape(-1, 2, 2))
+        frames, _, truths = validation_frames(make_movies(Path(tmp), VALIDATION, 8))
     print(f"{'threshold':>9} {'reach':>5} {'frac':>4} {'P@2px':>6} {'R@2px':>6} {'F1@2px':>6} {'median px':>9} {'both poles':>10}")
     for threshold, reach, fraction in itertools.product(args.pole_threshold, args.pole_reach, args.reach_fraction):
         model.config.decode = replace(model.config.decode, pole_threshold=threshold, pole_reach=reach,

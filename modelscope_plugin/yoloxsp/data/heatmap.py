@@ -17,13 +17,18 @@ from typing import Sequence, Tuple
 import numpy as np
 
 
+def heatmap_shape(image_hw: Tuple[int, int], stride: int) -> Tuple[int, int]:
+    """Cells of a stride-``stride`` map over an image (partial cells count)."""
+    return -(-image_hw[0] // stride), -(-image_hw[1] // stride)
+
+
 def pole_heatmap(poles: np.ndarray, image_hw: Tuple[int, int], stride: int = 4,
                  sigma: float = 1.0) -> np.ndarray:
     """Target of shape (ceil(H/stride), ceil(W/stride)) for ``poles`` (N, 2) in input pixels.
 
     Rows with NaN (missing poles) are skipped.
     """
-    out_h, out_w = -(-image_hw[0] // stride), -(-image_hw[1] // stride)
+    out_h, out_w = heatmap_shape(image_hw, stride)
     heatmap = np.zeros((out_h, out_w), np.float32)
     poles = np.asarray(poles, np.float64).reshape(-1, 2)
     radius = int(np.ceil(3 * sigma))
@@ -43,7 +48,7 @@ def pole_heatmap(poles: np.ndarray, image_hw: Tuple[int, int], stride: int = 4,
 def pole_loss_mask(ignore_boxes: Sequence[Sequence[float]], image_hw: Tuple[int, int],
                    stride: int = 4) -> np.ndarray:
     """1 everywhere except the cells touched by ``ignore_boxes`` (x1, y1, x2, y2 input pixels)."""
-    out_h, out_w = -(-image_hw[0] // stride), -(-image_hw[1] // stride)
+    out_h, out_w = heatmap_shape(image_hw, stride)
     mask = np.ones((out_h, out_w), np.float32)
     for x1, y1, x2, y2 in ignore_boxes:
         j0, i0 = max(int(np.floor(x1 / stride)), 0), max(int(np.floor(y1 / stride)), 0)
