@@ -13,7 +13,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 import torch
@@ -41,7 +41,9 @@ def make_movies(root: Path, specs: List[dict], frames: int) -> List[Path]:
                                                                frame_interval=45, **spec)) for spec in specs]
 
 
-def train(variant: Dict[str, str], records, steps: int, stride_seed: int = 0) -> YoloxSp:
+def train(variant: Dict[str, str], records, steps: int, stride_seed: int = 0,
+          checkpoint: Optional[Path] = None, checkpoint_every: int = 250) -> YoloxSp:
+    """AdamW + one-cycle on ``records``; ``checkpoint`` is rewritten (atomically) every few steps."""
     torch.manual_seed(stride_seed)
     config = YoloxSpConfig(**{"size": "tiny", **{k: (int(v) if v.isdigit() else v) for k, v in variant.items()}})
     model = YoloxSp(config)
@@ -67,8 +69,12 @@ def train(variant: Dict[str, str], records, steps: int, stride_seed: int = 0) ->
             step += 1
             if step % 100 == 0:
                 print(f"    step {step}: loss {float(losses['total_loss']):.3f}", flush=True)
+            if checkpoint and step % checkpoint_every == 0:
+                save_weights(model, checkpoint)
             if step >= steps:
                 break
+    if checkpoint:
+        save_weights(model, checkpoint)
     return model.eval()
 
 

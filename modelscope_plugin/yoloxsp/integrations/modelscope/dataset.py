@@ -33,18 +33,20 @@ class CvatSpindleDataset(TorchCustomDataset):
     """:class:`~yoloxsp.data.dataset.SpindleDataset` over a CVAT export, built by ModelScope.
 
     Config keys (``dataset.train`` / ``dataset.val``): ``input_size``, ``box_labels``,
-    ``pole_labels``, ``augment`` (dict of :class:`AugmentConfig` fields), ``heatmap_stride``.
+    ``pole_labels``, ``augment`` (dict of :class:`AugmentConfig` fields), ``heatmap_stride``,
+    ``pixel_size`` (um/px; CVAT does not store it, and evaluation in micrometres needs it).
     """
 
     def __init__(self, split_config: Optional[Mapping[str, str]] = None, mode: str = ModeKeys.TRAIN,
                  preprocessor=None, input_size: int = 512, box_labels: Sequence[str] = ("microtubule",),
                  pole_labels: Sequence[str] = ("pole", "poles"), augment: Union[dict, None] = None,
-                 heatmap_stride: int = 4, **kwargs):
+                 heatmap_stride: int = 4, pixel_size: Optional[float] = None, **kwargs):
         if not split_config:
             raise InputError("no CVAT export given: wrap it with yoloxsp.cvat_ms_dataset(path)")
         path = split_config.get("train" if mode == ModeKeys.TRAIN else "validation") or next(iter(split_config.values()))
         export = read_cvat(path, CvatLabels(tuple(box_labels), tuple(pole_labels)))
         self.export = export
-        inner = SpindleDataset(export.records, input_size=input_size, train=mode == ModeKeys.TRAIN,
+        self.pixel_size = pixel_size
+        self.spindle_dataset = SpindleDataset(export.records, input_size=input_size, train=mode == ModeKeys.TRAIN,
                                augment=AugmentConfig(**(augment or {})), heatmap_stride=heatmap_stride)
-        super().__init__(inner, mode=mode, preprocessor=preprocessor)
+        super().__init__(self.spindle_dataset, mode=mode, preprocessor=preprocessor)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from pathlib import Path
+from typing import Optional
 
 from modelscope.models.base import TorchModel
 from modelscope.models.builder import MODELS
@@ -21,7 +22,11 @@ CONFIG_KEYS = {f.name for f in fields(YoloxSpConfig)}
 
 @MODELS.register_module(Tasks.image_object_detection, module_name=Models.yoloxsp)
 class YoloxSpModel(TorchModel):
-    """Wraps :class:`~yoloxsp.model.YoloxSp`; ``forward`` is the EasyCV-convention forward."""
+    """Wraps :class:`~yoloxsp.model.YoloxSp`; ``forward`` is the EasyCV-convention forward.
+
+    ``state_dict``/``load_state_dict`` are the wrapped network's, so trainer checkpoints and
+    :func:`~yoloxsp.model.save_weights` files are interchangeable.
+    """
 
     def __init__(self, model_dir: str = None, **kwargs):
         super().__init__(model_dir, **{k: v for k, v in kwargs.items() if k not in CONFIG_KEYS})
@@ -30,8 +35,19 @@ class YoloxSpModel(TorchModel):
         weights = Path(model_dir or ".") / ModelFile.TORCH_MODEL_FILE
         self.model = load_weights(weights, config) if model_dir and weights.exists() else YoloxSp(config)
 
-    def forward(self, img, mode: str = "train", **kwargs):
+    def forward(self, img, mode: Optional[str] = None, **kwargs):
+        """``mode`` defaults to the module's state: ModelScope evaluates by calling ``forward``
+        on a model in eval mode without naming one."""
+        mode = mode or ("train" if self.training else "test")
         outputs = self.model(img, mode=mode, **kwargs)
-        if mode == "train":  # ModelScope's optimizer hook reads "loss"
-            outputs["loss"] = outputs["total_loss"]
+        if mode == "train":
+            outputs["loss"] = outputs["total_loss"]  # what ModelScope's optimizer hook steps on
+            # Logged as plain numbers: ModelScope would otherwise all-reduce them through CUDA.
+            outputs["log_vars"] = {k: float(v) for k, v in outputs.items() if k != "total_loss"}
         return outputs
+
+    def state_dict(self, *args, **kwargs):
+        return self.model.state_dict(*args, **kwargs)
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        return self.model.load_state_dict(state_dict, strict=strict, assign=assign)

@@ -1,0 +1,77 @@
+"""CVAT spindle items in the form EasyCV's trainer feeds its detectors, and the dataset-side
+half of EasyCV evaluation.
+
+EasyCV's trainer collates with mmcv (``DataContainer`` decides what is stacked and what stays a
+per-image list) and evaluates by calling ``eval_dataset.evaluate(results, evaluators)`` with the
+model's test outputs; :class:`MmcvSpindleItems` provides both over a
+:class:`~yoloxsp.integrations.modelscope.CvatSpindleDataset`.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Sequence
+
+import numpy as np
+from mmcv.parallel import DataContainer
+from torch.utils.data import Dataset
+
+from ..modelscope.dataset import CvatSpindleDataset
+
+
+class MmcvSpindleItems(Dataset):
+    """Wraps a :class:`CvatSpindleDataset`; items are dicts of ``DataContainer`` named as the
+    EasyCV detector forward expects (``img``, ``gt_bboxes``, ``gt_poles``, ..., ``img_metas``)."""
+
+    def __init__(self, dataset: CvatSpindleDataset):
+        self.dataset = dataset
+        self.records = dataset.export.records
+        self.pixel_size = dataset.pixel_size
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> Dict[str, DataContainer]:
+        item = self.dataset[index]
+        meta = item["meta"]
+        metas = {"index": index, "filename": f"{meta['image_path']}#{meta['frame']}",
+                 "ori_img_shape": meta["orig_size"], "scale_factor": meta["scale"],
+                 "pixel_size": self.pixel_size}
+        return {"img": DataContainer(item["image"], stack=True),
+                "gt_bboxes": DataContainer(item["boxes"]), "gt_labels": DataContainer(item["labels"]),
+                "gt_poles": DataContainer(item["poles"]),
+                "gt_heatmap": DataContainer(item["heatmap"], stack=True),
+                "gt_heatmap_mask": DataContainer(item["heatmap_mask"], stack=True),
+                "img_metas": DataContainer(metas, cpu_only=True)}
+
+    def disable_augmentation(self) -> None:
+        self.dataset.spindle_dataset.disable_augmentation()
+
+    def evaluate(self, results: Dict[str, list], evaluators: Sequence, logger=None) -> Dict[str, float]:
+        """Score test outputs against this dataset's annotations (original image pixels).
+
+        Outputs are put back in dataset order by ``img_metas['index']`` and duplicates dropped:
+        a distributed sampler pads the last ranks with repeated images.
+        """
+        order: Dict[int, int] = {}
+        for position, meta in enumerate(results["img_metas"]):
+            order.setdefault(int(meta["index"]), position)
+        missing = sorted(set(range(len(self))) - set(order))
+        if missing:
+            raise ValueError(f"evaluation got no outputs for {len(missing)} images (e.g. index {missing[0]})")
+        picked = [order[i] for i in range(len(self))]
+        predictions = {key: [values[p] for p in picked] for key, values in results.items()}
+        metrics: Dict[str, float] = {}
+        for evaluator in evaluators:
+            metrics.update(evaluator.evaluate(predictions, self.groundtruth()))
+        return metrics
+
+    def groundtruth(self) -> Dict[str, List[np.ndarray]]:
+        """Boxes (N, 4) x1y1x2y2, classes (N,), pole pairs (N, 2, 2) (NaN when unannotated)."""
+        boxes, poles = [], []
+        for record in self.records:
+            boxes.append(np.array([s.box for s in record.spindles], np.float32).reshape(-1, 4))
+            poles.append(np.array([s.poles if s.poles else np.full((2, 2), np.nan) for s in record.spindles],
+                                  np.float32).reshape(-1, 2, 2))
+        return {"groundtruth_boxes": boxes,
+                "groundtruth_classes": [np.zeros(len(b), np.int32) for b in boxes],
+                "groundtruth_is_crowd": [np.zeros(len(b), np.int32) for b in boxes],
+                "groundtruth_poles": poles}

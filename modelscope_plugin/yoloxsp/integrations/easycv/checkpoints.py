@@ -1,0 +1,40 @@
+"""Checkpoints that a kill cannot corrupt, in the yoloxsp weights format.
+
+ModelScope's processor writes each file in place and replaces the output folder's weights by
+unlink + link, so a kill mid-save leaves a truncated or missing file. This processor writes every
+file under a temporary name and renames it (atomic on POSIX), and stores the model in the
+:func:`~yoloxsp.model.save_weights` format, so ``work_dir/output`` is a model folder that
+``Model.from_pretrained`` and ``yoloxsp eval --model`` read directly.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+
+from modelscope.trainers.hooks.checkpoint.checkpoint_processor import CheckpointProcessor
+from modelscope.utils.checkpoint import save_checkpoint
+from modelscope.utils.constant import ModelFile
+
+from ...model import save_weights
+
+
+class AtomicCheckpointProcessor(CheckpointProcessor):
+    def save_trainer_state(self, trainer, model, train_state_file, meta, save_optimizers):
+        partial = train_state_file + ".partial"
+        save_checkpoint(model, partial, trainer.optimizer if save_optimizers else None,
+                        trainer.lr_scheduler if save_optimizers else None, meta=meta, with_model=False)
+        os.replace(partial, train_state_file)
+
+    def save_model_state(self, model, model_file):
+        save_weights(model.model, model_file)
+
+    def link(self, model, src_file, output_dir):
+        dest = os.path.join(output_dir, ModelFile.TORCH_MODEL_FILE)
+        partial = dest + ".partial"
+        if os.path.lexists(partial):
+            os.unlink(partial)
+        try:
+            os.link(src_file, partial)
+        except OSError:  # no hard links on this file system
+            shutil.copyfile(src_file, partial)
+        os.replace(partial, dest)

@@ -1,0 +1,117 @@
+"""Training hooks YOLOX-SP needs on top of ModelScope's and EasyCV's (registered in ModelScope's
+HOOKS, which the EasyCV trainer uses).
+
+- :class:`YoloxSpModeSwitchHook`: YOLOX's final epochs without augmentation and with L1 box loss.
+- :class:`ModelEMAHook`: an exponential moving average of the weights (YOLOX's ramped decay),
+  used for evaluation and the final weights, and saved with the trainer state so a resumed run
+  continues it. EasyCV's own EMAHook keeps its average outside any checkpoint.
+- :class:`ProgressBarHook`: a tqdm bar over the iterations of each epoch.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+import torch
+from modelscope.trainers.hooks import HOOKS
+from modelscope.trainers.hooks.hook import Hook
+from modelscope.trainers.hooks.priority import Priority
+from modelscope.utils.torch_utils import is_master
+from torch.optim.swa_utils import AveragedModel
+from tqdm import tqdm
+
+
+def _network(trainer) -> torch.nn.Module:
+    """The bare :class:`~yoloxsp.model.YoloxSp` inside the trainer's (parallel) wrappers."""
+    return trainer.unwrap_module(trainer.model).model
+
+
+@HOOKS.register_module(module_name="YoloxSpModeSwitchHook")
+class YoloxSpModeSwitchHook(Hook):
+    """``num_last_epochs`` defaults to the learning-rate schedule's fixed-lr final epochs, as in YOLOX."""
+
+    def __init__(self, num_last_epochs: Optional[int] = None):
+        self.num_last_epochs = num_last_epochs
+
+    def before_train_epoch(self, trainer):
+        last = self.num_last_epochs
+        if last is None:
+            last = trainer.cfg.safe_get("train.lr_scheduler.num_last_epochs", 0)
+        if trainer.epoch >= trainer.max_epochs - last:
+            trainer.train_dataloader.dataset.disable_augmentation()
+            _network(trainer).use_l1 = True
+
+
+@HOOKS.register_module(module_name="ModelEMAHook")
+class ModelEMAHook(Hook):
+    PRIORITY = Priority.ABOVE_NORMAL  # after_run copies the average in before checkpoints save
+
+    def __init__(self, decay: float = 0.9998, ramp_iters: int = 2000):
+        self.decay, self.ramp_iters = decay, ramp_iters
+        self.average = None
+        self._pending_state = None
+        self._live_state = None
+
+    def _ramped(self, average, current, count):
+        d = self.decay * (1 - math.exp(-float(count) / self.ramp_iters))
+        return d * average + (1 - d) * current
+
+    def before_run(self, trainer):
+        self.average = AveragedModel(_network(trainer), avg_fn=self._ramped, use_buffers=True)
+        if self._pending_state is not None:
+            self.average.load_state_dict(self._pending_state)
+            self._pending_state = None
+
+    def after_train_iter(self, trainer):
+        self.average.update_parameters(_network(trainer))
+
+    def before_val(self, trainer):
+        if self.average is not None and int(self.average.n_averaged) > 0:
+            network = _network(trainer)
+            self._live_state = {k: v.clone() for k, v in network.state_dict().items()}
+            network.load_state_dict(self.average.module.state_dict())
+
+    def after_val(self, trainer):
+        if self._live_state is not None:
+            _network(trainer).load_state_dict(self._live_state)
+            self._live_state = None
+
+    def after_run(self, trainer):
+        if self.average is not None and int(self.average.n_averaged) > 0:
+            _network(trainer).load_state_dict(self.average.module.state_dict())
+
+    def state_dict(self) -> dict:
+        return {"average": self.average.state_dict()} if self.average is not None else {}
+
+    def load_state_dict(self, state: dict) -> None:
+        if "average" not in state:
+            return
+        if self.average is None:  # the checkpoint is loaded before this hook's before_run
+            self._pending_state = state["average"]
+        else:
+            self.average.load_state_dict(state["average"])
+
+
+@HOOKS.register_module(module_name="ProgressBarHook")
+class ProgressBarHook(Hook):
+    PRIORITY = Priority.VERY_LOW
+
+    def __init__(self):
+        self.bar = None
+
+    def before_train_epoch(self, trainer):
+        if is_master():
+            self.bar = tqdm(total=trainer.iters_per_epoch, initial=trainer.inner_iter, unit="batch",
+                            desc=f"epoch {trainer.epoch + 1}/{trainer.max_epochs}", leave=False)
+
+    def after_train_iter(self, trainer):
+        if self.bar is not None:
+            self.bar.update(1)
+            loss = trainer.log_buffer.val_history.get("loss")
+            if loss:
+                self.bar.set_postfix(loss=f"{loss[-1]:.3f}")
+
+    def after_train_epoch(self, trainer):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

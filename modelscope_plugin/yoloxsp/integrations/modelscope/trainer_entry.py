@@ -1,0 +1,29 @@
+"""Make ``build_trainer('easycv', ...)`` work right after ``import yoloxsp``.
+
+ModelScope no longer indexes EasyCV's trainer, and importing EasyCV takes seconds (and, in
+pai-easycv, may pip-install packages), so ``import yoloxsp`` registers this light entry under
+``easycv`` instead. ModelScope's builder calls :meth:`_instantiate`, which imports the real
+trainer (:class:`yoloxsp.integrations.easycv.trainer.YoloxSpTrainer`), lets it take the name
+over, and builds it. If EasyCV's trainer was imported first, the entry is not registered.
+"""
+from __future__ import annotations
+
+import importlib
+
+from modelscope.trainers.base import TRAINERS
+from modelscope.utils.registry import default_group
+
+from ...metainfo import Trainers
+
+
+class EasyCVTrainerEntry:
+    @classmethod
+    def _instantiate(cls, **kwargs):
+        if TRAINERS.get(Trainers.easycv) is cls:  # let EasyCV's module register its own trainer first
+            del TRAINERS.modules[default_group][Trainers.easycv]
+        trainer_module = importlib.import_module("yoloxsp.integrations.easycv.trainer")
+        return trainer_module.YoloxSpTrainer(**kwargs)
+
+
+if TRAINERS.get(Trainers.easycv) is None:
+    TRAINERS.register_module(module_name=Trainers.easycv, module_cls=EasyCVTrainerEntry)
