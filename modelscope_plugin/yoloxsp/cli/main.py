@@ -8,9 +8,9 @@ from typing import List, Optional
 
 from .. import __version__
 from ..errors import InputError
-from . import export, inspect_data, synth
+from . import evaluate, export, inspect_data, synth, train
 
-COMMANDS = (synth, inspect_data, export)
+COMMANDS = (synth, inspect_data, train, evaluate, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

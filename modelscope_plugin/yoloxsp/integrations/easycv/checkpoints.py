@@ -4,13 +4,18 @@ ModelScope's processor writes each file in place and replaces the output folder'
 unlink + link, so a kill mid-save leaves a truncated or missing file. This processor writes every
 file under a temporary name and renames it (atomic on POSIX), and stores the model in the
 :func:`~yoloxsp.model.save_weights` format, so ``work_dir/output`` is a model folder that
-``Model.from_pretrained`` and ``yoloxsp eval --model`` read directly.
+``Model.from_pretrained`` and ``yoloxsp eval --model`` read directly. The trainer state's numpy
+random state is stored as plain lists: ModelScope loads it with ``torch.load(weights_only=True)``,
+which refuses numpy arrays, so resuming its own checkpoints fails otherwise. And an end-of-epoch
+save records one iteration too many (ModelScope adds 1 for the iteration in progress, but at
+the end of an epoch none is), which would shift a resumed per-iteration lr schedule by one step.
 """
 from __future__ import annotations
 
 import os
 import shutil
 
+import numpy as np
 from modelscope.trainers.hooks.checkpoint.checkpoint_processor import CheckpointProcessor
 from modelscope.utils.checkpoint import save_checkpoint
 from modelscope.utils.constant import ModelFile
@@ -18,11 +23,26 @@ from modelscope.utils.constant import ModelFile
 from ...model import save_weights
 
 
+def _plain(value):
+    """numpy arrays and scalars -> lists and Python numbers, recursively (weights_only-loadable)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    return value
+
+
 class AtomicCheckpointProcessor(CheckpointProcessor):
     def save_trainer_state(self, trainer, model, train_state_file, meta, save_optimizers):
+        if meta and "iter" in meta:
+            meta = {**meta, "iter": min(meta["iter"], (trainer.epoch + 1) * trainer.iters_per_epoch)}
         partial = train_state_file + ".partial"
         save_checkpoint(model, partial, trainer.optimizer if save_optimizers else None,
-                        trainer.lr_scheduler if save_optimizers else None, meta=meta, with_model=False)
+                        trainer.lr_scheduler if save_optimizers else None, meta=_plain(meta), with_model=False)
         os.replace(partial, train_state_file)
 
     def save_model_state(self, model, model_file):

@@ -9,7 +9,9 @@ What this subclass changes, and only when it matters:
   which raises; the device index is read as 0 for that call (mmcv then runs the model on the CPU).
 - Without CUDA and with ``launcher='pytorch'`` (torchrun), ModelScope's DDP hook would call
   ``torch.cuda.set_device`` and use NCCL; the process group is created with gloo instead and
-  the model wrapped in ``MMDistributedDataParallel`` for the CPU.
+  the model wrapped in torch's DDP inside ``MMDataParallel``; evaluation runs on rank 0
+  (ModelScope's distributed evaluation broadcasts through CUDA).
+- A local model folder that did not come from the hub is not checked against the hub.
 - MsDataset conversion errors are raised, not printed and ignored.
 - Checkpoint hooks of a YOLOX-SP model save atomically in the yoloxsp weights format
   (:class:`AtomicCheckpointProcessor`).
@@ -25,10 +27,17 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
+from mmcv.parallel import MMDataParallel
+from torch.nn.parallel import DistributedDataParallel
 from easycv.toolkit.modelscope.trainers.trainer import EasyCVEpochBasedTrainer
 from modelscope.msdatasets import MsDataset
 from modelscope.trainers.base import TRAINERS
 from modelscope.trainers.hooks.checkpoint.checkpoint_hook import CheckpointHook
+from modelscope.trainers.utils.inference import evaluate_batch
+from modelscope.trainers.parallel.utils import is_parallel
+from modelscope.utils.constant import DistributedParallelType, TrainerStages
+from modelscope.utils.data_utils import to_device
+from tqdm import tqdm
 
 from ...metainfo import Trainers
 from ..modelscope.dataset import CvatSpindleDataset, cvat_ms_dataset
@@ -67,13 +76,52 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
             kwargs["launcher"] = launcher
         with _device_index_zero_without_cuda():
             super().__init__(*args, train_dataset=train_dataset, eval_dataset=eval_dataset, **kwargs)
-        if cpu_distributed and self._dist:
-            from mmcv.parallel import MMDistributedDataParallel
-            self.model = MMDistributedDataParallel(self.model)  # EasyCV leaves it bare when distributed
+        if cpu_distributed:
+            self.parallel_groups[DistributedParallelType.DP] = None  # what ModelScope's DDP hook records
+            self._dist = dist.get_world_size() > 1
+            if self._dist:
+                # torch's DDP syncs the gradients over gloo; mmcv's wrapper outside it unpacks the
+                # DataContainers, which mmcv's own distributed wrapper does only for CUDA devices.
+                self.model = MMDataParallel(DistributedDataParallel(self.unwrap_module(self.model)))
         if isinstance(self.unwrap_module(self.model), YoloxSpModel):
             for hook in self.hooks:
                 if isinstance(hook, CheckpointHook):
                     hook.set_processor(AtomicCheckpointProcessor())
+
+    def unwrap_module(self, model):
+        while is_parallel(model):  # the CPU-distributed model is wrapped twice
+            model = model.module
+        return model
+
+    def evaluation_loop(self, data_loader, metric_classes):
+        """Distributed evaluation without CUDA: ModelScope gathers and broadcasts metrics through
+        CUDA tensors, so rank 0 evaluates the whole set and sends the metrics to the others."""
+        if not (self._dist and not torch.cuda.is_available()):
+            return super().evaluation_loop(data_loader, metric_classes)
+        self.invoke_hook(TrainerStages.before_val)
+        metrics = [None]
+        if dist.get_rank() == 0:
+            loader = self._build_dataloader_with_dataset(self.eval_dataset, dist=False,
+                                                         collate_fn=self.eval_data_collator,
+                                                         **self.cfg.evaluation.get("dataloader", {}))
+            wrapped, self.model = self.model, MMDataParallel(self.unwrap_module(self.model))  # no DDP collectives
+            try:
+                for batch in tqdm(loader, desc="evaluating", unit="batch"):
+                    evaluate_batch(self, to_device(batch, self.device), metric_classes, None)
+            finally:
+                self.model = wrapped
+            metrics[0] = {name: value for metric in metric_classes for name, value in metric.evaluate().items()}
+        dist.broadcast_object_list(metrics, src=0)
+        self.invoke_hook(TrainerStages.after_val)
+        return metrics[0]
+
+    def get_or_download_model_dir(self, model, model_revision=None, third_party=None):
+        """A local folder that did not come from the hub is used as it is: ModelScope would ask
+        the hub whether model 'unknown' is up to date (seconds of retries when offline)."""
+        folder = Path(model)
+        if folder.is_dir() and not any((folder / name).exists() for name in (".mdl", ".msc", ".git")):
+            return str(folder)
+        return super().get_or_download_model_dir(model, model_revision, third_party)
 
     def build_dataset(self, datasets, model_cfg, mode, preprocessor=None, **kwargs):
         if isinstance(datasets, MsDataset) and not datasets.is_custom:

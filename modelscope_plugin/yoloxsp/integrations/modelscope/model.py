@@ -43,7 +43,7 @@ class YoloxSpModel(TorchModel):
         if mode == "train":
             outputs["loss"] = outputs["total_loss"]  # what ModelScope's optimizer hook steps on
             # Logged as plain numbers: ModelScope would otherwise all-reduce them through CUDA.
-            outputs["log_vars"] = {k: float(v) for k, v in outputs.items() if k != "total_loss"}
+            outputs["log_vars"] = {k: float(v.detach()) for k, v in outputs.items() if k != "total_loss"}
         return outputs
 
     def state_dict(self, *args, **kwargs):

@@ -1,0 +1,38 @@
+"""``yoloxsp eval``: score a model on a CVAT export; prints one JSON object on stdout.
+
+Keys: ``bbox_AP``/``bbox_AP50``/``bbox_AP75``/``bbox_AP_small``/``bbox_AP_medium`` (COCO),
+``pole_precision|recall|F1@{1,2,3}px`` (and ``@{0.1,0.2,0.3}um`` with ``--pixel-size``),
+``pole_median_error_px``, ``pole_mean_error_px``, ``both_poles_rate``,
+``length_median_abs_error_um``, ``length_median_rel_error`` (spindles over 2 um; NaN without a
+pixel size), ``n_images``, ``n_spindles``, ``n_detections``. NaN is written as ``null``.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+from ..data import read_cvat
+from ..model.backends import Predictor
+from ..model.resolve import open_backend
+from ..metrics import evaluate_records
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("eval", help="score a model on a CVAT export (JSON on stdout)",
+                       description=__doc__.split(":", 1)[1].strip())
+    p.add_argument("--model", required=True, help="weights file, model folder, .onnx, or 'yoloxsp' (bundled)")
+    p.add_argument("--data", required=True, help="CVAT export: task folder, zip, or folder of tasks")
+    p.add_argument("--pixel-size", type=float, help="um per pixel (enables um thresholds and length errors)")
+    p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
+    p.add_argument("--batch-size", type=int, default=4)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    if args.pixel_size is not None and args.pixel_size <= 0:
+        raise ValueError(f"--pixel-size must be positive (got {args.pixel_size})")
+    records = read_cvat(args.data).records
+    predictor = Predictor(open_backend(args.model, args.backend))
+    metrics = evaluate_records(predictor, records, args.pixel_size, args.batch_size)
+    print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()}))
+    return 0

@@ -1,0 +1,139 @@
+"""Fine-tuning through ModelScope's build_trainer('easycv', ...) on the CPU: the real trainer,
+hooks and evaluators on a small synthetic CVAT set."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import yoloxsp  # noqa: F401  (registers the trainer entry, dataset and model)
+from modelscope.trainers import build_trainer
+from modelscope.trainers.hooks.hook import Hook
+from modelscope.trainers.hooks.priority import Priority
+from yoloxsp.metainfo import Trainers
+from yoloxsp.model import load_weights
+from yoloxsp.model.resolve import model_path
+from yoloxsp.synth import SynthConfig, write_movie
+
+PIXEL_SIZE = 0.15
+# Small enough for CI: 3 epochs of 3 batches of 2 frames at 192 px.
+OPTIONS = {"train.max_epochs": 3, "train.dataloader.batch_size_per_gpu": 2, "train.dataloader.workers_per_gpu": 0,
+           "evaluation.dataloader.workers_per_gpu": 0, "evaluation.dataloader.batch_size_per_gpu": 2,
+           "dataset.train.input_size": 192, "dataset.val.input_size": 192, "dataset.val.pixel_size": PIXEL_SIZE,
+           "train.lr_scheduler.num_last_epochs": 1, "train.optimizer.lr": 0.0005}
+
+
+@pytest.fixture(scope="module")
+def spindle_set(tmp_path_factory) -> Path:
+    config = SynthConfig(width=192, height=160, frames=6, seed=21, pixel_size=PIXEL_SIZE, spindles=3, debris=1)
+    return write_movie(tmp_path_factory.mktemp("finetune") / "task", config)
+
+
+def make_trainer(data: Path, work_dir: Path, **options):
+    return build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(data), eval_dataset=str(data),
+                                               work_dir=str(work_dir), cfg_options={**OPTIONS, **options}))
+
+
+def test_finetune_writes_checkpoints_and_metrics_and_is_not_worse(spindle_set, tmp_path):
+    trainer = make_trainer(spindle_set, tmp_path / "work")
+    before = trainer.evaluate()
+    trainer.train()
+    after = trainer.evaluate()
+
+    work = tmp_path / "work"
+    assert {"epoch_3.pth", "epoch_3_trainer_state.pth"} <= {p.name for p in work.iterdir()}
+    assert any(p.name.startswith("best_") for p in work.iterdir())
+    log = [json.loads(line) for line in next(work.glob("*.log.json")).read_text().splitlines() if line.strip()]
+    evaluated = [entry for entry in log if entry.get("mode") == "eval"]
+    assert len(evaluated) == 3 and "evaluation/pole_F1@2px" in evaluated[-1]
+    # The output folder is a model folder in the yoloxsp format.
+    finetuned = load_weights(work / "output" / "pytorch_model.pt")
+    assert finetuned.config.size == load_weights(model_path("yoloxsp") / "pytorch_model.pt").config.size
+    for key in ("DetectionBoxes_Precision/mAP@.50IOU", "pole_F1@2px", "both_poles_rate"):
+        assert after[key] >= before[key] - 0.02, (key, before[key], after[key])
+    assert before["pole_F1@2px"] > 0.5  # the bundled model already works on this data
+
+
+def _recording_lr(trainer) -> list:
+    """Record the learning rate of every training step the trainer takes."""
+    lrs, step = [], trainer.train_step
+
+    def train_step(model, inputs):
+        lrs.append(trainer.optimizer.param_groups[0]["lr"])
+        return step(model, inputs)
+
+    trainer.train_step = train_step
+    return lrs
+
+
+def test_resume_continues_epoch_lr_optimizer_and_ema(spindle_set, tmp_path):
+    options = {"train.max_epochs": 4}
+    full = make_trainer(spindle_set, tmp_path / "work", **options)
+    full_lrs = _recording_lr(full)
+    full.train()
+    per_epoch = full.iters_per_epoch
+
+    resumed = make_trainer(spindle_set, tmp_path / "resumed", **options)
+    resumed_lrs = _recording_lr(resumed)
+    resumed.train(checkpoint_path=str(tmp_path / "work" / "epoch_2.pth"))
+
+    assert resumed.epoch == 4 and resumed.iter == 4 * per_epoch
+    assert resumed_lrs == pytest.approx(full_lrs[2 * per_epoch:])  # only epochs 3-4 ran, on the same schedule
+    ema = next(h for h in resumed.hooks if type(h).__name__ == "ModelEMAHook")
+    assert int(ema.average.n_averaged) == 4 * per_epoch  # the average went on from the checkpoint's
+    state = torch.load(tmp_path / "work" / "epoch_2_trainer_state.pth", weights_only=False)
+    assert state["meta"]["epoch"] == 1 and state["optimizer"]["state"]  # 0-based epoch; SGD momentum saved
+
+
+class KillTheNextSave(Hook):
+    """After the first epoch's checkpoint, make the next torch.save die half-way (like a kill)."""
+
+    PRIORITY = Priority.LOWEST
+
+    def __init__(self, monkeypatch):
+        self.monkeypatch = monkeypatch
+
+    def after_train_epoch(self, trainer):
+        real_save = torch.save
+
+        def killed(obj, path, *args, **kwargs):
+            if not isinstance(path, (str, os.PathLike)):  # in-memory saves are not checkpoints
+                return real_save(obj, path, *args, **kwargs)
+            Path(path).write_bytes(b"half a file")
+            raise KeyboardInterrupt
+
+        self.monkeypatch.setattr(torch, "save", killed)
+
+
+def test_a_killed_save_leaves_the_previous_checkpoint(spindle_set, tmp_path, monkeypatch):
+    trainer = build_trainer(Trainers.easycv, dict(
+        model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set), eval_dataset=str(spindle_set), work_dir=str(tmp_path),
+        cfg_options={**OPTIONS, "train.max_epochs": 2, "train.lr_scheduler.num_last_epochs": 0},
+        callbacks=[KillTheNextSave(monkeypatch)]))
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train()
+    monkeypatch.undo()
+    assert load_weights(tmp_path / "epoch_1.pth").config.size
+    assert load_weights(tmp_path / "output" / "pytorch_model.pt").config.size
+    assert not (tmp_path / "epoch_2.pth").exists() and not (tmp_path / "epoch_2_trainer_state.pth").exists()
+
+
+def test_two_process_gloo_training(spindle_set, tmp_path):
+    overrides = [f"--set={k}={json.dumps(v)}" for k, v in OPTIONS.items() if k != "train.max_epochs"]
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533",
+               "-m", "yoloxsp.cli.main", "train", "--config", "yoloxsp", "--train", str(spindle_set),
+               "--val", str(spindle_set), "--work-dir", str(tmp_path / "work"), "--epochs", "3", "--device", "cpu",
+               *overrides]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("trained; model folders") == 1  # reported once, by rank 0
+    state = torch.load(tmp_path / "work" / "epoch_3_trainer_state.pth", weights_only=True)
+    # 6 frames shared by 2 processes of 2 images each: 2 iterations per epoch (one process: 3).
+    assert state["meta"]["iter"] == 3 * 2
+    assert load_weights(tmp_path / "work" / "output" / "pytorch_model.pt").config.size
