@@ -59,6 +59,7 @@ EASYCV = [
     "scikit-image",
     "addict",
     "yapf",
+    "cityscapesscripts",  # imported by easycv at import time; pip-installed by easycv itself if missing
 ]
 
 TEST = ["pytest", "hypothesis"]
@@ -75,7 +76,7 @@ setup(
     package_dir={"": "modelscope_plugin"},
     packages=find_packages("modelscope_plugin"),
     include_package_data=True,
-    package_data={"yoloxsp": ["assets/**/*"]},
+    package_data={"yoloxsp": ["assets/default_model/*"]},
     install_requires=CORE,
     extras_require={"easycv": EASYCV, "test": TEST},
     entry_points={"console_scripts": ["yoloxsp = yoloxsp.cli.main:main"]},

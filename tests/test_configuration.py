@@ -5,9 +5,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from modelscope.models import Model
 
 import yoloxsp  # noqa: F401  (registers the model type)
+from yoloxsp.model import load_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,3 +22,37 @@ def test_configuration_json_builds_the_default_model(tmp_path):
     model = Model.from_pretrained(str(tmp_path))
     assert model.model.config.size == config["model"]["size"]
     assert model.model.config.pole_stride == config["model"]["pole_stride"]
+
+
+def test_bundled_model_folder_carries_the_same_configuration():
+    bundled = yoloxsp.default_model_dir()
+    assert json.loads((bundled / "configuration.json").read_text()) == json.loads(
+        (ROOT / "configuration.json").read_text())
+    assert load_weights(bundled / "pytorch_model.pt").config.size == json.loads(
+        (ROOT / "configuration.json").read_text())["model"]["size"]
+
+
+@pytest.mark.parametrize("size", ["nano", "tiny", "s", "m"])
+def test_size_configs_differ_from_the_default_only_in_size_and_work_dir(size):
+    config = json.loads((ROOT / "configs" / f"yoloxsp_{size}.json").read_text())
+    default = json.loads((ROOT / "configuration.json").read_text())
+    assert config["model"].pop("size") == size and config["train"].pop("work_dir").endswith(size)
+    default["model"].pop("size"), default["train"].pop("work_dir")
+    assert config == default
+
+
+def test_training_config_names_registered_hooks_datasets_and_evaluators():
+    from easycv.core.evaluation.builder import EVALUATORS
+    from modelscope.msdatasets.dataset_cls.custom_datasets import CUSTOM_DATASETS
+    from modelscope.trainers.hooks import HOOKS
+
+    import yoloxsp.integrations.easycv  # noqa: F401  (registers hooks and evaluators)
+
+    config = json.loads((ROOT / "configuration.json").read_text())
+    own_hooks = {"ModelEMAHook", "YoloxSpModeSwitchHook", "ProgressBarHook"}
+    assert own_hooks <= {h["type"] for h in config["train"]["hooks"]}
+    assert own_hooks <= set(HOOKS.modules["default"])
+    for split in ("train", "val"):
+        assert CUSTOM_DATASETS.get(config["dataset"][split]["type"], group_key=config["task"]) is not None
+    evaluators = config["evaluation"]["metrics"][0]["evaluators"]
+    assert all(EVALUATORS.get(e["type"]) is not None for e in evaluators)

@@ -35,8 +35,9 @@ def spindle_set(tmp_path_factory) -> Path:
 
 
 def make_trainer(data: Path, work_dir: Path, **options):
-    return build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(data), eval_dataset=str(data),
-                                               work_dir=str(work_dir), cfg_options={**OPTIONS, **options}))
+    return build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(data),
+                                               eval_dataset=str(data), work_dir=str(work_dir),
+                                               cfg_options={**OPTIONS, **options}))
 
 
 def test_finetune_writes_checkpoints_and_metrics_and_is_not_worse(spindle_set, tmp_path):
@@ -112,7 +113,8 @@ class KillTheNextSave(Hook):
 
 def test_a_killed_save_leaves_the_previous_checkpoint(spindle_set, tmp_path, monkeypatch):
     trainer = build_trainer(Trainers.easycv, dict(
-        model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set), eval_dataset=str(spindle_set), work_dir=str(tmp_path),
+        model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set), eval_dataset=str(spindle_set),
+        work_dir=str(tmp_path),
         cfg_options={**OPTIONS, "train.max_epochs": 2, "train.lr_scheduler.num_last_epochs": 0},
         callbacks=[KillTheNextSave(monkeypatch)]))
     with pytest.raises(KeyboardInterrupt):

@@ -28,23 +28,26 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from mmcv.parallel import MMDataParallel
-from torch.nn.parallel import DistributedDataParallel
-from easycv.toolkit.modelscope.trainers.trainer import EasyCVEpochBasedTrainer
 from modelscope.msdatasets import MsDataset
 from modelscope.trainers.base import TRAINERS
 from modelscope.trainers.hooks.checkpoint.checkpoint_hook import CheckpointHook
-from modelscope.trainers.utils.inference import evaluate_batch
 from modelscope.trainers.parallel.utils import is_parallel
+from modelscope.trainers.utils.inference import evaluate_batch
 from modelscope.utils.constant import DistributedParallelType, TrainerStages
 from modelscope.utils.data_utils import to_device
+from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from ...metainfo import Trainers
 from ..modelscope.dataset import CvatSpindleDataset, cvat_ms_dataset
 from ..modelscope.model import YoloxSpModel
+from ..modelscope.trainer_entry import make_room_for_easycv
 from . import hooks  # noqa: F401  (registers the YOLOX-SP hooks named in configs)
 from .batches import MmcvSpindleItems
 from .checkpoints import AtomicCheckpointProcessor
+
+make_room_for_easycv()  # EasyCV's trainer module registers 'easycv' when imported
+from easycv.toolkit.modelscope.trainers.trainer import EasyCVEpochBasedTrainer  # noqa: E402
 
 
 @contextlib.contextmanager

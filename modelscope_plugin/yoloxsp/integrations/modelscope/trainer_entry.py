@@ -19,10 +19,14 @@ from ...metainfo import Trainers
 class EasyCVTrainerEntry:
     @classmethod
     def _instantiate(cls, **kwargs):
-        if TRAINERS.get(Trainers.easycv) is cls:  # let EasyCV's module register its own trainer first
-            del TRAINERS.modules[default_group][Trainers.easycv]
         trainer_module = importlib.import_module("yoloxsp.integrations.easycv.trainer")
         return trainer_module.YoloxSpTrainer(**kwargs)
+
+
+def make_room_for_easycv() -> None:
+    """Drop this entry so that importing EasyCV's trainer module can register its name."""
+    if TRAINERS.get(Trainers.easycv) is EasyCVTrainerEntry:
+        del TRAINERS.modules[default_group][Trainers.easycv]
 
 
 if TRAINERS.get(Trainers.easycv) is None:

@@ -1,0 +1,68 @@
+"""Box AP and the ``yoloxsp eval`` command: hand cases, agreement with EasyCV, the CLI contract."""
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from yoloxsp.metrics import box_metrics
+
+TRUTH = [np.array([[10, 10, 40, 30], [60, 60, 90, 75]], float), np.array([[5, 5, 25, 20]], float)]
+
+
+def test_perfect_boxes_give_ap_one():
+    metrics = box_metrics(TRUTH, [np.ones(len(t)) for t in TRUTH], TRUTH)
+    assert metrics["bbox_AP"] == pytest.approx(1.0) and metrics["bbox_AP50"] == pytest.approx(1.0)
+
+
+def test_a_missed_spindle_and_a_false_alarm_lower_ap():
+    preds = [TRUTH[0][:1], np.array([[5, 5, 25, 20], [100, 100, 120, 110]], float)]
+    metrics = box_metrics(preds, [np.array([0.9]), np.array([0.8, 0.95])], TRUTH)
+    assert 0.3 < metrics["bbox_AP50"] < 1.0
+
+
+def test_no_predictions_give_zero():
+    metrics = box_metrics([np.zeros((0, 4))] * 2, [np.zeros(0)] * 2, TRUTH)
+    assert metrics["bbox_AP"] == 0.0 and metrics["bbox_AP50"] == 0.0
+
+
+def test_agrees_with_easycv_coco_detection_evaluator():
+    from easycv.core.evaluation.coco_evaluation import CocoDetectionEvaluator
+
+    rng = np.random.default_rng(0)
+    preds = [t + rng.normal(0, 2, t.shape) for t in TRUTH]
+    scores = [rng.uniform(0.3, 1, len(t)) for t in TRUTH]
+    ours = box_metrics(preds, scores, TRUTH)
+    evaluator = CocoDetectionEvaluator(classes=["spindle"])
+    theirs = evaluator.evaluate(
+        {"detection_boxes": preds, "detection_scores": scores,
+         "detection_classes": [np.zeros(len(p), np.int32) for p in preds],
+         "img_metas": [{"ori_img_shape": (128, 128), "filename": f"f{i}"} for i in range(len(preds))]},
+        {"groundtruth_boxes": TRUTH, "groundtruth_classes": [np.zeros(len(t), np.int32) for t in TRUTH]})
+    assert ours["bbox_AP"] == pytest.approx(theirs["DetectionBoxes_Precision/mAP"], abs=1e-6)
+    assert ours["bbox_AP50"] == pytest.approx(theirs["DetectionBoxes_Precision/mAP@.50IOU"], abs=1e-6)
+
+
+def test_eval_command_prints_one_json_object_with_the_required_keys(small_movie):
+    result = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "eval", "--model", "yoloxsp",
+                             "--data", str(small_movie), "--pixel-size", "0.15"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)  # the whole of stdout is one JSON object
+    required = ["bbox_AP", "bbox_AP50", "pole_precision@2px", "pole_recall@2px", "pole_F1@2px",
+                "pole_median_error_px", "both_poles_rate", "length_median_abs_error_um", "length_median_rel_error",
+                "n_images", "n_spindles"]
+    assert set(required) <= set(metrics)
+    assert metrics["n_images"] == 6 and metrics["n_spindles"] == 18
+    assert all(v is None or (isinstance(v, (int, float)) and not math.isnan(v)) for v in metrics.values())
+    assert metrics["bbox_AP50"] > 0.8 and metrics["pole_F1@2px"] > 0.8  # the bundled model works
+
+
+def test_eval_command_rejects_a_bad_pixel_size(small_movie):
+    result = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "eval", "--model", "yoloxsp",
+                             "--data", str(small_movie), "--pixel-size", "-1"], capture_output=True, text=True)
+    assert result.returncode == 2 and "pixel-size" in result.stderr and result.stdout == ""
