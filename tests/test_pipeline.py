@@ -1,0 +1,70 @@
+"""The ModelScope spindle-detection pipeline: bare name, model folder, input kinds, outputs."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from modelscope.outputs import OutputKeys
+from modelscope.pipelines import builder, pipeline
+from modelscope.utils.constant import Tasks
+from PIL import Image
+
+import yoloxsp
+from yoloxsp.errors import InputError
+from yoloxsp.io import read_image
+
+KEYS = {OutputKeys.SCORES, OutputKeys.LABELS, OutputKeys.BOXES, OutputKeys.KEYPOINTS, "lengths_px"}
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return pipeline(Tasks.image_object_detection, model="yoloxsp")
+
+
+def test_bare_name_runs_the_bundled_model_offline(detector, small_movie):
+    out = detector(str(small_movie / "images" / "frame_000000.png"))
+    assert KEYS <= set(out) and "lengths_um" not in out
+    n = len(out[OutputKeys.SCORES])
+    assert n >= 2 and out[OutputKeys.BOXES].shape == (n, 4) and out[OutputKeys.KEYPOINTS].shape == (n, 2, 2)
+    assert out[OutputKeys.LABELS] == ["spindle"] * n
+    poles = out[OutputKeys.KEYPOINTS]
+    complete = np.isfinite(poles).all(axis=(1, 2))
+    assert np.allclose(out["lengths_px"][complete], np.linalg.norm(poles[complete, 0] - poles[complete, 1], axis=1))
+
+
+def test_inputs_path_array_16bit_pil_and_list_agree(detector, small_movie):
+    path = small_movie / "images" / "frame_000001.png"
+    rgb = read_image(path)
+    by_path = detector(str(path), pixel_size=0.15)
+    by_array = detector(rgb)
+    by_pil = detector(Image.fromarray(rgb))
+    assert np.allclose(by_path[OutputKeys.BOXES], by_array[OutputKeys.BOXES])
+    assert np.allclose(by_pil[OutputKeys.BOXES], by_array[OutputKeys.BOXES])
+    assert np.allclose(by_path["lengths_um"], by_path["lengths_px"] * 0.15, equal_nan=True)
+    sixteen = detector((rgb[..., :2].astype(np.uint16) * 257))  # 2-channel 16-bit: tubulin, SPB
+    assert len(sixteen[OutputKeys.SCORES]) >= 1
+    listed = detector([rgb, str(path)])
+    assert isinstance(listed, list) and len(listed) == 2
+    assert np.allclose(listed[0][OutputKeys.BOXES], by_array[OutputKeys.BOXES])
+
+
+def test_a_local_model_folder_works_too(tmp_path, small_movie):
+    folder = shutil.copytree(yoloxsp.default_model_dir(), tmp_path / "model")
+    out = pipeline(Tasks.image_object_detection, model=str(folder))(str(small_movie / "images" / "frame_000000.png"))
+    assert len(out[OutputKeys.SCORES]) >= 2
+
+
+def test_bad_input_is_named(detector):
+    with pytest.raises(InputError, match="dict"):
+        detector({"not": "an image"})
+
+
+def test_only_the_bare_name_is_rewritten(tmp_path):
+    from modelscope.utils.hub import read_config
+
+    shutil.copy(yoloxsp.default_model_dir() / "configuration.json", tmp_path / "configuration.json")
+    assert builder.read_config(str(tmp_path)) == read_config(str(tmp_path))  # other paths pass through
+    assert builder.normalize_model_input(str(tmp_path), None) == str(tmp_path)
+    assert builder.normalize_model_input("yoloxsp", None) == str(yoloxsp.default_model_dir())
+    assert builder.normalize_model_input(["yoloxsp"], None) == [str(yoloxsp.default_model_dir())]
