@@ -28,6 +28,9 @@ CORE = [
     "modelscope",
     "datasets",
     "huggingface-hub",
+    "pandas",
+    "trackpy",
+    "motmetrics",
 ]
 
 # Modules pai-easycv 0.11.7 really imports on the detection/training path. pai-easycv itself is

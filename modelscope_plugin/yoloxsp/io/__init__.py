@@ -1,5 +1,7 @@
-"""Reading user inputs: image files now; TIFF stacks and videos build on the same helpers."""
+"""Reading user inputs: single images, and movies (image folders, TIFF stacks, videos) frame by frame."""
 from .images import (IMAGE_SUFFIXES, apply_contrast, auto_contrast, contrast_limits, read_image,
                      to_rgb8)
+from .movies import Movie, open_movie
 
-__all__ = ["IMAGE_SUFFIXES", "apply_contrast", "auto_contrast", "contrast_limits", "read_image", "to_rgb8"]
+__all__ = ["IMAGE_SUFFIXES", "Movie", "apply_contrast", "auto_contrast", "contrast_limits", "open_movie",
+           "read_image", "to_rgb8"]

@@ -1,4 +1,7 @@
-"""After detection: drawing overlays (and, later, tracks and spindle lengths)."""
+"""After detection: tracks, measurements, overlays and plots."""
+from .measure import DETECTION_COLUMNS, TRACK_COLUMNS, detection_rows, straight_lengths, track_rows
 from .overlay import draw_detections
+from .tracks import link_tracks
 
-__all__ = ["draw_detections"]
+__all__ = ["DETECTION_COLUMNS", "TRACK_COLUMNS", "detection_rows", "draw_detections", "link_tracks",
+           "straight_lengths", "track_rows"]

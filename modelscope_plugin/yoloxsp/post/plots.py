@@ -1,0 +1,31 @@
+"""Spindle length over time, one line per track (matplotlib, headless)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def plot_lengths(detections: List[Dict[str, float]], path: Path, frame_interval: Optional[float] = None) -> Path:
+    """Write ``path`` (PNG): length in um when known (else px) against minutes (else frames)."""
+    use_um = any(np.isfinite(d["length_um"]) for d in detections)
+    figure, axes = plt.subplots(figsize=(7, 4), dpi=120)
+    for track in sorted({d["track_id"] for d in detections}):
+        mine = sorted((d for d in detections if d["track_id"] == track), key=lambda d: d["frame"])
+        t = np.array([d["frame"] for d in mine], float) * ((frame_interval / 60.0) if frame_interval else 1.0)
+        y = np.array([d["length_um" if use_um else "length_px"] for d in mine], float)
+        axes.plot(t, y, marker=".", label=f"track {track}")
+    axes.set_xlabel("time (min)" if frame_interval else "frame")
+    axes.set_ylabel("spindle length (um)" if use_um else "spindle length (px)")
+    if detections:
+        axes.legend(fontsize="small", ncol=2)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+    return path

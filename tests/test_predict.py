@@ -1,0 +1,103 @@
+"""``yoloxsp predict`` on every input kind, and the movie reader's errors."""
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import tifffile
+
+from yoloxsp.errors import InputError
+from yoloxsp.io import open_movie, read_image
+
+
+def predict(*args):
+    return subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", *map(str, args)],
+                          capture_output=True, text=True, timeout=600)
+
+
+def rows(path):
+    with open(path) as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_tiff_stack_gives_tables_overlays_and_plot_with_metadata_units(small_movie, tmp_path):
+    result = predict(small_movie / "stack.tif", "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    detections = rows(tmp_path / "out" / "detections.csv")
+    assert list(detections[0]) == ["frame", "track_id", "score", "x1", "y1", "x2", "y2", "pole1_x", "pole1_y",
+                                   "pole2_x", "pole2_y", "length_px", "length_um"]
+    assert {int(d["frame"]) for d in detections} <= set(range(6)) and len(detections) >= 6
+    measured = [d for d in detections if d["length_px"] != "nan"]
+    assert measured and all(float(d["length_um"]) == pytest.approx(float(d["length_px"]) * 0.15, abs=2e-3)
+                            for d in measured)  # pixel size read from the ImageJ metadata
+    tracks = rows(tmp_path / "out" / "tracks.csv")
+    assert {t["track_id"] for t in tracks} == {d["track_id"] for d in detections}
+    assert sorted(p.name for p in (tmp_path / "out" / "overlay").iterdir()) == [f"frame_{t:06d}.png" for t in range(6)]
+    assert (tmp_path / "out" / "lengths.png").stat().st_size > 1000
+    assert "0.15 um" in result.stdout and "30.0 s" in result.stdout
+
+
+def test_refuses_to_overwrite_and_overwrites_when_asked(small_movie, tmp_path):
+    image = small_movie / "images" / "frame_000000.png"
+    assert predict(image, "--out", tmp_path).returncode == 0
+    again = predict(image, "--out", tmp_path)
+    assert again.returncode == 2 and "--overwrite" in again.stderr
+    assert predict(image, "--out", tmp_path, "--overwrite").returncode == 0
+
+
+def test_folder_and_video_inputs(small_movie, tmp_path):
+    frames = sorted((small_movie / "images").iterdir())
+    video = tmp_path / "movie.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 5, (192, 160))
+    for frame in frames:
+        writer.write(cv2.imread(str(frame)))
+    writer.release()
+    for source in (small_movie / "images", video):
+        result = predict(source, "--out", tmp_path / source.stem, "--frame-interval", "30", "--pixel-size", "0.15")
+        assert result.returncode == 0, result.stderr
+        assert len(list((tmp_path / source.stem / "overlay").iterdir())) == len(frames)
+
+
+def test_channel_selection_and_bad_channel_count(small_movie, tmp_path):
+    swapped = tmp_path / "swapped.tif"
+    stack = tifffile.imread(small_movie / "stack.tif")  # T C Y X: tubulin, SPB
+    tifffile.imwrite(swapped, stack[:, ::-1], imagej=True, metadata={"axes": "TCYX"})
+    assert predict(swapped, "--out", tmp_path / "a", "--channels", "1", "0").returncode == 0
+    bad = predict(swapped, "--out", tmp_path / "b", "--channels", "0", "5")
+    assert bad.returncode == 2 and "frame 0" in bad.stderr and "swapped.tif" in bad.stderr
+
+
+def test_movie_reader_errors_name_the_input(tmp_path, small_movie):
+    with pytest.raises(InputError, match="not found"):
+        open_movie(tmp_path / "missing.tif")
+    truncated = tmp_path / "truncated.tif"
+    truncated.write_bytes((small_movie / "stack.tif").read_bytes()[:3000])
+    with pytest.raises(InputError, match="truncated.tif"):
+        list(open_movie(truncated).frames())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match="no image files"):
+        open_movie(empty)
+    not_video = tmp_path / "movie.mp4"
+    not_video.write_bytes(b"not a video")
+    with pytest.raises(InputError, match="movie.mp4"):
+        open_movie(not_video)
+    four = tmp_path / "four.tif"
+    tifffile.imwrite(four, np.zeros((2, 4, 32, 32), np.uint16), imagej=True, metadata={"axes": "TCYX"})
+    with pytest.raises(InputError, match="4 channels"):
+        open_movie(four)
+
+
+def test_tiff_frames_stream_as_the_stack_holds_them(small_movie):
+    movie = open_movie(small_movie / "stack.tif")
+    assert (movie.n_frames, movie.pixel_size, movie.frame_interval) == (6, pytest.approx(0.15), 30.0)
+    stack = tifffile.imread(small_movie / "stack.tif")
+    for t, frame in enumerate(movie.frames()):
+        assert frame.shape == (160, 192, 2) and np.array_equal(frame, stack[t].transpose(1, 2, 0))
+    single = open_movie(small_movie / "images" / "frame_000002.png")
+    assert single.n_frames == 1 and np.array_equal(next(single.frames()),
+                                                   read_image(small_movie / "images" / "frame_000002.png"))
