@@ -55,8 +55,10 @@ def test_a_local_model_folder_works_too(tmp_path, small_movie):
     assert len(out[OutputKeys.SCORES]) >= 2
 
 
-def test_bad_input_is_named(detector):
-    with pytest.raises(InputError, match="dict"):
+def test_bad_input_is_named(detector, tmp_path):
+    with pytest.raises(InputError, match="missing.png"):
+        detector(str(tmp_path / "missing.png"))
+    with pytest.raises(AssertionError, match="dict"):  # ModelScope's own input check
         detector({"not": "an image"})
 
 
@@ -64,7 +66,7 @@ def test_only_the_bare_name_is_rewritten(tmp_path):
     from modelscope.utils.hub import read_config
 
     shutil.copy(yoloxsp.default_model_dir() / "configuration.json", tmp_path / "configuration.json")
-    assert builder.read_config(str(tmp_path)) == read_config(str(tmp_path))  # other paths pass through
+    assert builder.read_config(str(tmp_path)).to_dict() == read_config(str(tmp_path)).to_dict()  # passed through
     assert builder.normalize_model_input(str(tmp_path), None) == str(tmp_path)
     assert builder.normalize_model_input("yoloxsp", None) == str(yoloxsp.default_model_dir())
     assert builder.normalize_model_input(["yoloxsp"], None) == [str(yoloxsp.default_model_dir())]

@@ -4,7 +4,8 @@ Keys: ``bbox_AP``/``bbox_AP50``/``bbox_AP75``/``bbox_AP_small``/``bbox_AP_medium
 ``pole_precision|recall|F1@{1,2,3}px`` (and ``@{0.1,0.2,0.3}um`` with ``--pixel-size``),
 ``pole_median_error_px``, ``pole_mean_error_px``, ``both_poles_rate``,
 ``length_median_abs_error_um``, ``length_median_rel_error`` (spindles over 2 um; NaN without a
-pixel size), ``n_images``, ``n_spindles``, ``n_detections``. NaN is written as ``null``.
+pixel size), ``n_images``, ``n_spindles``, ``n_detections``; with ``--tracking`` also ``MOTA``,
+``IDF1`` and ``id_switches`` (py-motmetrics, IoU >= 0.5) of the linked tracks. NaN is written as ``null``.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def add_parser(sub) -> None:
     p.add_argument("--pixel-size", type=float, help="um per pixel (enables um thresholds and length errors)")
     p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
     p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument("--tracking", action="store_true", help="also link tracks and add MOTA, IDF1, id_switches")
     p.set_defaults(run=run)
 
 
@@ -33,6 +35,6 @@ def run(args) -> int:
         raise ValueError(f"--pixel-size must be positive (got {args.pixel_size})")
     records = read_cvat(args.data).records
     predictor = Predictor(open_backend(args.model, args.backend))
-    metrics = evaluate_records(predictor, records, args.pixel_size, args.batch_size)
+    metrics = evaluate_records(predictor, records, args.pixel_size, args.batch_size, tracking=args.tracking)
     print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()}))
     return 0

@@ -23,7 +23,7 @@ from ..io import open_movie
 from ..model.backends import Predictor
 from ..model.resolve import open_backend
 from ..post import (DETECTION_COLUMNS, TRACK_COLUMNS, detection_rows, draw_detections, link_tracks,
-                    track_rows)
+                    search_range_for, track_rows)
 from ..post.plots import plot_lengths
 
 OUTPUTS = ("detections.csv", "tracks.csv", "overlay", "lengths.png")
@@ -80,8 +80,7 @@ def run(args) -> int:
     frames = _select(movie.frames(), args.channels, movie.path)
     detections = [predictor([frame])[0] for frame in tqdm(frames, total=movie.n_frames, desc="detecting",
                                                               unit="frame")]
-    search_range = 1.5 / pixel_size if pixel_size else 12.0  # a centre moves well under 1.5 um per frame
-    track_ids = link_tracks(detections, search_range_px=search_range)
+    track_ids = link_tracks(detections, search_range_px=search_range_for(pixel_size))
     rows = [row for t, (dets, ids) in enumerate(zip(detections, track_ids))
             for row in detection_rows(t, dets, ids, pixel_size)]
 

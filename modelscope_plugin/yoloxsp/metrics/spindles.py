@@ -8,10 +8,12 @@ true length exceeds ``min_length_um`` (short spindles' relative errors say littl
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+
+PixelSize = Union[None, float, Sequence[Optional[float]]]
 
 
 def _pair_distances(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -23,15 +25,26 @@ def _pair_distances(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.where(better[..., None], d_swap, d_same)
 
 
-def spindle_metrics(preds: Sequence[np.ndarray], truths: Sequence[np.ndarray], pixel_size: Optional[float] = None,
+def per_image(pixel_size: PixelSize, n_images: int) -> List[Optional[float]]:
+    """One pixel size (or None) per image from a single value or a per-image sequence."""
+    if pixel_size is None or np.isscalar(pixel_size):
+        return [pixel_size] * n_images
+    if len(pixel_size) != n_images:
+        raise ValueError(f"{len(pixel_size)} pixel sizes for {n_images} images")
+    return list(pixel_size)
+
+
+def spindle_metrics(preds: Sequence[np.ndarray], truths: Sequence[np.ndarray], pixel_size: PixelSize = None,
                     found_px: float = 2.0, min_length_um: float = 2.0) -> Dict[str, float]:
     """``preds``/``truths``: per image, pole pairs (N, 2, 2) in pixels (NaN for missing poles).
 
-    Returns ``both_poles_rate`` and, when ``pixel_size`` (um/px) is given,
-    ``length_median_abs_error_um`` and ``length_median_rel_error`` (NaN when nothing to measure).
+    Returns ``both_poles_rate`` and, when ``pixel_size`` (um/px; one for all images or one per
+    image) is given, ``length_median_abs_error_um`` and ``length_median_rel_error`` (NaN when
+    nothing to measure).
     """
     found, total, abs_errors, rel_errors = 0, 0, [], []
-    for pred, truth in zip(preds, truths):
+    sizes = per_image(pixel_size, len(preds))
+    for pred, truth, pixel_size in zip(preds, truths, sizes):
         pred = np.asarray(pred, float).reshape(-1, 2, 2)
         truth = np.asarray(truth, float).reshape(-1, 2, 2)
         truth = truth[np.isfinite(truth).all(axis=(1, 2))]
@@ -52,7 +65,7 @@ def spindle_metrics(preds: Sequence[np.ndarray], truths: Sequence[np.ndarray], p
                     abs_errors.append(abs(pred_len - true_len))
                     rel_errors.append(abs(pred_len - true_len) / true_len)
     out = {"both_poles_rate": found / total if total else float("nan")}
-    if pixel_size is not None:
+    if any(size is not None for size in sizes):
         out["length_median_abs_error_um"] = float(np.median(abs_errors)) if abs_errors else float("nan")
         out["length_median_rel_error"] = float(np.median(rel_errors)) if rel_errors else float("nan")
     return out

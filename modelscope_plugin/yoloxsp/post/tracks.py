@@ -6,7 +6,7 @@ centre moves between frames.
 """
 from __future__ import annotations
 
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,11 @@ import trackpy
 from ..model.decode import Detections
 
 trackpy.quiet()
+
+
+def search_range_for(pixel_size: Optional[float]) -> float:
+    """How far (px) a spindle centre may move between frames: 1.5 um, or 12 px at unknown scale."""
+    return 1.5 / pixel_size if pixel_size else 12.0
 
 
 def link_tracks(frames: Sequence[Detections], search_range_px: float = 12.0, memory: int = 2) -> List[np.ndarray]:
