@@ -66,3 +66,16 @@ def test_eval_command_rejects_a_bad_pixel_size(small_movie):
     result = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "eval", "--model", "yoloxsp",
                              "--data", str(small_movie), "--pixel-size", "-1"], capture_output=True, text=True)
     assert result.returncode == 2 and "pixel-size" in result.stderr and result.stdout == ""
+
+
+def test_tracking_goal_on_a_synthetic_movie(tmp_path):
+    from yoloxsp.synth import SynthConfig, write_movie
+
+    movie = write_movie(tmp_path / "movie", SynthConfig(width=256, height=256, frames=20, seed=4242, pixel_size=0.12,
+                                                        spindles=4, frame_interval=30, wells=True))
+    result = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "eval", "--model", "yoloxsp", "--data",
+                             str(movie), "--pixel-size", "0.12", "--tracking"], capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["MOTA"] >= 0.95 and metrics["IDF1"] >= 0.95, metrics

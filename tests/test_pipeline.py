@@ -30,7 +30,16 @@ def test_bare_name_runs_the_bundled_model_offline(detector, small_movie):
     assert out[OutputKeys.LABELS] == ["spindle"] * n
     poles = out[OutputKeys.KEYPOINTS]
     complete = np.isfinite(poles).all(axis=(1, 2))
-    assert np.allclose(out["lengths_px"][complete], np.linalg.norm(poles[complete, 0] - poles[complete, 1], axis=1))
+    chords = np.linalg.norm(poles[complete, 0] - poles[complete, 1], axis=1)
+    ridge = out["lengths_px"][complete]  # along the tubulin ridge: never shorter than the chord
+    assert complete.any() and np.all(ridge >= chords - 1e-6) and np.all(ridge <= chords * 1.2)
+
+
+def test_straight_lengths_on_request(small_movie):
+    straight = pipeline(Tasks.image_object_detection, model="yoloxsp", length="straight")
+    out = straight(str(small_movie / "images" / "frame_000000.png"))
+    poles = out[OutputKeys.KEYPOINTS]
+    assert np.allclose(out["lengths_px"], np.linalg.norm(poles[:, 0] - poles[:, 1], axis=1), equal_nan=True)
 
 
 def test_inputs_path_array_16bit_pil_and_list_agree(detector, small_movie):

@@ -101,3 +101,23 @@ def test_tiff_frames_stream_as_the_stack_holds_them(small_movie):
     single = open_movie(small_movie / "images" / "frame_000002.png")
     assert single.n_frames == 1 and np.array_equal(next(single.frames()),
                                                    read_image(small_movie / "images" / "frame_000002.png"))
+
+
+@pytest.mark.parametrize("frame, message", [
+    (np.full((64, 64), np.nan, np.float32), "NaN"),
+    (np.zeros((1, 9000, 1), np.uint8), "exceeds 8192"),
+])
+def test_unusable_frames_are_named(tmp_path, frame, message):
+    path = tmp_path / "bad.tif"
+    tifffile.imwrite(path, np.stack([frame, frame]))
+    result = predict(path, "--out", tmp_path / "out")
+    assert result.returncode == 2 and message in result.stderr and "bad.tif" in result.stderr
+    assert "frame 0" in result.stderr and not (tmp_path / "out" / "detections.csv").exists()
+
+
+def test_a_one_pixel_frame_gives_a_correct_empty_result(tmp_path):
+    path = tmp_path / "dot.png"
+    cv2.imwrite(str(path), np.zeros((1, 1, 3), np.uint8))
+    result = predict(path, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert rows(tmp_path / "out" / "detections.csv") == []

@@ -3,6 +3,7 @@
     .venv/bin/python tools/benchmark.py synth      # synthetic generator, frames/s per field size
     .venv/bin/python tools/benchmark.py model      # params, GFLOPs, ms/frame (torch, ONNX Runtime)
     .venv/bin/python tools/benchmark.py poles      # cost of the pole branch designs (stride 4 vs 8)
+    .venv/bin/python tools/benchmark.py predict    # end to end: a 200-frame 512x512 movie through yoloxsp predict
 
 Each section runs on this machine as it is; run it on an idle machine for numbers you quote.
 """
@@ -99,17 +100,41 @@ def bench_poles(repeats: int) -> None:
                   f"{totals[8]:>5.2f} (+{(totals[8] / base - 1) * 100:.0f}%)")
 
 
-SECTIONS = {"synth": bench_synth, "model": bench_model, "poles": bench_poles}
+def bench_predict(frames: int) -> None:
+    """``yoloxsp predict`` on a synthetic TIFF stack, as a user runs it (process start and model
+    load included), per backend; also the time of detection alone from its progress bar."""
+    import subprocess
+    import sys
+
+    from yoloxsp.model.resolve import open_backend
+
+    with tempfile.TemporaryDirectory() as tmp:
+        movie = write_movie(Path(tmp) / "movie", SynthConfig(width=512, height=512, frames=frames, seed=5,
+                                                             pixel_size=0.1, spindles=4, wells=True))
+        onnx_file = export_onnx(open_backend("yoloxsp").model, Path(tmp) / "model.onnx")
+        print(f"yoloxsp predict, {frames}-frame 512x512 TIFF stack, default model, {THREADS} threads")
+        print(f"{'backend':>8} {'total s':>8} {'frames/s (end to end)':>22}")
+        for backend, model in (("torch", "yoloxsp"), ("onnx", str(onnx_file))):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", str(movie / "stack.tif"), "--out",
+                            str(Path(tmp) / backend), "--model", model, "--backend", backend],
+                           check=True, capture_output=True)
+            seconds = time.perf_counter() - start
+            print(f"{backend:>8} {seconds:>8.1f} {frames / seconds:>22.1f}")
+
+
+SECTIONS = {"synth": bench_synth, "model": bench_model, "poles": bench_poles, "predict": bench_predict}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sections", nargs="*", choices=sorted(SECTIONS), default=sorted(SECTIONS))
-    parser.add_argument("--frames", type=int, default=50, help="frames per synth row")
+    parser.add_argument("--frames", type=int, default=None, help="frames per synth row (50) / predict movie (200)")
     parser.add_argument("--repeats", type=int, default=10, help="timed runs per model row")
     args = parser.parse_args()
     for name in args.sections:
-        SECTIONS[name](args.frames if name == "synth" else args.repeats)
+        frames = args.frames or (200 if name == "predict" else 50)
+        SECTIONS[name](frames if name in ("synth", "predict") else args.repeats)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ from ..errors import InputError
 from ..io import open_movie
 from ..model.backends import Predictor
 from ..model.resolve import open_backend
-from ..post import (DETECTION_COLUMNS, TRACK_COLUMNS, detection_rows, draw_detections, link_tracks,
-                    search_range_for, track_rows)
+from ..post import (DETECTION_COLUMNS, LENGTH_METHODS, TRACK_COLUMNS, detection_rows, draw_detections,
+                    link_tracks, search_range_for, spindle_lengths, track_rows)
 from ..post.plots import plot_lengths
 
 OUTPUTS = ("detections.csv", "tracks.csv", "overlay", "lengths.png")
@@ -40,6 +40,8 @@ def add_parser(sub) -> None:
     p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
     p.add_argument("--channels", type=int, nargs="+", metavar="I",
                    help="input channels to use, tubulin first then SPB (0-based), e.g. --channels 1 0")
+    p.add_argument("--length", choices=LENGTH_METHODS, default="ridge",
+                   help="ridge: along the tubulin ridge between the poles (default, more accurate); straight")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(run=run)
 
@@ -77,12 +79,17 @@ def run(args) -> int:
     interval = args.frame_interval or movie.frame_interval
     predictor = Predictor(open_backend(args.model, args.backend))
 
-    frames = _select(movie.frames(), args.channels, movie.path)
-    detections = [predictor([frame])[0] for frame in tqdm(frames, total=movie.n_frames, desc="detecting",
-                                                              unit="frame")]
+    detections, lengths = [], []
+    for t, frame in enumerate(tqdm(_select(movie.frames(), args.channels, movie.path), total=movie.n_frames,
+                                   desc="detecting", unit="frame")):
+        try:
+            detections.append(predictor([frame])[0])
+        except InputError as exc:
+            raise InputError(f"frame {t}: {exc}", movie.path) from None
+        lengths.append(spindle_lengths(frame, detections[-1], args.length))
     track_ids = link_tracks(detections, search_range_px=search_range_for(pixel_size))
-    rows = [row for t, (dets, ids) in enumerate(zip(detections, track_ids))
-            for row in detection_rows(t, dets, ids, pixel_size)]
+    rows = [row for t, (dets, ids, lens) in enumerate(zip(detections, track_ids, lengths))
+            for row in detection_rows(t, dets, ids, pixel_size, lens)]
 
     out.mkdir(parents=True, exist_ok=True)
     _write_csv(out / "detections.csv", DETECTION_COLUMNS, rows)

@@ -95,6 +95,9 @@ def auto_contrast(image: np.ndarray, low_percentile: float = 0.5,
     return apply_contrast(image, contrast_limits(image, low_percentile, high_percentile))
 
 
+MAX_SIDE = 8192  # px; beyond this, a frame's activations no longer fit comfortably in memory
+
+
 def to_rgb8(image: np.ndarray) -> np.ndarray:
     """Any supported frame -> ``H x W x 3`` uint8 RGB as the model expects.
 
@@ -106,7 +109,15 @@ def to_rgb8(image: np.ndarray) -> np.ndarray:
         image = image[..., None]
     if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4):
         raise InputError(f"expected H x W x C with 1-4 channels, got shape {image.shape}")
+    if image.shape[0] < 1 or image.shape[1] < 1:
+        raise InputError(f"frame of size {image.shape[1]}x{image.shape[0]} holds no pixels")
+    if max(image.shape[:2]) > MAX_SIDE:
+        raise InputError(f"frame of {image.shape[1]}x{image.shape[0]} px exceeds {MAX_SIDE} px per side; "
+                         "crop or downscale it (the model needs ~1 GB per 4000x4000 frame)")
     image = image[..., :3]
+    if np.issubdtype(image.dtype, np.floating) and not np.isfinite(image).all():
+        raise InputError(f"frame holds {int((~np.isfinite(image)).sum())} NaN or infinite value(s); "
+                         "replace them before detection")
     rgb8 = image if image.dtype == np.uint8 else auto_contrast(image)
     if rgb8.shape[2] < 3:
         pad = np.zeros(rgb8.shape[:2] + (3 - rgb8.shape[2],), np.uint8)

@@ -4,7 +4,8 @@
 ``import yoloxsp``, the bare name ``yoloxsp`` (see :mod:`.bundled_name`). Inputs: a path, a
 numpy array (8/16-bit, 1-3 channels), a PIL image, or a list of them. Output per image:
 ``scores``, ``labels`` (class names), ``boxes`` (x1 y1 x2 y2), ``keypoints`` (N x 2 x 2, the two
-poles, NaN when a pole is missing), ``lengths_px`` (straight pole-to-pole) and, with
+poles, NaN when a pole is missing), ``lengths_px`` (along the tubulin ridge between the poles;
+``length='straight'`` for pole-to-pole) and, with
 ``pixel_size=`` (um/px) given to the pipeline or the call, ``lengths_um``.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ...errors import InputError
 from ...io import read_image
 from ...metainfo import Pipelines
 from ...model.backends import Predictor, TorchBackend
+from ...post import spindle_lengths
 
 LABEL = "spindle"
 
@@ -40,9 +42,9 @@ def as_frame(image: Any) -> np.ndarray:
 
 @PIPELINES.register_module(Tasks.image_object_detection, module_name=Pipelines.spindle_detection)
 class SpindleDetectionPipeline(Pipeline):
-    def __init__(self, model, pixel_size: Optional[float] = None, **kwargs):
+    def __init__(self, model, pixel_size: Optional[float] = None, length: str = "ridge", **kwargs):
         super().__init__(model=model, auto_collate=False, **kwargs)
-        self.pixel_size = pixel_size
+        self.pixel_size, self.length = pixel_size, length
         device = "cuda" if self.device.type == "cuda" else "cpu"
         self.predictor = Predictor(TorchBackend(self.model.model, device))
 
@@ -53,11 +55,12 @@ class SpindleDetectionPipeline(Pipeline):
         return {"frame": as_frame(image)}
 
     def forward(self, inputs: Dict[str, Any], **kwargs) -> Dict[str, Any]:
-        return {"detections": self.predictor([inputs["frame"]])[0]}
+        detections = self.predictor([inputs["frame"]])[0]
+        return {"detections": detections, "lengths": spindle_lengths(inputs["frame"], detections, self.length)}
 
     def postprocess(self, inputs: Dict[str, Any], pixel_size: Optional[float] = None, **kwargs) -> Dict[str, Any]:
         detections = inputs["detections"]
-        lengths = np.linalg.norm(detections.poles[:, 0] - detections.poles[:, 1], axis=1)
+        lengths = inputs["lengths"]
         outputs = {OutputKeys.SCORES: detections.scores, OutputKeys.LABELS: [LABEL] * len(detections),
                    OutputKeys.BOXES: detections.boxes, OutputKeys.KEYPOINTS: detections.poles,
                    "lengths_px": lengths}
