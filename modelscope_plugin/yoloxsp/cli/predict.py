@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..errors import InputError
-from ..io import open_movie
+from ..io import open_movie, to_rgb8
 from ..model.backends import Predictor
 from ..model.resolve import open_backend
 from ..post import (DETECTION_COLUMNS, LENGTH_METHODS, TRACK_COLUMNS, detection_rows, draw_detections,
@@ -47,13 +47,17 @@ def add_parser(sub) -> None:
 
 
 def _select(frames: Iterator[np.ndarray], channels: Optional[Sequence[int]], source: Path) -> Iterator[np.ndarray]:
+    """The chosen channels of each frame as the 8-bit RGB the model sees (16-bit data auto-contrasted)."""
     for t, frame in enumerate(frames):
         if channels:
             if max(channels) >= frame.shape[2]:
                 raise InputError(f"frame {t}: --channels {channels} but the frame has {frame.shape[2]} channel(s)",
                                  source)
             frame = frame[..., list(channels)]
-        yield frame
+        try:
+            yield to_rgb8(frame)
+        except InputError as exc:
+            raise InputError(f"frame {t}: {exc}", source) from None
 
 
 def _write_csv(path: Path, columns: List[str], rows: List[dict]) -> None:
@@ -80,12 +84,9 @@ def run(args) -> int:
     predictor = Predictor(open_backend(args.model, args.backend))
 
     detections, lengths = [], []
-    for t, frame in enumerate(tqdm(_select(movie.frames(), args.channels, movie.path), total=movie.n_frames,
-                                   desc="detecting", unit="frame")):
-        try:
-            detections.append(predictor([frame])[0])
-        except InputError as exc:
-            raise InputError(f"frame {t}: {exc}", movie.path) from None
+    for frame in tqdm(_select(movie.frames(), args.channels, movie.path), total=movie.n_frames,
+                      desc="detecting", unit="frame"):
+        detections.append(predictor([frame])[0])
         lengths.append(spindle_lengths(frame, detections[-1], args.length))
     track_ids = link_tracks(detections, search_range_px=search_range_for(pixel_size))
     rows = [row for t, (dets, ids, lens) in enumerate(zip(detections, track_ids, lengths))
@@ -99,8 +100,10 @@ def run(args) -> int:
     staging.mkdir()
     frames = _select(movie.frames(), args.channels, movie.path)
     for t, frame in enumerate(tqdm(frames, total=movie.n_frames, desc="drawing", unit="frame")):
-        overlay = draw_detections(frame, detections[t], [str(i) for i in track_ids[t]])
-        cv2.imwrite(str(staging / f"frame_{t:06d}.png"), cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
+        scale = 2 if min(frame.shape[:2]) < 400 else 1  # small fields are enlarged so labels stay legible
+        overlay = draw_detections(frame, detections[t], [str(i) for i in track_ids[t]], scale=scale)
+        cv2.imwrite(str(staging / f"frame_{t:06d}.png"), cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR),
+                    [cv2.IMWRITE_PNG_COMPRESSION, 1])
     shutil.rmtree(out / "overlay", ignore_errors=True)
     os.replace(staging, out / "overlay")
     partial_plot = out / "lengths.partial.png"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+from typing import Optional
+
 import numpy as np
 import tifffile
 
@@ -75,8 +77,23 @@ def contrast_limits(image: np.ndarray, low_percentile: float = 0.5,
         data = data[..., None]
     if not np.isfinite(data).all():
         raise InputError("image contains NaN or infinite values")
+    if np.asarray(image).dtype == np.uint16:  # exact and ~10x faster through a histogram
+        return np.array([_uint16_percentiles(np.asarray(image).reshape(data.shape)[..., c],
+                                             (low_percentile, high_percentile)) for c in range(data.shape[2])])
     flat = data.reshape(-1, data.shape[2])
     return np.percentile(flat, [low_percentile, high_percentile], axis=0).T
+
+
+def _uint16_percentiles(channel: np.ndarray, percentiles) -> list:
+    """``np.percentile`` (linear interpolation) of 16-bit data from its cumulative histogram."""
+    cdf = np.cumsum(np.bincount(channel.ravel(), minlength=65536))
+    values = []
+    for percentile in percentiles:
+        position = percentile / 100 * (cdf[-1] - 1)
+        below = int(np.floor(position))
+        v0, v1 = np.searchsorted(cdf, [below, min(below + 1, cdf[-1] - 1)], side="right")
+        values.append(float(v0 + (position - below) * (v1 - v0)))
+    return values
 
 
 def apply_contrast(image: np.ndarray, limits: np.ndarray) -> np.ndarray:
@@ -86,6 +103,11 @@ def apply_contrast(image: np.ndarray, limits: np.ndarray) -> np.ndarray:
         data = data[..., None]
     lo, hi = limits[:, 0], limits[:, 1]
     scale = np.where(hi > lo, 255.0 / np.maximum(hi - lo, 1e-12), 0.0)
+    if np.asarray(image).dtype == np.uint16:  # the same arithmetic, once per possible value (a lookup table)
+        levels = np.arange(65536, dtype=np.float32)[:, None]
+        lut = np.clip((levels - lo) * scale, 0, 255).round().astype(np.uint8)
+        raw = np.asarray(image).reshape(data.shape)
+        return np.stack([lut[raw[..., c], c] for c in range(raw.shape[2])], axis=-1)
     return np.clip((data - lo) * scale, 0, 255).round().astype(np.uint8)
 
 
