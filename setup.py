@@ -65,7 +65,8 @@ EASYCV = [
     "cityscapesscripts",  # imported by easycv at import time; pip-installed by easycv itself if missing
 ]
 
-TEST = ["pytest", "hypothesis"]
+DEMO = ["gradio"]
+TEST = ["pytest", "hypothesis", "playwright"] + DEMO  # the browser test drives Debian's chromium
 
 setup(
     name="yoloxsp",
@@ -81,6 +82,6 @@ setup(
     include_package_data=True,
     package_data={"yoloxsp": ["assets/default_model/*"]},
     install_requires=CORE,
-    extras_require={"easycv": EASYCV, "test": TEST},
+    extras_require={"easycv": EASYCV, "demo": DEMO, "test": TEST},
     entry_points={"console_scripts": ["yoloxsp = yoloxsp.cli.main:main"]},
 )

@@ -10,7 +10,9 @@
 #  * mmcv-full 1.7.2 has no wheel for this torch: it is built once from the sdist (CPU ops,
 #    ~17 min on 2 cores) into a wheel cache ($YOLOXSP_WHEEL_CACHE) and installed from there;
 #  * pai-easycv 0.11.7 is installed with --no-deps (its pins have no Python 3.11 wheels); the
-#    modules it really imports are the `easycv` extra of setup.py.
+#    modules it really imports are the `easycv` extra of setup.py;
+#  * the demo app's browser test drives Debian's Chromium (apt package `chromium`), installed
+#    here when missing (full mode).
 set -euo pipefail
 
 mode=${1:-full}
@@ -47,6 +49,11 @@ if [ "$mode" = full ]; then
     "${pip[@]}" --no-deps "$wheel_cache"/mmcv_full-1.7.2-*.whl
     "${pip[@]}" -e "$root[easycv,test]"
     "${pip[@]}" --no-deps pai-easycv==0.11.7
+    if ! command -v chromium >/dev/null; then
+        echo "[setup] Debian chromium for the demo app's browser test"
+        sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+        $sudo apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium >/dev/null
+    fi
 else
     echo "[setup] yoloxsp"
     "${pip[@]}" -e "$root"

@@ -8,9 +8,9 @@ from typing import List, Optional
 
 from .. import __version__
 from ..errors import InputError
-from . import evaluate, export, inspect_data, predict, synth, train
+from . import demo, evaluate, export, inspect_data, predict, synth, train
 
-COMMANDS = (predict, synth, inspect_data, train, evaluate, export)
+COMMANDS = (predict, synth, inspect_data, train, evaluate, export, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
