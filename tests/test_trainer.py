@@ -102,10 +102,13 @@ class KillTheNextSave(Hook):
     def after_train_epoch(self, trainer):
         real_save = torch.save
 
-        def killed(obj, path, *args, **kwargs):
-            if not isinstance(path, (str, os.PathLike)):  # in-memory saves are not checkpoints
-                return real_save(obj, path, *args, **kwargs)
-            Path(path).write_bytes(b"half a file")
+        def killed(obj, target, *args, **kwargs):
+            if isinstance(target, (str, os.PathLike)):
+                Path(target).write_bytes(b"half a file")
+            elif hasattr(target, "name") and hasattr(target, "write"):  # an open checkpoint file
+                target.write(b"half a file")
+            else:  # in-memory saves are not checkpoints
+                return real_save(obj, target, *args, **kwargs)
             raise KeyboardInterrupt
 
         self.monkeypatch.setattr(torch, "save", killed)
