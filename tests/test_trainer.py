@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -132,7 +133,10 @@ def test_a_killed_save_leaves_the_previous_checkpoint(spindle_set, tmp_path, mon
 
 def test_two_process_gloo_training(spindle_set, tmp_path):
     overrides = [f"--set={k}={json.dumps(v)}" for k, v in OPTIONS.items() if k != "train.max_epochs"]
-    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533",
+    with socket.socket() as probe:  # a free port for the rendezvous
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}",
                "-m", "yoloxsp.cli.main", "train", "--config", "yoloxsp", "--train", str(spindle_set),
                "--val", str(spindle_set), "--work-dir", str(tmp_path / "work"), "--epochs", "3", "--device", "cpu",
                *overrides]

@@ -9,14 +9,12 @@ all frames together. Prints one JSON object (the same keys as ``yoloxsp eval``).
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from pathlib import Path
 
 from yoloxsp.data import read_cvat
 from yoloxsp.io import open_movie
-from yoloxsp.metrics import evaluate_records
+from yoloxsp.metrics import evaluate_records, metrics_json
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import open_backend
 
@@ -36,7 +34,7 @@ def main() -> None:
     print(f"{len(records)} frames from {args.movies}", file=sys.stderr)
     metrics = evaluate_records(Predictor(open_backend(args.model, args.backend)), records, sizes,
                                tracking=args.tracking)
-    print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()}))
+    print(metrics_json(metrics))
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ def main() -> None:
           f"(with both poles: {both}), missed: {len(REFERENCE) - len(matched)}, "
           f"extra: {len(detections) - len(matched)}")
     for r, c in matched:
-        print(f"  reference {c}: IoU {iou[r, c]:.2f}, score {detections.scores[r]:.2f}, poles {detections.poles[r].round(1).tolist()}")
+        print(f"  reference {c}: IoU {iou[r, c]:.2f}, score {detections.scores[r]:.2f}, "
+              f"poles {detections.poles[r].round(1).tolist()}")
     overlay = draw_detections(frame, detections, [f"{s:.2f}" for s in detections.scores], REFERENCE)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(args.out), cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))

@@ -9,13 +9,11 @@ pixel size), ``n_images``, ``n_spindles``, ``n_detections``; with ``--tracking``
 """
 from __future__ import annotations
 
-import json
-import math
 
 from ..data import read_cvat
 from ..model.backends import Predictor
 from ..model.resolve import open_backend
-from ..metrics import evaluate_records
+from ..metrics import evaluate_records, metrics_json
 
 
 def add_parser(sub) -> None:
@@ -36,5 +34,5 @@ def run(args) -> int:
     records = read_cvat(args.data).records
     predictor = Predictor(open_backend(args.model, args.backend))
     metrics = evaluate_records(predictor, records, args.pixel_size, args.batch_size, tracking=args.tracking)
-    print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()}))
+    print(metrics_json(metrics))
     return 0

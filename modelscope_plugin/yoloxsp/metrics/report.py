@@ -1,6 +1,8 @@
 """Score a detector on annotated frames: every metric ``yoloxsp eval`` reports, in one dict."""
 from __future__ import annotations
 
+import json
+import math
 from typing import Callable, Dict, List, Sequence
 
 import numpy as np
@@ -11,6 +13,11 @@ from ..io.images import read_image
 from .boxes import box_metrics
 from .poles import pole_metrics
 from .spindles import PixelSize, per_image, spindle_metrics
+
+
+def metrics_json(metrics: Dict[str, float]) -> str:
+    """One JSON object; NaN (nothing to measure) is written as ``null``, which JSON can represent."""
+    return json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()})
 
 
 def truth_poles(record: FrameRecord) -> np.ndarray:

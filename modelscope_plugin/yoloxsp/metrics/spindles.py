@@ -44,7 +44,7 @@ def spindle_metrics(preds: Sequence[np.ndarray], truths: Sequence[np.ndarray], p
     """
     found, total, abs_errors, rel_errors = 0, 0, [], []
     sizes = per_image(pixel_size, len(preds))
-    for pred, truth, pixel_size in zip(preds, truths, sizes):
+    for pred, truth, size in zip(preds, truths, sizes):
         pred = np.asarray(pred, float).reshape(-1, 2, 2)
         truth = np.asarray(truth, float).reshape(-1, 2, 2)
         truth = truth[np.isfinite(truth).all(axis=(1, 2))]
@@ -58,10 +58,10 @@ def spindle_metrics(preds: Sequence[np.ndarray], truths: Sequence[np.ndarray], p
             if (distances[r, c] > found_px).any():
                 continue
             found += 1
-            if pixel_size is not None:
-                true_len = np.linalg.norm(truth[c, 0] - truth[c, 1]) * pixel_size
+            if size is not None:
+                true_len = np.linalg.norm(truth[c, 0] - truth[c, 1]) * size
                 if true_len > min_length_um:
-                    pred_len = np.linalg.norm(pred[r, 0] - pred[r, 1]) * pixel_size
+                    pred_len = np.linalg.norm(pred[r, 0] - pred[r, 1]) * size
                     abs_errors.append(abs(pred_len - true_len))
                     rel_errors.append(abs(pred_len - true_len) / true_len)
     out = {"both_poles_rate": found / total if total else float("nan")}
