@@ -26,6 +26,7 @@ CORE = [
     "matplotlib",
     "pillow",
     "modelscope",
+    "addict",  # modelscope's config module imports it but modelscope does not declare it
     "datasets",
     "huggingface-hub",
     "pandas",
@@ -60,7 +61,6 @@ EASYCV = [
     "h5py",
     "einops",
     "scikit-image",
-    "addict",
     "yapf",
     "cityscapesscripts",  # imported by easycv at import time; pip-installed by easycv itself if missing
 ]
