@@ -23,6 +23,7 @@ CORE = [
     "onnx",
     "onnxruntime",
     "tqdm",
+    "wrapt",  # post-import hook: ModelScope registrations without importing modelscope eagerly
     "matplotlib",
     "pillow",
     "modelscope",

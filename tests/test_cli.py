@@ -17,6 +17,28 @@ def test_help_lists_subcommands():
         assert command in out.stdout
 
 
+HEAVY = ("modelscope", "transformers", "datasets", "torch", "torchvision", "trackpy", "matplotlib")
+
+
+def _modules_loaded_after(code: str):
+    probe = f"import sys\n{code}\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+def test_start_up_loads_only_what_the_command_needs():
+    # Starting the CLI loads none of the heavy libraries; the ModelScope registrations wait for modelscope.
+    assert _modules_loaded_after("import yoloxsp.cli.main as m; m.build_parser()") == []
+    # Inference (ONNX or torch) never imports torchvision (seconds of start-up), nor modelscope.
+    loaded = _modules_loaded_after("from yoloxsp.model.resolve import open_backend\n"
+                                   "from yoloxsp.model.backends import Predictor\n"
+                                   "import numpy as np\n"
+                                   "Predictor(open_backend('yoloxsp'))(np.zeros((64, 64, 3), np.uint8))\n"
+                                   "import yoloxsp.post.analyse")
+    assert "torch" in loaded and "torchvision" not in loaded and "modelscope" not in loaded
+
+
 def test_synth_then_inspect_with_coco(tmp_path):
     out = _run("synth", str(tmp_path / "m"), "--frames", "3", "--size", "160", "160", "--pixel-size", "0.15",
                "--spindles", "2", "--seed", "11", "--quiet")

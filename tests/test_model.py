@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torchvision.ops import batched_nms as torchvision_batched_nms
 
 from yoloxsp.data import read_cvat
 from yoloxsp.data.dataset import SpindleDataset, collate
@@ -16,8 +20,10 @@ from yoloxsp.io import read_image
 from yoloxsp.model import SIZES, YoloxSp, YoloxSpConfig, load_weights, save_weights
 from yoloxsp.model.assign import simota_assign
 from yoloxsp.model.backends import OnnxBackend, Predictor, TorchBackend
+from yoloxsp.model.decode import batched_nms
 from yoloxsp.model.grid import anchor_grid
 from yoloxsp.model.onnx_export import export_onnx
+from yoloxsp.model.preprocess import prepare_batch
 from yoloxsp.synth import SynthConfig, read_truth, write_movie
 
 
@@ -143,6 +149,31 @@ def test_onnx_parity_at_three_input_sizes(overfitted, tmp_path):
         np.testing.assert_allclose(from_torch.boxes, from_onnx.boxes, atol=1e-3)
         np.testing.assert_allclose(from_torch.poles, from_onnx.poles, atol=1e-3)
         np.testing.assert_allclose(from_torch.scores, from_onnx.scores, atol=1e-4)
+
+
+def test_onnx_frames_of_a_batch_run_side_by_side_with_unchanged_outputs(overfitted, tmp_path):
+    model, _, records, _ = overfitted
+    path = export_onnx(model, tmp_path / "m.onnx")
+    side_by_side, one_run = OnnxBackend(path), OnnxBackend(path, threads=2)
+    assert side_by_side.parallel_frames == (os.cpu_count() or 1) and one_run.parallel_frames == 1
+    images = prepare_batch([read_image(r.image_path) for r in records]).images
+    assert len(images) == 4
+    for a, b in zip(side_by_side.raw(images), one_run.raw(images)):
+        assert a.shape == b.shape and float((a - b).abs().max()) < 1e-4
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), n=st.integers(0, 80), classes=st.integers(1, 3),
+       threshold=st.floats(0.05, 0.95))
+def test_nms_keeps_exactly_what_torchvision_keeps(seed, n, classes, threshold):
+    rng = np.random.default_rng(seed)
+    corner = rng.uniform(0, 100, (n, 2))
+    boxes = np.concatenate([corner, corner + rng.uniform(0.5, 40, (n, 2))], axis=1).astype(np.float32)
+    scores = rng.uniform(0, 1, n).astype(np.float32)
+    labels = rng.integers(0, classes, n)
+    expected = torchvision_batched_nms(torch.from_numpy(boxes), torch.from_numpy(scores), torch.from_numpy(labels),
+                                       threshold).numpy()
+    np.testing.assert_array_equal(batched_nms(boxes, scores, labels, threshold), expected)
 
 
 def test_weights_round_trip_and_bad_files(overfitted, tmp_path):

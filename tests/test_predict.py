@@ -24,6 +24,16 @@ def rows(path):
         return list(csv.DictReader(handle))
 
 
+def video_frames(path):
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            return frames
+        frames.append(frame)
+
+
 def test_tiff_stack_gives_tables_overlays_and_plot_with_metadata_units(small_movie, tmp_path):
     result = predict(small_movie / "stack.tif", "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
@@ -36,9 +46,22 @@ def test_tiff_stack_gives_tables_overlays_and_plot_with_metadata_units(small_mov
                             for d in measured)  # pixel size read from the ImageJ metadata
     tracks = rows(tmp_path / "out" / "tracks.csv")
     assert {t["track_id"] for t in tracks} == {d["track_id"] for d in detections}
-    assert sorted(p.name for p in (tmp_path / "out" / "overlay").iterdir()) == [f"frame_{t:06d}.png" for t in range(6)]
+    overlay = video_frames(tmp_path / "out" / "overlay.avi")
+    assert len(overlay) == 6 and overlay[0].shape == (320, 384, 3)  # a 192x160 field is drawn 2x
     assert (tmp_path / "out" / "lengths.png").stat().st_size > 1000
     assert "0.15 um" in result.stdout and "30.0 s" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["detections.csv", "lengths.png", "overlay.avi",
+                                                                     "tracks.csv"]  # no partial files left
+
+
+def test_overlay_as_frames_replaces_the_video_on_overwrite(small_movie, tmp_path):
+    assert predict(small_movie / "stack.tif", "--out", tmp_path).returncode == 0
+    result = predict(small_movie / "stack.tif", "--out", tmp_path, "--overlay", "frames", "--overwrite")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "overlay").iterdir()) == [f"frame_{t:06d}.png" for t in range(6)]
+    assert not (tmp_path / "overlay.avi").exists()  # the old overlay does not linger beside the new tables
+    assert predict(small_movie / "stack.tif", "--out", tmp_path, "--overlay", "none", "--overwrite").returncode == 0
+    assert not (tmp_path / "overlay").exists() and (tmp_path / "detections.csv").exists()
 
 
 def test_refuses_to_overwrite_and_overwrites_when_asked(small_movie, tmp_path):
@@ -59,7 +82,7 @@ def test_folder_and_video_inputs(small_movie, tmp_path):
     for source in (small_movie / "images", video):
         result = predict(source, "--out", tmp_path / source.stem, "--frame-interval", "30", "--pixel-size", "0.15")
         assert result.returncode == 0, result.stderr
-        assert len(list((tmp_path / source.stem / "overlay").iterdir())) == len(frames)
+        assert len(video_frames(tmp_path / source.stem / "overlay.avi")) == len(frames)
 
 
 def test_channel_selection_and_bad_channel_count(small_movie, tmp_path):
@@ -112,7 +135,7 @@ def test_unusable_frames_are_named(tmp_path, frame, message):
     tifffile.imwrite(path, np.stack([frame, frame]))
     result = predict(path, "--out", tmp_path / "out")
     assert result.returncode == 2 and message in result.stderr and "bad.tif" in result.stderr
-    assert "frame 0" in result.stderr and not (tmp_path / "out" / "detections.csv").exists()
+    assert "frame 0" in result.stderr and not any((tmp_path / "out").glob("*"))  # nothing half-written
 
 
 def test_a_one_pixel_frame_gives_a_correct_empty_result(tmp_path):
@@ -121,3 +144,4 @@ def test_a_one_pixel_frame_gives_a_correct_empty_result(tmp_path):
     result = predict(path, "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert rows(tmp_path / "out" / "detections.csv") == []
+    assert [p.name for p in (tmp_path / "out" / "overlay").iterdir()] == ["frame_000000.png"]  # one image: a PNG

@@ -36,7 +36,7 @@ def build_app(model: str = "yoloxsp") -> gr.Blocks:
         out = Path(tempfile.mkdtemp(prefix="yoloxsp-demo-"))
         try:
             analysis = analyse_movie(upload, out, predictor, pixel_size or None, frame_interval or None,
-                                     progress=False)
+                                     overlay="frames", progress=False)
         except (ValueError, FileExistsError) as exc:  # InputError included: one clear line for the user
             raise gr.Error(str(exc)) from None
         overlays = sorted((out / "overlay").iterdir())

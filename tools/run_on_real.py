@@ -21,7 +21,7 @@ from torchvision.ops import box_iou
 from yoloxsp.io import read_image
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import open_backend
-from yoloxsp.post import draw_detections
+from yoloxsp.post.overlay import draw_detections
 
 REFERENCE = np.array([(337, 32, 351, 45), (74, 170, 94, 204), (382, 198, 418, 208), (202, 281, 230, 298),
                       (191, 382, 212, 411), (139, 434, 161, 446)], float)

@@ -1,33 +1,21 @@
 """Registry names of everything yoloxsp adds, as extensions of modelscope's metainfo classes.
 
 ``from yoloxsp.metainfo import Trainers`` gives ``Trainers.easycv`` back (modelscope removed it
-in 1.6; pai-easycv still registers its trainer under that string).
+in 1.6; pai-easycv still registers its trainer under that string). The classes are built on first
+use (PEP 562): importing modelscope runs yoloxsp's registrations, which use these names, so this
+module must not import modelscope while it is itself being imported.
 """
-from modelscope.metainfo import CustomDatasets as _CustomDatasets
-from modelscope.metainfo import Metrics as _Metrics
-from modelscope.metainfo import Models as _Models
-from modelscope.metainfo import Pipelines as _Pipelines
-from modelscope.metainfo import Trainers as _Trainers
+from __future__ import annotations
 
+import importlib
 
-class Models(_Models):
-    yoloxsp = "yoloxsp"
-
-
-class Pipelines(_Pipelines):
-    spindle_detection = "yoloxsp-spindle-detection"
-
-
-class CustomDatasets(_CustomDatasets):
-    cvat_spindles = "yoloxsp-cvat-spindles"
-
-
-class Trainers(_Trainers):
-    easycv = "easycv"
-
-
-class Metrics(_Metrics):
-    pole_points = "yoloxsp-pole-points"
+OUR_NAMES = {
+    "Models": {"yoloxsp": "yoloxsp"},
+    "Pipelines": {"spindle_detection": "yoloxsp-spindle-detection"},
+    "CustomDatasets": {"cvat_spindles": "yoloxsp-cvat-spindles"},
+    "Trainers": {"easycv": "easycv"},
+    "Metrics": {"pole_points": "yoloxsp-pole-points"},
+}
 
 
 class Evaluators:
@@ -35,3 +23,12 @@ class Evaluators:
 
     coco_detection = "CocoDetectionEvaluator"
     pole_points = "PolePointEvaluator"
+
+
+def __getattr__(name: str) -> type:
+    if name not in OUR_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    base = getattr(importlib.import_module("modelscope.metainfo"), name)  # not modelscope.metainfo: a lazy module
+    extended = type(name, (base,), {"__module__": __name__, **OUR_NAMES[name]})
+    globals()[name] = extended
+    return extended

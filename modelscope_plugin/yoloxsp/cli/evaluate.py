@@ -10,18 +10,16 @@ pixel size), ``n_images``, ``n_spindles``, ``n_detections``; with ``--tracking``
 from __future__ import annotations
 
 
-from ..data import read_cvat
-from ..model.backends import Predictor
-from ..model.resolve import open_backend
-from ..metrics import evaluate_records, metrics_json
-
-
 def add_parser(sub) -> None:
     p = sub.add_parser("eval", help="score a model on a CVAT export (JSON on stdout)",
                        description=__doc__.split(":", 1)[1].strip())
     p.add_argument("--model", required=True, help="weights file, model folder, .onnx, or 'yoloxsp' (bundled)")
-    p.add_argument("--data", required=True, help="CVAT export: task folder, zip, or folder of tasks")
-    p.add_argument("--pixel-size", type=float, help="um per pixel (enables um thresholds and length errors)")
+    p.add_argument("--data", required=True,
+                   help="CVAT export (task folder, zip, or folder of tasks), or 'synthetic:validation' "
+                        "(the default model's validation set, regenerated from its seeds)")
+    p.add_argument("--pixel-size", type=float,
+                   help="um per pixel (enables um thresholds and length errors; default: each task's stack.tif "
+                        "metadata when there is one)")
     p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--tracking", action="store_true", help="also link tracks and add MOTA, IDF1, id_switches")
@@ -29,10 +27,16 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from ..metrics import evaluate_records, metrics_json  # imported here: other commands skip torch & co.
+    from ..metrics.sources import open_eval_set
+    from ..model.backends import Predictor
+    from ..model.resolve import open_backend
+
     if args.pixel_size is not None and args.pixel_size <= 0:
         raise ValueError(f"--pixel-size must be positive (got {args.pixel_size})")
-    records = read_cvat(args.data).records
     predictor = Predictor(open_backend(args.model, args.backend))
-    metrics = evaluate_records(predictor, records, args.pixel_size, args.batch_size, tracking=args.tracking)
+    with open_eval_set(args.data, args.pixel_size) as data:
+        metrics = evaluate_records(predictor, data.records, data.pixel_sizes, args.batch_size,
+                                   tracking=args.tracking)
     print(metrics_json(metrics))
     return 0

@@ -6,22 +6,24 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from ..data.coco import records_to_coco
-from ..data.cvat import CvatLabels, read_cvat
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("inspect", help="check a CVAT export and summarise it (optionally as COCO JSON)",
                        description=__doc__.split(":", 1)[1].strip())
     p.add_argument("data", help="CVAT task folder, zip, or folder of tasks")
-    p.add_argument("--box-labels", nargs="+", default=list(CvatLabels().boxes), metavar="LABEL")
-    p.add_argument("--pole-labels", nargs="+", default=list(CvatLabels().poles), metavar="LABEL")
+    p.add_argument("--box-labels", nargs="+", metavar="LABEL", help="box labels (default: yoloxsp's CVAT labels)")
+    p.add_argument("--pole-labels", nargs="+", metavar="LABEL", help="pole labels (default: yoloxsp's CVAT labels)")
     p.add_argument("--coco", metavar="OUT.json", help="also write the annotations as COCO JSON")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    labels = CvatLabels(tuple(args.box_labels), tuple(args.pole_labels))
+    from ..data.coco import records_to_coco  # imported here: the CLI starts without scipy and lxml
+    from ..data.cvat import CvatLabels, read_cvat
+
+    default = CvatLabels()
+    labels = CvatLabels(tuple(args.box_labels or default.boxes), tuple(args.pole_labels or default.poles))
     export = read_cvat(args.data, labels)
     per_task = Counter(r.task for r in export.records)
     tracks = {(r.task, s.track_id) for r in export.records for s in r.spindles if s.track_id is not None}

@@ -1,17 +1,15 @@
 """``yoloxsp predict``: detect, track and measure spindles in an image, image folder, TIFF stack or video.
 
 Writes into OUT: ``detections.csv`` (one row per spindle per frame), ``tracks.csv`` (one row
-per track), ``overlay/frame_NNNNNN.png`` (boxes, poles, spindle line, track ids) and
-``lengths.png`` (length over time per track). Frames are streamed twice (detect, then draw), so
-memory stays flat over long movies. Existing outputs are kept unless ``--overwrite``; every file
-is written under a temporary name and renamed when complete.
+per track), the overlay (boxes, poles, spindle line, track ids) as ``overlay.avi`` for movies or
+``overlay/frame_NNNNNN.png``, and ``lengths.png`` (length over time per track). Existing outputs
+are kept unless ``--overwrite``; every file is written under a temporary name and renamed when
+complete.
 """
 from __future__ import annotations
 
-from ..model.backends import Predictor
-from ..model.resolve import open_backend
-from ..post.analyse import analyse_movie
 from ..post.measure import LENGTH_METHODS
+from ..post.overlay import OVERLAYS
 
 
 def add_parser(sub) -> None:
@@ -27,13 +25,20 @@ def add_parser(sub) -> None:
                    help="input channels to use, tubulin first then SPB (0-based), e.g. --channels 1 0")
     p.add_argument("--length", choices=LENGTH_METHODS, default="ridge",
                    help="ridge: along the tubulin ridge between the poles (default, more accurate); straight")
+    p.add_argument("--overlay", choices=OVERLAYS, default="auto",
+                   help="video: overlay.avi (Motion-JPEG, opens in Fiji); frames: overlay/frame_NNNNNN.png; "
+                        "auto (default): video for movies, PNG for a single image")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
+    from ..model.backends import Predictor  # imported here: other commands do not pay for torch
+    from ..model.resolve import open_backend
+    from ..post.analyse import analyse_movie
+
     predictor = Predictor(open_backend(args.model, args.backend))
     analysis = analyse_movie(args.input, args.out, predictor, args.pixel_size, args.frame_interval, args.channels,
-                             args.length, args.overwrite)
+                             args.length, args.overlay, args.overwrite)
     print(analysis.summary())
     return 0

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from ..errors import InputError
-from ..model.resolve import WEIGHTS_NAME, model_path
 
 
 def add_parser(sub) -> None:
@@ -55,6 +54,8 @@ def config_overrides(args) -> Dict[str, object]:
 
 def resolve_config(spec: str, weights: Optional[str]) -> tuple:
     """``(cfg_file, model)`` for build_trainer: ``model`` is a folder with weights or None."""
+    from ..model.resolve import WEIGHTS_NAME, model_path  # imported here: other commands skip torch
+
     path = model_path(spec) if spec == "yoloxsp" or Path(spec).is_dir() else Path(spec)
     if path.is_dir():
         cfg_file = path / "configuration.json"
@@ -72,6 +73,7 @@ def run(args) -> int:
     import torch
 
     from ..metainfo import Trainers
+    from ..model.resolve import WEIGHTS_NAME
     from modelscope.trainers import build_trainer
 
     cfg_file, model = resolve_config(args.config, args.model)

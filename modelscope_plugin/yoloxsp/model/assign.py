@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torchvision.ops import box_iou
 
 
 @dataclass
@@ -32,6 +31,8 @@ def simota_assign(anchor_centres: torch.Tensor, strides: torch.Tensor, pred_boxe
                   obj_logits: torch.Tensor, cls_logits: torch.Tensor, gt_boxes: torch.Tensor,
                   gt_classes: torch.Tensor, center_radius: float = 2.5, topk_iou: int = 10) -> Assignment:
     """Assign anchors of one image. Boxes are x1y1x2y2 pixels; ``anchor_centres`` (N, 2)."""
+    from torchvision.ops import box_iou  # here, not at the top: torchvision's import costs seconds; inference skips it
+
     n_anchors, n_gt = anchor_centres.shape[0], gt_boxes.shape[0]
     empty = Assignment(torch.zeros(n_anchors, dtype=torch.bool, device=pred_boxes.device),
                        torch.zeros(0, dtype=torch.long, device=pred_boxes.device), pred_boxes.new_zeros(0))

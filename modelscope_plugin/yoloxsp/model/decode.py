@@ -1,6 +1,7 @@
 """Raw network outputs -> spindles with poles. One implementation for every backend.
 
-Boxes: score = objectness x class probability, threshold, then torchvision's batched NMS.
+Boxes: score = objectness x class probability, threshold, then OpenCV's batched NMS (it keeps
+exactly the boxes torchvision's batched_nms keeps, and inference then never imports torchvision).
 Poles: every kept box carries its own regressed pole pair, so pairing needs no heuristic. Each
 regressed pole is then refined by the pole heatmap: it snaps to the nearest unused local maximum
 (3x3) within reach, whose position includes the predicted sub-cell offset. A regressed pole with
@@ -12,15 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torchvision.ops import batched_nms
 
-from .grid import anchor_grid
+from .grid import anchor_grid, decode_boxes, decode_pole_regression
 from .heads import pole_offsets
 from .heads import CLS, OBJ
-from .losses import decode_boxes, decode_pole_regression
 
 
 @dataclass
@@ -97,6 +97,15 @@ def refine_poles(boxes: np.ndarray, regressed: np.ndarray, box_scores: np.ndarra
     return poles, scores
 
 
+def batched_nms(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Indices of the boxes (x1y1x2y2) kept by per-class greedy NMS, highest score first."""
+    if len(boxes) == 0:
+        return np.zeros(0, np.int64)
+    xywh = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], axis=1).astype(np.float64)
+    kept = cv2.dnn.NMSBoxesBatched(xywh, scores.astype(np.float32), labels.astype(np.int32), 0.0, iou_threshold)
+    return np.asarray(kept, np.int64).reshape(-1)
+
+
 def decode(box_raw: torch.Tensor, pole_raw: torch.Tensor, input_hw: Tuple[int, int], pole_stride: int,
            scales: Sequence[float], sizes: Sequence[Tuple[int, int]], config: Optional[DecodeConfig] = None
            ) -> List[Detections]:
@@ -113,9 +122,9 @@ def decode(box_raw: torch.Tensor, pole_raw: torch.Tensor, input_hw: Tuple[int, i
     results = []
     for b in range(box_raw.shape[0]):
         keep = scores[b] >= config.score_threshold
-        bx, sc, lb, rp = boxes[b][keep], scores[b][keep], labels[b][keep], regressed[b][keep]
+        bx, sc, lb, rp = (t[b][keep].cpu().numpy() for t in (boxes, scores, labels, regressed))
         kept = batched_nms(bx, sc, lb, config.nms_threshold)[:config.max_detections]
-        bx, sc, lb, rp = (t[kept].cpu().numpy() for t in (bx, sc, lb, rp))
+        bx, sc, lb, rp = bx[kept], sc[kept], lb[kept], rp[kept]
         points, point_scores = peaks[b]
         poles, pole_scores = refine_poles(bx, rp, sc, points, point_scores, heat[b], pole_stride,
                                           config.pole_threshold, config.pole_reach, config.pole_reach_fraction)

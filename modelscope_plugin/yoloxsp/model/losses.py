@@ -21,36 +21,18 @@ from typing import Dict, List
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.ops import box_iou
 
 from .assign import simota_assign
+from .grid import decode_boxes, encode_boxes
 from .heads import BOX, CLS, OBJ, POLES, pole_offsets
-
-
-def decode_boxes(raw: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor) -> torch.Tensor:
-    """Raw head output (..., 9 + C) -> x1y1x2y2 pixels; centre = (grid + 0.5 + d) * stride."""
-    centre = (raw[..., 0:2] + grids + 0.5) * strides[..., None]
-    size = torch.exp(raw[..., 2:4].clamp(max=10.0)) * strides[..., None]
-    return torch.cat([centre - size / 2, centre + size / 2], dim=-1)
-
-
-def decode_pole_regression(raw: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor) -> torch.Tensor:
-    """Raw head output (..., 9 + C) -> the regressed poles (..., 2, 2) in pixels."""
-    rel = raw[..., POLES].reshape(*raw.shape[:-1], 2, 2)
-    return (rel + grids[..., None, :] + 0.5) * strides[..., None, None]
-
-
-def encode_boxes(boxes: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor) -> torch.Tensor:
-    """Inverse of :func:`decode_boxes` (the L1 target)."""
-    centre = (boxes[:, :2] + boxes[:, 2:]) / 2
-    size = (boxes[:, 2:] - boxes[:, :2]).clamp(min=1e-3)
-    return torch.cat([centre / strides[:, None] - grids - 0.5, torch.log(size / strides[:, None])], dim=1)
 
 
 def detection_loss(raw: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor, gt_boxes: List[torch.Tensor],
                    gt_labels: List[torch.Tensor], gt_poles: List[torch.Tensor], use_l1: bool) -> Dict[str, torch.Tensor]:
     """``raw`` (B, N, 9 + C) concatenated over levels; ``grids`` (N, 2); ``strides`` (N,);
     per image ``gt_poles`` (G, 2, 2) aligned with ``gt_boxes`` (NaN where unknown)."""
+    from torchvision.ops import box_iou  # here, not at the top: torchvision's import costs seconds; inference skips it
+
     boxes = decode_boxes(raw, grids[None], strides[None])
     obj_targets = torch.zeros_like(raw[..., OBJ])
     fg_preds, fg_targets, cls_preds, cls_targets, l1_preds, l1_targets = [], [], [], [], [], []

@@ -1,31 +1,37 @@
 """The biologist's job on one movie: detect, track, measure, and write tables, overlays and a plot.
 
-Shared by ``yoloxsp predict`` and the demo app. Frames are streamed twice (detect, then draw),
-so memory does not grow with the movie; every output is written under a temporary name and
-renamed when complete; existing outputs are kept unless ``overwrite``.
+Shared by ``yoloxsp predict`` and the demo app. One streaming pass: frames are read in order,
+detected and measured by ``predictor.parallel_frames`` worker threads (a few frames in flight, so
+memory does not grow with the movie), then linked into tracks online and drawn in order. Every
+output is written under a temporary name and renamed when complete; existing outputs are kept
+unless ``overwrite``.
 """
 from __future__ import annotations
 
 import csv
 import os
 import shutil
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from tqdm import tqdm
 
 from ..errors import InputError, PathLike
-from ..io import open_movie, to_rgb8
+from ..io import Movie, open_movie, to_rgb8
 from ..model.backends import Predictor
+from ..model.decode import Detections
 from .measure import DETECTION_COLUMNS, TRACK_COLUMNS, detection_rows, spindle_lengths, track_rows
-from .overlay import draw_detections
+from .overlay import OVERLAYS, draw_detections
 from .plots import plot_lengths
-from .tracks import link_tracks, search_range_for
+from .tracks import TrackLinker, search_range_for
 
-OUTPUTS = ("detections.csv", "tracks.csv", "overlay", "lengths.png")
+OUTPUTS = ("detections.csv", "tracks.csv", "overlay", "overlay.avi", "lengths.png")
+VIDEO_FPS = 10
 
 
 @dataclass
@@ -45,7 +51,16 @@ class Analysis:
 
 def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_size: Optional[float] = None,
                   frame_interval: Optional[float] = None, channels: Optional[Sequence[int]] = None,
-                  length: str = "ridge", overwrite: bool = False, progress: bool = True) -> Analysis:
+                  length: str = "ridge", overlay: str = "auto", overwrite: bool = False,
+                  progress: bool = True) -> Analysis:
+    """Detect, track and measure every frame of ``source`` and write the outputs into ``out``.
+
+    ``overlay``: ``video`` (``overlay.avi``, Motion-JPEG, which Fiji opens natively and any player
+    plays), ``frames`` (``overlay/frame_NNNNNN.png``), ``none``, or ``auto``: a video for movies,
+    a PNG for a single image.
+    """
+    if overlay not in OVERLAYS:
+        raise ValueError(f"unknown overlay {overlay!r}; choose one of {OVERLAYS}")
     for value, name in ((pixel_size, "pixel size"), (frame_interval, "frame interval")):
         if value is not None and value <= 0:
             raise ValueError(f"{name} must be positive (got {value})")
@@ -57,48 +72,116 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     pixel_size = pixel_size or movie.pixel_size
     frame_interval = frame_interval or movie.frame_interval
 
-    detections, lengths = [], []
-    for frame in tqdm(_frames(movie, channels), total=movie.n_frames, desc="detecting", unit="frame",
-                      disable=not progress):
-        detections.append(predictor([frame])[0])
-        lengths.append(spindle_lengths(frame, detections[-1], length))
-    track_ids = link_tracks(detections, search_range_px=search_range_for(pixel_size))
-    rows = [row for t, (dets, ids, lens) in enumerate(zip(detections, track_ids, lengths))
-            for row in detection_rows(t, dets, ids, pixel_size, lens)]
-    tracks = track_rows(rows, frame_interval)
-
+    if overlay == "auto":
+        overlay = "video" if movie.n_frames > 1 else "frames"
     out.mkdir(parents=True, exist_ok=True)
+    linker, rows = TrackLinker(search_range_for(pixel_size)), []
+    measured = _detect_and_measure(movie, channels, predictor, length)
+    with _overlay_writer(overlay, out) as write_overlay:
+        for t, (frame, detections, lengths) in enumerate(
+                tqdm(measured, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
+            track_ids = linker.update(detections)
+            rows += detection_rows(t, detections, track_ids, pixel_size, lengths)
+            write_overlay(frame, detections, track_ids)
+    tracks = track_rows(rows, frame_interval)
     _write_csv(out / "detections.csv", DETECTION_COLUMNS, rows)
     _write_csv(out / "tracks.csv", TRACK_COLUMNS, tracks)
-    staging = out / "overlay.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    for t, frame in enumerate(tqdm(_frames(movie, channels), total=movie.n_frames, desc="drawing", unit="frame",
-                                   disable=not progress)):
-        scale = 2 if min(frame.shape[:2]) < 400 else 1  # small fields are enlarged so labels stay legible
-        overlay = draw_detections(frame, detections[t], [str(i) for i in track_ids[t]], scale=scale)
-        cv2.imwrite(str(staging / f"frame_{t:06d}.png"), cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR),
-                    [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    shutil.rmtree(out / "overlay", ignore_errors=True)
-    os.replace(staging, out / "overlay")
+    _remove_stale_overlay(out, keep={"video": "overlay.avi", "frames": "overlay"}.get(overlay))
     partial_plot = out / "lengths.partial.png"
     plot_lengths(rows, partial_plot, frame_interval)
     os.replace(partial_plot, out / "lengths.png")
     return Analysis(out, movie.n_frames, rows, tracks, pixel_size, frame_interval)
 
 
-def _frames(movie, channels: Optional[Sequence[int]]) -> Iterator[np.ndarray]:
-    """The chosen channels of each frame as the 8-bit RGB the model sees (16-bit data auto-contrasted)."""
+def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predictor: Predictor, length: str
+                        ) -> Iterator[Tuple[np.ndarray, Detections, np.ndarray]]:
+    """``(8-bit RGB frame, detections, lengths)`` in frame order. Frames are read in order here;
+    contrast, detection and measurement run in ``predictor.parallel_frames`` threads with at most
+    twice that many frames in flight."""
+    def work(t: int, frame: np.ndarray):
+        try:
+            rgb = to_rgb8(frame)
+        except InputError as exc:
+            raise InputError(f"frame {t}: {exc}", movie.path) from None
+        detections = predictor([rgb])[0]
+        return rgb, detections, spindle_lengths(rgb, detections, length)
+
+    workers = predictor.parallel_frames
+    with ThreadPoolExecutor(workers) as pool:
+        pending = deque()
+        for t, frame in enumerate(_frames(movie, channels)):
+            pending.append(pool.submit(work, t, frame))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+class _overlay_writer:
+    """Context giving ``write(frame, detections, track_ids)`` for the chosen overlay kind; the
+    overlay appears under its final name only when the movie is complete."""
+
+    def __init__(self, kind: str, out: Path):
+        self.kind, self.out, self.count, self.video = kind, out, 0, None
+        self.staging = out / ("overlay.partial.avi" if kind == "video" else "overlay.partial")
+
+    def __enter__(self) -> Callable[[np.ndarray, Detections, np.ndarray], None]:
+        if self.kind == "frames":
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging.mkdir()
+        return self.write
+
+    def write(self, frame: np.ndarray, detections, track_ids: np.ndarray) -> None:
+        if self.kind == "none":
+            return
+        scale = 2 if min(frame.shape[:2]) < 400 else 1  # small fields enlarged so labels stay legible
+        image = cv2.cvtColor(draw_detections(frame, detections, [str(i) for i in track_ids], scale=scale),
+                             cv2.COLOR_RGB2BGR)
+        if self.kind == "frames":
+            cv2.imwrite(str(self.staging / f"frame_{self.count:06d}.png"), image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        else:
+            if self.video is None:
+                self.video = cv2.VideoWriter(str(self.staging), cv2.VideoWriter_fourcc(*"MJPG"), VIDEO_FPS,
+                                             (image.shape[1], image.shape[0]))
+                if not self.video.isOpened():
+                    raise RuntimeError(f"OpenCV cannot write a Motion-JPEG AVI to {self.staging}")
+            self.video.write(image)
+        self.count += 1
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        if self.video is not None:
+            self.video.release()
+        if error_type is not None or self.kind == "none":
+            _remove(self.staging)
+            return
+        final = self.out / ("overlay.avi" if self.kind == "video" else "overlay")
+        _remove(final)
+        os.replace(self.staging, final)
+
+
+def _remove_stale_overlay(out: Path, keep: Optional[str]) -> None:
+    """An overwritten run in another overlay mode must not leave the old overlay beside the new tables."""
+    for name in ("overlay.avi", "overlay"):
+        if name != keep:
+            _remove(out / name)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _frames(movie: Movie, channels: Optional[Sequence[int]]) -> Iterator[np.ndarray]:
+    """The chosen channels of each frame, as stored (any bit depth)."""
     for t, frame in enumerate(movie.frames()):
         if channels:
             if max(channels) >= frame.shape[2]:
                 raise InputError(f"frame {t}: --channels {list(channels)} but the frame has {frame.shape[2]} "
                                  "channel(s)", movie.path)
             frame = frame[..., list(channels)]
-        try:
-            yield to_rgb8(frame)
-        except InputError as exc:
-            raise InputError(f"frame {t}: {exc}", movie.path) from None
+        yield frame
 
 
 def _write_csv(path: Path, columns: List[str], rows: List[dict]) -> None:

@@ -1,12 +1,14 @@
 """Per-spindle measurements and per-track summaries (the tables ``yoloxsp predict`` writes)."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from ..model.decode import Detections
 from .lengths import ridge_length, straight_length
+
+if TYPE_CHECKING:  # the model (torch) is not needed to measure or draw
+    from ..model.decode import Detections
 
 DETECTION_COLUMNS = ["frame", "track_id", "score", "x1", "y1", "x2", "y2", "pole1_x", "pole1_y", "pole2_x", "pole2_y",
                      "length_px", "length_um"]

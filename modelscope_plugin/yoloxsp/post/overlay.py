@@ -1,17 +1,20 @@
 """Draw detections on a frame (OpenCV): box, the two poles, the pole-to-pole line, labels."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import cv2
 import numpy as np
 
 from ..io.images import to_rgb8
-from ..model.decode import Detections
+
+if TYPE_CHECKING:  # the model (torch) is not needed to measure or draw
+    from ..model.decode import Detections
 
 BOX = (0, 220, 255)       # cyan: predicted spindle
 POLE = (255, 255, 255)    # white: predicted pole
 TRUTH = (255, 150, 0)     # orange: reference boxes
+OVERLAYS = ("auto", "video", "frames", "none")  # the ways yoloxsp predict can write overlays
 
 
 def draw_detections(frame: np.ndarray, detections: Detections, labels: Optional[Sequence[str]] = None,

@@ -6,13 +6,13 @@ centre moves between frames.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 import numpy as np
-import pandas as pd
 import trackpy
 
-from ..model.decode import Detections
+if TYPE_CHECKING:
+    from ..model.decode import Detections
 
 trackpy.quiet()
 
@@ -22,22 +22,42 @@ def search_range_for(pixel_size: Optional[float]) -> float:
     return 1.5 / pixel_size if pixel_size else 12.0
 
 
-def link_tracks(frames: Sequence[Detections], search_range_px: float = 12.0, memory: int = 2) -> List[np.ndarray]:
-    """Track ids (0, 1, ...) per frame, aligned with each frame's detections.
+class TrackLinker:
+    """Links one frame at a time (trackpy's ``Linker``), so a movie's track ids are known while it
+    is read and the overlay can be drawn in the same pass. Ids count 0, 1, ... in order of first
+    appearance. trackpy numbers tracks with class-level counters, so link one movie at a time
+    per process.
 
     ``search_range_px``: the farthest a centre may move between consecutive frames;
-    ``memory``: frames a spindle may be missed and still keep its id.
+    ``memory``: frames a spindle may be missed and still keep its id (frames without any
+    spindle count too).
     """
-    rows = [(t, i, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
-            for t, dets in enumerate(frames) for i, box in enumerate(dets.boxes)]
-    ids = [np.full(len(dets), -1, int) for dets in frames]
-    if not rows:
-        return ids
-    table = pd.DataFrame(rows, columns=["frame", "index", "x", "y"])
-    linked = trackpy.link(table, search_range=search_range_px, memory=memory)
-    # Renumber in order of first appearance so ids read naturally (0 appears first).
-    first_seen = linked.sort_values(["frame", "index"]).drop_duplicates("particle")["particle"].tolist()
-    renumber = {particle: n for n, particle in enumerate(first_seen)}
-    for row in linked.itertuples():
-        ids[row.frame][row.index] = renumber[row.particle]
-    return ids
+
+    def __init__(self, search_range_px: float = 12.0, memory: int = 2):
+        self._linker = trackpy.linking.Linker(search_range_px, memory=memory)
+        self._started = False
+        self._frame = 0
+        self._renumber: Dict[int, int] = {}
+
+    def update(self, detections: Detections) -> np.ndarray:
+        """Track ids of this frame's detections, aligned with ``detections.boxes``."""
+        boxes = np.asarray(detections.boxes, float).reshape(-1, 4)
+        centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+        if self._started:
+            self._linker.next_level(centres, self._frame)
+        elif len(centres):
+            self._linker.init_level(centres, self._frame)
+            self._started = True
+        self._frame += 1
+        if not len(centres):
+            return np.zeros(0, int)
+        particles = self._linker.particle_ids
+        for particle in particles:
+            self._renumber.setdefault(particle, len(self._renumber))
+        return np.array([self._renumber[particle] for particle in particles], int)
+
+
+def link_tracks(frames: Sequence[Detections], search_range_px: float = 12.0, memory: int = 2) -> List[np.ndarray]:
+    """Track ids per frame for a whole movie (see :class:`TrackLinker`)."""
+    linker = TrackLinker(search_range_px, memory)
+    return [linker.update(detections) for detections in frames]

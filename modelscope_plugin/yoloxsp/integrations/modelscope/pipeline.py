@@ -23,7 +23,7 @@ from ...errors import InputError
 from ...io import read_image
 from ...metainfo import Pipelines
 from ...model.backends import Predictor, TorchBackend
-from ...post import spindle_lengths
+from ...post.measure import spindle_lengths
 
 LABEL = "spindle"
 
