@@ -2,9 +2,10 @@
 
     python tools/app.py [--model yoloxsp] [--port 7860]      # or: yoloxsp demo
 
-Upload an image, a TIFF stack or a video; the bundled model finds the spindles and their poles,
-links them into tracks and measures them (the same job as ``yoloxsp predict``). Shows the
-overlay of a chosen frame, the detections table and the length plot, and offers the CSVs.
+Upload an image, a TIFF stack or a video; the model finds the spindles and their poles, links
+them into tracks and measures them (the same job as ``yoloxsp predict``). Shows the overlay of the
+middle frame, the detections table and the length plot, and offers the CSVs. In a published model
+repository this file is ``app.py`` beside the model and ``res/``, and serves that model.
 """
 from __future__ import annotations
 
@@ -20,14 +21,17 @@ from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import open_backend
 from yoloxsp.post.analyse import analyse_movie
 
-RES = Path(__file__).resolve().parents[1] / "res"
+HERE = Path(__file__).resolve().parent
+IN_MODEL_REPO = (HERE / "configuration.json").is_file()  # app.py of a published model repository
+RES = (HERE if IN_MODEL_REPO else HERE.parent) / "res"
+DEFAULT_MODEL = str(HERE) if IN_MODEL_REPO else "yoloxsp"
 COLUMNS = ("frame", "track_id", "score", "length_px", "length_um")
 HEADERS = ["frame", "track", "score", "length (px)", "length (um)"]
 EXAMPLES = [[str(RES / "sample" / "images" / "frame_000000.png"), 0.13, 30.0],
             [str(RES / "sample" / "stack.tif"), None, None]]
 
 
-def build_app(model: str = "yoloxsp") -> gr.Blocks:
+def build_app(model: str = DEFAULT_MODEL) -> gr.Blocks:
     predictor = Predictor(open_backend(model))
 
     def run(upload: Optional[str], pixel_size: Optional[float], frame_interval: Optional[float]):
@@ -68,7 +72,7 @@ def build_app(model: str = "yoloxsp") -> gr.Blocks:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", default="yoloxsp")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args()

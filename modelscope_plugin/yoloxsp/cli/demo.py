@@ -3,11 +3,8 @@ from __future__ import annotations
 
 import runpy
 import sys
-from pathlib import Path
 
-from ..errors import InputError
-
-APP = Path(__file__).resolve().parents[3] / "tools" / "app.py"
+from ..clone import clone_file
 
 
 def add_parser(sub) -> None:
@@ -19,9 +16,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    if not APP.is_file():
-        raise InputError("the demo app ships with the repository and the hosted model page, not in this install "
-                         "(run it from a clone: python tools/app.py)", APP)
-    sys.argv = [str(APP), "--model", args.model, "--port", str(args.port), "--host", args.host]
-    runpy.run_path(str(APP), run_name="__main__")
+    app = clone_file("tools/app.py", "the demo app (also on the hosted model page)")
+    sys.argv = [str(app), "--model", args.model, "--port", str(args.port), "--host", args.host]
+    runpy.run_path(str(app), run_name="__main__")
     return 0

@@ -9,9 +9,9 @@ from typing import List, Optional
 
 from .. import __version__
 from ..errors import InputError
-from . import demo, evaluate, export, inspect_data, predict, synth, train
+from . import card, demo, evaluate, export, inspect_data, predict, publish, synth, train
 
-COMMANDS = (predict, synth, inspect_data, train, evaluate, export, demo)
+COMMANDS = (predict, synth, inspect_data, train, evaluate, export, card, publish, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
