@@ -133,6 +133,13 @@ def test_missing_image_names_frame_and_file(movie_copy):
         read_cvat(movie_copy)
 
 
+def test_an_image_name_too_long_for_the_file_system_is_a_missing_image(movie_copy):
+    (movie_copy / "annotations.xml").write_text(
+        f'<annotations><image id="0" name="{"9" * 5000}.png" width="192" height="160"/></annotations>')
+    with pytest.raises(CvatFormatError, match=r"frame 0: image '9{100}.* not found"):
+        read_cvat(movie_copy)
+
+
 def test_unknown_labels_warn_with_the_labels_found(movie_copy):
     _edit(movie_copy, 'label="poles"', 'label="kinetochore"')
     with pytest.warns(InputWarning, match=r"unknown labels \['kinetochore'\]; labels found: \['kinetochore', "

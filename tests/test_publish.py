@@ -151,3 +151,14 @@ def test_hugging_face_snapshot_download_round_trip_offline(published, tmp_path):
                             capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert int(result.stdout.split("spindles")[-1]) >= 1
+
+
+def test_referenced_files_are_the_cards_local_links_not_code_urls_or_anchors():
+    from huggingface_hub import ModelCard
+
+    from yoloxsp.integrations.hub.card import referenced_files
+
+    card = ModelCard("---\nlicense: mit\nwidgets:\n- examples:\n  - inputs:\n    - name: input\n      data: res/w.png\n"
+                     "---\n![figure](res/a.png \"title\") [paper](https://arxiv.org/abs/2107.08430) [up](#top)\n"
+                     "```python\nmodel = load()[\"x\"](res/not_a_link.png)\n```\n<img src=\"res/b.png\" width=3>\n")
+    assert referenced_files(card) == ["res/a.png", "res/b.png", "res/w.png"]

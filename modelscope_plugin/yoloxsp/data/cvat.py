@@ -214,7 +214,7 @@ class _TaskReader:
         if rel.is_absolute() or ".." in rel.parts:
             self._fail(f"image name {name!r} must be a relative path inside the task", frame=frame)
         for candidate in (self.task_dir / "images" / rel, self.task_dir / rel):
-            if candidate.is_file():
+            if _is_file(candidate):
                 return candidate
         by_name = self._image_index().get(rel.name.lower())
         if by_name is not None:
@@ -347,3 +347,11 @@ class _TaskReader:
         text = describe(message, self.xml_path, **where)
         self.problems.append(text)
         warnings.warn(text, InputWarning, stacklevel=4)
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for names the file system cannot even look up (too long, ...)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False

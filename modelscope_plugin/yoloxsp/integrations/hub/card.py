@@ -123,11 +123,13 @@ def mismatches(recorded: Sequence[CardEval], measured: Sequence[CardEval]) -> Li
 
 
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)[^)]*\)|<img[^>]+src=[\"']([^\"']+)[\"']")
+CODE_BLOCK = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 
 
 def referenced_files(card: ModelCard) -> List[str]:
     """Repository paths the card needs: images and links in the text, widget examples, eval sources."""
-    paths = [m.group(1) or m.group(2) for m in LINK.finditer(card.text)] + widget_examples(card)
+    prose = CODE_BLOCK.sub("", card.text)  # code samples are not links
+    paths = [m.group(1) or m.group(2) for m in LINK.finditer(prose)] + widget_examples(card)
     paths += [e.source for e in card_evals(card) if e.source != SYNTHETIC_VALIDATION]
     local = [p.split("#")[0] for p in paths if not re.match(r"^([a-z]+:|#|/)", p)]
     return sorted({p for p in local if p})
