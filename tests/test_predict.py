@@ -145,3 +145,15 @@ def test_a_one_pixel_frame_gives_a_correct_empty_result(tmp_path):
     assert result.returncode == 0, result.stderr
     assert rows(tmp_path / "out" / "detections.csv") == []
     assert [p.name for p in (tmp_path / "out" / "overlay").iterdir()] == ["frame_000000.png"]  # one image: a PNG
+
+
+def test_a_folder_of_differently_sized_frames_keeps_every_frame_in_the_video(small_movie, tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for t, frame in enumerate(sorted((small_movie / "images").iterdir())[:3]):
+        image = cv2.imread(str(frame))
+        cv2.imwrite(str(folder / f"f{t}.png"), image if t != 1 else cv2.resize(image, (240, 200)))
+    result = predict(folder, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    overlay = video_frames(tmp_path / "out" / "overlay.avi")
+    assert len(overlay) == 3 and {f.shape for f in overlay} == {(320, 384, 3)}

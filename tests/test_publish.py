@@ -162,3 +162,19 @@ def test_referenced_files_are_the_cards_local_links_not_code_urls_or_anchors():
                      "---\n![figure](res/a.png \"title\") [paper](https://arxiv.org/abs/2107.08430) [up](#top)\n"
                      "```python\nmodel = load()[\"x\"](res/not_a_link.png)\n```\n<img src=\"res/b.png\" width=3>\n")
     assert referenced_files(card) == ["res/a.png", "res/b.png", "res/w.png"]
+
+
+def test_card_command_writes_measured_metrics_into_a_card(tmp_path):
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: apache-2.0\nmodel_name: mine\n---\n# My model\n\n"
+                    f"{TABLE_BEGIN}\nstale table\n{TABLE_END}\n\nafter the table\n")
+    result = _yoloxsp("card", "--model", "yoloxsp", "--card", card, "--eval", "the sample=res/sample@0.13")
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = load_card(card, required=())
+    [sample] = card_evals(written)
+    assert (sample.name, sample.source, sample.pixel_size) == ("the sample", "res/sample", 0.13)
+    assert sample.metrics["n_images"] == 8 and sample.metrics["bbox_AP50"] >= 0.97
+    assert "stale table" not in written.text and "after the table" in written.text
+    assert f"| box AP50 | {sample.metrics['bbox_AP50']:.4f} |" in result.stdout
+    bad = _yoloxsp("card", "--card", card, "--eval", "no source given")
+    assert bad.returncode == 2 and "NAME=SOURCE[@PIXEL_SIZE]" in bad.stderr

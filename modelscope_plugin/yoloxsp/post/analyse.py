@@ -77,7 +77,7 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     out.mkdir(parents=True, exist_ok=True)
     linker, rows = TrackLinker(search_range_for(pixel_size)), []
     measured = _detect_and_measure(movie, channels, predictor, length)
-    with _overlay_writer(overlay, out) as write_overlay:
+    with _OverlayWriter(overlay, out) as write_overlay:
         for t, (frame, detections, lengths) in enumerate(
                 tqdm(measured, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
             track_ids = linker.update(detections)
@@ -117,12 +117,12 @@ def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predict
             yield pending.popleft().result()
 
 
-class _overlay_writer:
+class _OverlayWriter:
     """Context giving ``write(frame, detections, track_ids)`` for the chosen overlay kind; the
     overlay appears under its final name only when the movie is complete."""
 
     def __init__(self, kind: str, out: Path):
-        self.kind, self.out, self.count, self.video = kind, out, 0, None
+        self.kind, self.out, self.count, self.video, self.size = kind, out, 0, None, None
         self.staging = out / ("overlay.partial.avi" if kind == "video" else "overlay.partial")
 
     def __enter__(self) -> Callable[[np.ndarray, Detections, np.ndarray], None]:
@@ -141,17 +141,19 @@ class _overlay_writer:
             cv2.imwrite(str(self.staging / f"frame_{self.count:06d}.png"), image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
         else:
             if self.video is None:
-                self.video = cv2.VideoWriter(str(self.staging), cv2.VideoWriter_fourcc(*"MJPG"), VIDEO_FPS,
-                                             (image.shape[1], image.shape[0]))
+                self.size = (image.shape[1], image.shape[0])
+                self.video = cv2.VideoWriter(str(self.staging), cv2.VideoWriter_fourcc(*"MJPG"), VIDEO_FPS, self.size)
                 if not self.video.isOpened():
                     raise RuntimeError(f"OpenCV cannot write a Motion-JPEG AVI to {self.staging}")
+            if (image.shape[1], image.shape[0]) != self.size:  # a video has one frame size; OpenCV would drop it
+                image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
             self.video.write(image)
         self.count += 1
 
     def __exit__(self, error_type, error, traceback) -> None:
         if self.video is not None:
             self.video.release()
-        if error_type is not None or self.kind == "none":
+        if error_type is not None or self.kind == "none" or not self.staging.exists():
             _remove(self.staging)
             return
         final = self.out / ("overlay.avi" if self.kind == "video" else "overlay")

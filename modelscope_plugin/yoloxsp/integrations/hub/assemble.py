@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 from typing import List
 
+from ... import __version__
 from ...errors import InputError, PathLike
 from ...model.resolve import WEIGHTS_NAME, model_path
 from .card import card_evals, load_card, measure, mismatches, referenced_files, widget_examples
@@ -46,22 +47,27 @@ def assemble(model: str, card: PathLike, root: PathLike, app: PathLike, out: Pat
     staging = out.with_name(out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    for name in ("configuration.json", WEIGHTS_NAME):
-        shutil.copy2(source / name, staging / name)
-    export_onnx(load_weights(source / WEIGHTS_NAME), staging / "model.onnx")
-    shutil.copy2(card, staging / "README.md")
-    for relative in referenced_files(load_card(card)):
-        _copy(root / relative, staging / relative)
-    shutil.copy2(app, staging / "app.py")
-    from ... import __version__
-
-    (staging / "requirements.txt").write_text(f"yoloxsp[demo]=={__version__}\n")
+    try:
+        for name in ("configuration.json", WEIGHTS_NAME):
+            shutil.copy2(source / name, staging / name)
+        export_onnx(load_weights(source / WEIGHTS_NAME), staging / "model.onnx")
+        shutil.copy2(card, staging / "README.md")
+        for relative in referenced_files(load_card(card)):
+            _copy(root, relative, staging)
+        shutil.copy2(app, staging / "app.py")
+        (staging / "requirements.txt").write_text(f"yoloxsp[demo]=={__version__}\n")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     shutil.rmtree(out, ignore_errors=True)
     os.replace(staging, out)
     return out
 
 
-def _copy(source: Path, target: Path) -> None:
+def _copy(root: Path, relative: str, staging: Path) -> None:
+    source, target = root / relative, staging / relative
+    if ".." in Path(relative).parts:
+        raise PublishError(f"the card references {relative}, outside the repository", root)
     if not source.exists():
         raise PublishError("the card references a file that does not exist", source)
     target.parent.mkdir(parents=True, exist_ok=True)
