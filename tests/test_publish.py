@@ -107,6 +107,7 @@ def test_the_sample_card_validates_and_a_changed_number_is_refused(published, tm
         dict(json.loads((f / "configuration.json").read_text()), plugins=["yoloxsp"]))), "'plugins' key"),
     (lambda f: (f / "README.md").write_text("---\nlicense: [apache\n---\n# card\n"), "front matter does not parse"),
     (lambda f: (f / "app.py").write_text(f"TOKEN = '{TOKEN}'\n"), "app.py contains an access token"),
+    (lambda f: write_card_evals(f / "README.md", "yoloxsp-nano", []), "records no evaluation"),
 ])
 def test_a_broken_folder_is_refused_with_the_reason(published, tmp_path, monkeypatch, damage, message):
     monkeypatch.setenv("HF_TOKEN", TOKEN)

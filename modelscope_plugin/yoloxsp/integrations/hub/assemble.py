@@ -94,6 +94,8 @@ def validate(folder: PathLike, remeasure: bool = True) -> None:
     if card is not None:
         problems += [f"README.md references {path}, which is not in the folder"
                      for path in referenced_files(card) if not (folder / path).exists()]
+        if not card_evals(card):
+            problems.append("README.md records no evaluation (write one with yoloxsp card)")
     problems += _leaked_tokens(folder)
     if not problems and card is not None:
         problems += _pipeline_problems(folder, card)
