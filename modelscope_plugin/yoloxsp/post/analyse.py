@@ -86,7 +86,6 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     tracks = track_rows(rows, frame_interval)
     _write_csv(out / "detections.csv", DETECTION_COLUMNS, rows)
     _write_csv(out / "tracks.csv", TRACK_COLUMNS, tracks)
-    _remove_stale_overlay(out, keep={"video": "overlay.avi", "frames": "overlay"}.get(overlay))
     partial_plot = out / "lengths.partial.png"
     plot_lengths(rows, partial_plot, frame_interval)
     os.replace(partial_plot, out / "lengths.png")
@@ -119,7 +118,8 @@ def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predict
 
 class _OverlayWriter:
     """Context giving ``write(frame, detections, track_ids)`` for the chosen overlay kind; the
-    overlay appears under its final name only when the movie is complete."""
+    overlay appears under its final name only when the movie is complete, and then replaces any
+    earlier overlay of either kind (an overwritten run must not leave an old one beside the new tables)."""
 
     def __init__(self, kind: str, out: Path):
         self.kind, self.out, self.count, self.video, self.size = kind, out, 0, None, None
@@ -153,19 +153,13 @@ class _OverlayWriter:
     def __exit__(self, error_type, error, traceback) -> None:
         if self.video is not None:
             self.video.release()
-        if error_type is not None or self.kind == "none" or not self.staging.exists():
+        if error_type is not None:
             _remove(self.staging)
             return
-        final = self.out / ("overlay.avi" if self.kind == "video" else "overlay")
-        _remove(final)
-        os.replace(self.staging, final)
-
-
-def _remove_stale_overlay(out: Path, keep: Optional[str]) -> None:
-    """An overwritten run in another overlay mode must not leave the old overlay beside the new tables."""
-    for name in ("overlay.avi", "overlay"):
-        if name != keep:
-            _remove(out / name)
+        for name in ("overlay.avi", "overlay"):
+            _remove(self.out / name)
+        if self.staging.exists():
+            os.replace(self.staging, self.out / ("overlay.avi" if self.kind == "video" else "overlay"))
 
 
 def _remove(path: Path) -> None:

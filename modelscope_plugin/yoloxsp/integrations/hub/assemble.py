@@ -19,9 +19,9 @@ from ... import __version__
 from ...errors import InputError, PathLike
 from ...model.resolve import WEIGHTS_NAME, model_path
 from .card import card_evals, load_card, measure, mismatches, referenced_files, widget_examples
+from .upload import TOKEN_VARIABLES
 
 REQUIRED = ("configuration.json", WEIGHTS_NAME, "model.onnx", "README.md", "app.py", "requirements.txt")
-TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "MODELSCOPE_API_TOKEN")
 
 
 class PublishError(InputError):

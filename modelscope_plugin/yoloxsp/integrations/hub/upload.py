@@ -13,6 +13,7 @@ from typing import Iterator
 from ...errors import InputError, PathLike
 
 HUBS = ("modelscope", "huggingface")
+TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "MODELSCOPE_API_TOKEN")  # where the clients find tokens
 HOSTS = {"modelscope": "the ModelScope hub", "huggingface": "the Hugging Face hub"}
 
 
@@ -65,7 +66,7 @@ def _one_line(exc: BaseException, hub: str) -> str:
     else:
         first_line = (str(exc).strip().splitlines() or [""])[0][:300]
         reason = f"upload to {HOSTS[hub]} failed: {type(exc).__name__}: {first_line}"
-    for variable in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "MODELSCOPE_API_TOKEN"):
+    for variable in TOKEN_VARIABLES:
         token = os.environ.get(variable)
         if token:
             reason = reason.replace(token, "***")
