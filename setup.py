@@ -66,8 +66,13 @@ EASYCV = [
     "cityscapesscripts",  # imported by easycv at import time; pip-installed by easycv itself if missing
 ]
 
+# `yoloxsp batch --scheduler ADDRESS` runs on a Dask distributed cluster; the local process pool
+# needs neither, so they stay out of the core install.
+CLUSTER = ["dask", "distributed"]
 DEMO = ["gradio"]
-TEST = ["pytest", "hypothesis", "playwright"] + DEMO  # the browser test drives Debian's chromium
+# pytrackmate reads the TrackMate XML export back (the tests' stand-in for Fiji); the browser test drives
+# Debian's chromium
+TEST = ["pytest", "hypothesis", "playwright", "pytrackmate"] + DEMO + CLUSTER
 
 setup(
     name="yoloxsp",
@@ -83,6 +88,6 @@ setup(
     include_package_data=True,
     package_data={"yoloxsp": ["assets/default_model/*"]},
     install_requires=CORE,
-    extras_require={"easycv": EASYCV, "demo": DEMO, "test": TEST},
+    extras_require={"easycv": EASYCV, "cluster": CLUSTER, "demo": DEMO, "test": TEST},
     entry_points={"console_scripts": ["yoloxsp = yoloxsp.cli.main:main"]},
 )
