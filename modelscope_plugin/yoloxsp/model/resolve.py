@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from ..errors import InputError
 from .backends import OnnxBackend, TorchBackend
@@ -26,12 +26,15 @@ def model_path(spec: str) -> Path:
     return path
 
 
-def open_backend(spec: str, backend: str = "torch", device: str = "cpu") -> Union[TorchBackend, OnnxBackend]:
-    """A ready backend for ``spec``; ``backend='onnx'`` needs an .onnx file or a folder holding model.onnx."""
+def open_backend(spec: str, backend: str = "torch", device: str = "cpu",
+                 threads: Optional[int] = None) -> Union[TorchBackend, OnnxBackend]:
+    """A ready backend for ``spec``; ``backend='onnx'`` needs an .onnx file or a folder holding model.onnx.
+    ``threads``: ONNX Runtime threads per frame (see :class:`OnnxBackend`; a batch worker sharing
+    the machine with others gives its share)."""
     path = model_path(spec)
     if backend == "onnx":
         onnx_file = path if path.suffix == ".onnx" else path / "model.onnx"
-        return OnnxBackend(onnx_file)
+        return OnnxBackend(onnx_file, threads)
     if backend != "torch":
         raise InputError(f"unknown backend {backend!r} (torch or onnx)")
     if path.suffix == ".onnx":

@@ -27,6 +27,7 @@ from ..model.backends import Predictor
 from ..model.decode import Detections
 from .measure import DETECTION_COLUMNS, TRACK_COLUMNS, detection_rows, spindle_lengths, track_rows
 from .overlay import OVERLAYS, draw_detections
+from .phases import PHASE_COLUMNS, with_phases
 from .plots import plot_lengths
 from .tracks import TrackLinker, search_range_for
 
@@ -83,9 +84,9 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
             track_ids = linker.update(detections)
             rows += detection_rows(t, detections, track_ids, pixel_size, lengths)
             write_overlay(frame, detections, track_ids)
-    tracks = track_rows(rows, frame_interval)
+    tracks = with_phases(track_rows(rows, frame_interval), rows, movie.n_frames, pixel_size, frame_interval)
     _write_csv(out / "detections.csv", DETECTION_COLUMNS, rows)
-    _write_csv(out / "tracks.csv", TRACK_COLUMNS, tracks)
+    _write_csv(out / "tracks.csv", TRACK_COLUMNS + PHASE_COLUMNS, tracks)
     partial_plot = out / "lengths.partial.png"
     plot_lengths(rows, partial_plot, frame_interval)
     os.replace(partial_plot, out / "lengths.png")
