@@ -11,9 +11,11 @@ from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
 
+# Inference: the bundled model runs in ONNX Runtime; torch is there for ModelScope's pipeline and model
+# classes (built on it) and for training, so any build does (setup_env.sh core takes the CPU one).
+# torchvision is needed for training only (the `easycv` extra).
 CORE = [
     "torch>=2.1",
-    "torchvision>=0.16",
     "numpy",
     "opencv-python-headless",
     "tifffile",
@@ -28,6 +30,7 @@ CORE = [
     "pillow",
     "modelscope",
     "addict",  # modelscope's config module imports it but modelscope does not declare it
+    "simplejson",  # modelscope's JSON loader (pipeline(...) reads configuration.json with it); not declared either
     "datasets",
     "huggingface-hub",
     "pandas",
@@ -39,6 +42,7 @@ CORE = [
 # installed with --no-deps by tools/setup_env.sh because its own pins (shapely==1.8.4, decord,
 # nuscenes-devkit, ...) have no Python 3.11 wheels.
 EASYCV = [
+    "torchvision>=0.16",
     "mmcv-full==1.7.2",
     "timm==0.5.4",
     "fvcore",
@@ -70,9 +74,9 @@ EASYCV = [
 # needs neither, so they stay out of the core install.
 CLUSTER = ["dask", "distributed"]
 DEMO = ["gradio"]
-# pytrackmate reads the TrackMate XML export back (the tests' stand-in for Fiji); the browser test drives
-# Debian's chromium
-TEST = ["pytest", "hypothesis", "playwright", "pytrackmate"] + DEMO + CLUSTER
+# pytrackmate reads the TrackMate XML export back (the tests' stand-in for Fiji)
+TEST = ["pytest", "hypothesis", "pytrackmate"] + DEMO + CLUSTER
+BROWSER = ["playwright"]  # the demo app's browser test (it drives Debian's chromium)
 
 setup(
     name="yoloxsp",
@@ -88,6 +92,7 @@ setup(
     include_package_data=True,
     package_data={"yoloxsp": ["assets/default_model/*"]},
     install_requires=CORE,
-    extras_require={"easycv": EASYCV, "cluster": CLUSTER, "demo": DEMO, "test": TEST},
+    extras_require={"easycv": EASYCV, "cluster": CLUSTER, "demo": DEMO, "test": TEST,
+                    "browser": BROWSER},
     entry_points={"console_scripts": ["yoloxsp = yoloxsp.cli.main:main"]},
 )

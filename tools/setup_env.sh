@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Create or update the project environment in .venv/ (idempotent: seconds when nothing changed).
+# Create or update a project environment (idempotent: seconds when nothing changed).
 #
-#   bash tools/setup_env.sh core   # inference: yoloxsp + torch/torchvision + modelscope
-#   bash tools/setup_env.sh full   # core + the EasyCV training stack + test tools
+#   bash tools/setup_env.sh core   # .venv-core/: inference (ONNX Runtime, CPU torch, ModelScope pipeline, demo app)
+#   bash tools/setup_env.sh full   # .venv/: core + the EasyCV training stack + test tools (CUDA torch build)
 #
+# Two folders because the two need different torch builds:
+#  * core takes the machine's local CPU wheel torch 2.13.0+cpu (a fifth of the CUDA build's size) and no
+#    torchvision: inference runs the bundled ONNX model and decodes without torchvision; torch itself is
+#    what ModelScope's pipeline and model classes are built on;
+#  * full needs torchvision (training) and mmcv-full, and the only torchvision on the index (0.28.0)
+#    pairs with the index's own torch 2.13.0 build, not with the local +cpu one.
 # Steps pip cannot express on its own live here:
-#  * torch/torchvision pairing: the machine's local torch 2.13.0+cpu wheel has no matching
-#    torchvision, so tools/constraints.txt pins the registry's torch 2.13.0 build + torchvision 0.28.0;
 #  * mmcv-full 1.7.2 has no wheel for this torch: it is built once from the sdist (CPU ops,
 #    ~17 min on 2 cores) into a wheel cache ($YOLOXSP_WHEEL_CACHE) and installed from there;
 #  * pai-easycv 0.11.7 is installed with --no-deps (its pins have no Python 3.11 wheels); the
@@ -16,10 +20,12 @@
 set -euo pipefail
 
 mode=${1:-full}
-case "$mode" in core|full) ;; *) echo "usage: $0 [core|full]" >&2; exit 2 ;; esac
-
 root=$(cd "$(dirname "$0")/.." && pwd)
-venv="$root/.venv"
+case "$mode" in
+    core) venv="$root/.venv-core"; torch_pins=("torch==2.13.0+cpu") ;;
+    full) venv="$root/.venv"; torch_pins=("torch==2.13.0,!=2.13.0+cpu" "torchvision==0.28.0") ;;
+    *) echo "usage: $0 [core|full]" >&2; exit 2 ;;
+esac
 constraints="$root/tools/constraints.txt"
 wheel_cache=${YOLOXSP_WHEEL_CACHE:-$HOME/.cache/yoloxsp/wheels}
 py=${PYTHON:-python3}
@@ -28,38 +34,40 @@ py=${PYTHON:-python3}
 stamp_key=$(cat "$root/setup.py" "$constraints" "$0" | sha256sum | cut -c1-16)
 stamp="$venv/.yoloxsp-$mode-$stamp_key"
 if [ -f "$stamp" ] && "$venv/bin/python" -c "import yoloxsp" 2>/dev/null; then
-    echo "[setup] .venv is up to date ($mode)"
+    echo "[setup] ${venv#"$root"/} is up to date ($mode)"
     exit 0
 fi
 
 [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
 pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check -c "$constraints")
 
-echo "[setup] torch/torchvision pair"
-"${pip[@]}" "setuptools>=77,<81" wheel ninja "torch==2.13.0,!=2.13.0+cpu" "torchvision==0.28.0"
+echo "[setup] ${torch_pins[*]}"
+"${pip[@]}" "setuptools>=77,<81" wheel "${torch_pins[@]}"
 
 if [ "$mode" = full ]; then
     if ! ls "$wheel_cache"/mmcv_full-1.7.2-*.whl >/dev/null 2>&1; then
         echo "[setup] building mmcv-full 1.7.2 with CPU ops (once per machine, ~17 min)"
+        "${pip[@]}" ninja
         mkdir -p "$wheel_cache"
         PATH="$venv/bin:$PATH" MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=2 "$venv/bin/python" -m pip wheel --quiet \
             --no-deps --no-build-isolation -c "$constraints" -w "$wheel_cache" mmcv-full==1.7.2
     fi
-    echo "[setup] mmcv-full, yoloxsp[easycv,test], pai-easycv (--no-deps)"
+    echo "[setup] mmcv-full, yoloxsp[easycv,test,browser], pai-easycv (--no-deps)"
     "${pip[@]}" --no-deps "$wheel_cache"/mmcv_full-1.7.2-*.whl
-    "${pip[@]}" -e "$root[easycv,test]"
+    "${pip[@]}" -e "$root[easycv,test,browser]" "${torch_pins[@]}"
     "${pip[@]}" --no-deps pai-easycv==0.11.7
     if ! command -v chromium >/dev/null; then
         echo "[setup] Debian chromium for the demo app's browser test"
         sudo=$([ "$(id -u)" = 0 ] || echo sudo)
         $sudo apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium >/dev/null
     fi
+    "$venv/bin/python" -c "import yoloxsp, torch, torchvision; torchvision.ops.nms" >/dev/null
 else
-    echo "[setup] yoloxsp"
-    "${pip[@]}" -e "$root"
+    echo "[setup] yoloxsp[test] (demo app and test tools included)"
+    "${pip[@]}" -e "$root[test]" "${torch_pins[@]}"
+    "$venv/bin/python" -c "import yoloxsp, torch, onnxruntime, modelscope" >/dev/null
 fi
 
-"$venv/bin/python" -c "import yoloxsp, torch, torchvision; torchvision.ops.nms" >/dev/null
 rm -f "$venv"/.yoloxsp-"$mode"-*
 touch "$stamp"
 echo "[setup] done ($mode)"
