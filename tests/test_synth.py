@@ -120,3 +120,172 @@ def test_crowded_field_with_wells_leaves_out_wells_instead_of_failing():
     config = SynthConfig(width=256, height=256, frames=1, seed=903, pixel_size=0.1, spindles=3, wells=True)
     frame = next(generate(config))
     assert len(frame.truth) == 3
+
+
+# ------------------------------------------------------------------ knobs that span real microscopes
+
+def _frames(**changes):
+    base = dict(width=192, height=192, frames=1, seed=4, pixel_size=0.12, spindles=2, jpeg_quality=None,
+                debris=0, psf_sigma=0.2)
+    base.update(changes)
+    return list(generate(SynthConfig(**base)))
+
+
+def test_tubulin_only_stack_has_one_channel_and_an_empty_green(tmp_path):
+    config = SynthConfig(width=128, height=256, frames=2, seed=2, pixel_size=0.07, spindles=1,
+                         channel_mode="tubulin-only", channels=("tubulin",), export="raw16", jpeg_quality=None)
+    out = write_movie(tmp_path / "m", config)
+    data = tifffile.imread(out / "stack.tif")
+    assert data.shape == (2, 1, 256, 128) or data.shape == (2, 256, 128)
+    image = read_image(out / "images" / "frame_000001.png")
+    assert image[..., 1].max() == 0 and image[..., 2].max() == 0 and image[..., 0].max() == 255
+    frame = _frames(channel_mode="tubulin-only", channels=("tubulin",))[0]  # avi8: green stays empty too
+    assert frame.counts.shape[0] == 1 and frame.image[..., 1].max() == 0 and frame.image[..., 0].max() > 200
+
+
+def test_raw16_image_is_what_predict_makes_of_the_stack_frame(tmp_path):
+    from yoloxsp.io import open_movie, to_rgb8
+
+    config = SynthConfig(width=160, height=144, frames=3, seed=9, pixel_size=0.15, spindles=2, export="raw16",
+                         jpeg_quality=None, channels=("spb", "tubulin"))
+    frames = list(generate(config))
+    for frame in frames:
+        assert np.array_equal(frame.image, to_rgb8(np.moveaxis(frame.counts, 0, -1)))
+    out = write_movie(tmp_path / "m", config)
+    stack_frames = list(open_movie(out / "stack.tif").frames())
+    assert np.array_equal(to_rgb8(stack_frames[2]), frames[2].image)
+    assert np.array_equal(read_image(out / "images" / "frame_000002.png"), frames[2].image)
+
+
+def test_channel_order_swaps_the_stack_channels(tmp_path):
+    first = _frames(channels=("tubulin", "spb"))[0]
+    swapped = _frames(channels=("spb", "tubulin"))[0]
+    assert not np.array_equal(first.counts[0], first.counts[1])
+    assert np.array_equal(swapped.counts, first.counts[::-1])
+    assert np.array_equal(swapped.image, first.image)  # avi8 shows red tubulin whatever the stack order
+    out = write_movie(tmp_path / "m", replace(SMALL, frames=1, channels=("spb", "tubulin")))
+    with tifffile.TiffFile(out / "stack.tif") as tif:
+        assert tif.imagej_metadata["Labels"][:2] == ["SPB", "tubulin"]
+
+
+def test_long_spindles_are_dimmer_than_short_ones_in_the_same_movie():
+    config = SynthConfig(width=256, height=256, frames=60, frame_interval=30, seed=5, spindles=3, debris=0,
+                         cell_coverage=0.0, psf_sigma=0.2, pixel_size=0.1, jpeg_quality=None, noise=0.0)
+    peaks = {"short": [], "long": []}
+    for frame in generate(config):
+        red = frame.counts[0].astype(float) - config.background
+        for row in frame.truth:
+            (p1x, p1y), (p2x, p2y) = row.spindle.poles
+            mid = (int((p1x + p2x) / 2), int((p1y + p2y) / 2))
+            peak = red[mid[1] - 2:mid[1] + 3, mid[0] - 2:mid[0] + 3].max()
+            if row.length_um < 3.5:
+                peaks["short"].append(peak)
+            elif row.length_um > 8:
+                peaks["long"].append(peak)
+    assert peaks["short"] and peaks["long"]
+    assert np.median(peaks["long"]) < 0.5 * np.median(peaks["short"])
+    flat = replace(config, length_dimming=0.0)
+    kept = [max(r.spindle.box[2] - r.spindle.box[0], 0) for f in generate(flat) for r in f.truth]
+    assert kept  # the knob off: same movie, no dimming (checked through the same field below)
+    a = next(f for f in generate(config) if any(r.length_um > 8 for r in f.truth))
+    b = next(f for f in generate(flat) if f.index == a.index)
+    assert b.counts[0].max() > a.counts[0].max() or b.counts[0].sum() > a.counts[0].sum()
+
+
+def test_breakdown_has_two_spb_spots_and_no_truth_row():
+    config = SynthConfig(width=192, height=192, frames=1, seed=3, pixel_size=0.1, spindles=0, breakdowns=1,
+                         cell_coverage=0.0, debris=0, psf_sigma=0.2, noise=0.0, jpeg_quality=None)
+    frame = next(generate(config))
+    assert frame.truth == []
+    green = frame.counts[1].astype(float) - config.spb_background
+    from scipy.ndimage import label, maximum_filter
+    peaks = (green == maximum_filter(green, size=9)) & (green > 0.5 * green.max())
+    assert label(peaks)[1] == 2
+    red = frame.counts[0].astype(float) - config.background
+    field = build_field(config, np.random.default_rng(np.random.SeedSequence(3).spawn(3)[0]))
+    (cell,) = field.cells
+    ys, xs = np.nonzero(peaks)
+    mid = np.array([xs.mean(), ys.mean()]).astype(int)
+    assert red[mid[1] - 1:mid[1] + 2, mid[0] - 1:mid[0] + 2].max() < 0.3 * cell.spindle.red_peak  # no bar
+
+
+def test_crops_of_80x250_hold_a_whole_spindle():
+    config = SynthConfig(width=80, height=250, frames=20, seed=1, pixel_size=0.065, spindles=1, debris=0,
+                         channel_mode="tubulin-only", channels=("tubulin",), export="raw16", jpeg_quality=None,
+                         spindle_peak=44, hooks=1.0)
+    rows = [row for frame in generate(config) for row in frame.truth]
+    assert rows
+    for row in rows:
+        for x, y in row.spindle.poles:
+            assert 0 <= x <= 80 and 0 <= y <= 250
+
+
+@pytest.mark.parametrize("knob, channel", [(dict(green_glow=0.5), 1), (dict(dead_cells=4), 0),
+                                           (dict(dead_cells=4), 1), (dict(autofluorescence=0.3), 0),
+                                           (dict(channel_mode="spb-on-microtubules"), 1),
+                                           (dict(bright_bundles=1.0), 0)])
+def test_each_distractor_knob_adds_signal_where_it_should(knob, channel):
+    plain = _frames(noise=0.0, cell_coverage=0.4)[0].counts[channel].astype(float) - 100
+    more = _frames(noise=0.0, cell_coverage=0.4, **knob)[0].counts[channel].astype(float) - 100
+    assert more.sum() > plain.sum() * 1.1
+
+
+def test_green_glow_lifts_the_8bit_green_background():
+    plain = _frames(cell_coverage=0.4)[0].image[..., 1]
+    glow = _frames(cell_coverage=0.4, green_glow=0.5, display_background=(25.0, 35.0))[0].image[..., 1]
+    assert np.median(plain) < 10 and 25 < np.median(glow) < 45
+
+
+def test_overlapping_lawn_reaches_high_coverage():
+    config = SynthConfig(width=256, height=256, frames=1, seed=6, pixel_size=0.1, spindles=3, overlap=True,
+                         cell_coverage=0.85)
+    field = build_field(config, np.random.default_rng(0))
+    canvas = np.zeros((256, 256), bool)
+    ys, xs = np.mgrid[0:256, 0:256]
+    for cell in field.cells:
+        a, b = (p / config.pixel_size for p in cell.endpoints())
+        ab = b - a
+        t = np.clip(((xs - a[0]) * ab[0] + (ys - a[1]) * ab[1]) / max(ab @ ab, 1e-9), 0, 1)
+        d = np.hypot(xs - a[0] - t * ab[0], ys - a[1] - t * ab[1])
+        canvas |= d < cell.width / 2 / config.pixel_size
+    assert 0.75 < canvas.mean() < 0.95
+
+
+def test_jpeg_with_raw16_and_bad_channel_orders_are_refused():
+    with pytest.raises(ValueError, match="avi8 export only"):
+        SynthConfig(export="raw16", jpeg_quality=80)
+    with pytest.raises(ValueError, match="channels"):
+        SynthConfig(channel_mode="tubulin-only")  # default channels name the SPB too
+    with pytest.raises(ValueError, match="channels"):
+        SynthConfig(channels=("tubulin", "tubulin"))
+
+
+def test_training_config_never_returns_an_excluded_look():
+    from yoloxsp.synth.looks import LOOKS, look_config, training_config
+
+    for seed in range(60):
+        config = training_config(seed, frames=2, exclude=("tubulin-only-raw", "two-colour-raw"))
+        assert config.export == "avi8"  # only the raw looks export raw16
+    drawn = {training_config(seed, 2, exclude=["wells-avi"]).wells for seed in range(80)}
+    assert drawn == {False}  # only wells-avi has micro-wells
+    assert look_config("dense-lawn", 5, 3) == look_config("dense-lawn", 5, 3)
+    assert look_config("dense-lawn", 5, 3) != look_config("dense-lawn", 6, 3)
+    with pytest.raises(ValueError, match="every look is excluded"):
+        training_config(0, 2, exclude=list(LOOKS))
+    with pytest.raises(ValueError, match="unknown look"):
+        training_config(0, 2, exclude=["no-such-look"])
+
+
+@pytest.mark.parametrize("look", ["wells-avi", "dense-lawn", "green-glow", "spb-decorates-mts", "dead-cells",
+                                  "tubulin-only-raw", "two-colour-raw"])
+def test_every_look_renders_reproducibly_within_the_training_size(look):
+    from yoloxsp.synth.looks import look_config
+
+    for seed in (10_000_000, 10_000_001):
+        config = look_config(look, seed, frames=2)
+        assert max(config.width, config.height) <= 384 and min(config.width, config.height) >= 80
+        first, again = list(generate(config)), list(generate(config))
+        assert all(np.array_equal(a.image, b.image) and np.array_equal(a.counts, b.counts)
+                   for a, b in zip(first, again))
+        assert first[0].image.shape == (config.height, config.width, 3) and first[0].image.dtype == np.uint8
+        assert first[0].counts.shape[0] == len(config.channels)

@@ -2,9 +2,9 @@
 
 Outputs of :func:`write_movie` (all written atomically: a crash leaves no half file):
 
-- ``stack.tif``: uint16 ImageJ hyperstack T x C x Y x X (C = tubulin, SPB) with the pixel size
-  (um) and frame interval (s) in its metadata;
-- ``images/frame_%06d.png``: 8-bit RGB (red tubulin, green SPB), as frames taken from an AVI;
+- ``stack.tif``: uint16 ImageJ hyperstack T x C x Y x X (C = the config's channels in its order:
+  tubulin and SPB, or tubulin alone) with the pixel size (um) and frame interval (s) in its metadata;
+- ``images/frame_%06d.png``: the 8-bit RGB frame the model sees (:attr:`SynthFrame.image`);
 - ``annotations.xml``: CVAT for video 1.1 (box tracks ``microtubule``, point tracks ``poles``);
 - ``ground_truth.csv``: one row per visible spindle per frame, sub-pixel pole coordinates.
 """
@@ -25,13 +25,15 @@ import tifffile
 from ..data.cvat_writer import write_cvat_video
 from ..data.records import FrameRecord, Spindle, canonical_poles
 from ..errors import PathLike
+from ..io.images import to_rgb8
 from .config import SynthConfig
-from .render import SPINDLE_WIDTH_UM, Camera, display_frame, render_signal
+from .render import SPINDLE_WIDTH_UM, Camera, display_frame, display_limits, render_signal
 from .scene import SpindleView, advance, build_field
 
 GROUND_TRUTH_COLUMNS = ["frame", "track_id", "x1", "y1", "x2", "y2", "pole1_x", "pole1_y",
                         "pole2_x", "pole2_y", "length_um", "phase"]
 OUTPUT_NAMES = ("stack.tif", "images", "annotations.xml", "ground_truth.csv")
+CHANNEL_LABELS = {"tubulin": "tubulin", "spb": "SPB"}
 
 
 @dataclass
@@ -47,38 +49,45 @@ class TruthRow:
 @dataclass
 class SynthFrame:
     index: int
-    counts: np.ndarray      # (2, H, W) uint16, tubulin and SPB
-    rgb: np.ndarray         # (H, W, 3) uint8
+    counts: np.ndarray      # (C, H, W) uint16, the stack's channels in the config's order
+    image: np.ndarray       # (H, W, 3) uint8 RGB, what the model sees (see :func:`generate`)
     truth: List[TruthRow]
 
 
 def generate(config: SynthConfig) -> Iterator[SynthFrame]:
     """Yield the movie's frames in order. Geometry, dynamics and noise use separate random
-    streams of the seed, so changing the noise level does not move a single cell."""
+    streams of the seed, so changing the noise level does not move a single cell.
+
+    ``image`` is what reaches the model: for ``export="avi8"`` the 8-bit frame an AVI export
+    gives (red tubulin, green SPB, fixed display contrast for the whole movie, optional JPEG);
+    for ``export="raw16"`` what ``yoloxsp predict`` makes of the 16-bit stack's frame
+    (:func:`yoloxsp.io.images.to_rgb8` of the counts in the stack's channel order)."""
     geometry_seed, dynamics_seed, noise_seed = np.random.SeedSequence(config.seed).spawn(3)
     geometry_rng = np.random.default_rng(geometry_seed)
     field = build_field(config, geometry_rng)
     camera = Camera(field, geometry_rng)
-    # Display limits as an AVI export sets them (matched to ../shared/real/): tubulin background
-    # just above black with spindles near saturation; the SPB channel clipped at its median.
-    low = np.array([geometry_rng.uniform(5.0, 20.0), geometry_rng.uniform(60.0, 85.0)])
-    high = np.array([geometry_rng.uniform(99.85, 99.97), geometry_rng.uniform(99.95, 99.995)])
+    # The white point of an AVI export (matched to ../shared/real/): spindles near saturation,
+    # SPB dots clipped a little harder.
+    high = (geometry_rng.uniform(99.85, 99.97), geometry_rng.uniform(99.95, 99.995))
     dynamics_rng, noise_rng = np.random.default_rng(dynamics_seed), np.random.default_rng(noise_seed)
     minutes_per_frame = config.frame_interval / 60
+    spindle_sigma_px = math.hypot(field.psf_sigma, SPINDLE_WIDTH_UM) / config.pixel_size
     limits = None
     for index in range(config.frames):
         if index:
-            advance(field, minutes_per_frame, dynamics_rng)
+            advance(field, dynamics_rng)
         red, green, views = render_signal(field, index * minutes_per_frame)
-        counts = camera.expose(red, green, index, noise_rng)
-        if limits is None:  # fixed display contrast for the whole movie, as in an exported AVI
-            flat = np.moveaxis(counts, 0, -1).reshape(-1, 2).astype(np.float32)
-            limits = np.stack([[np.percentile(flat[:, c], low[c]), np.percentile(flat[:, c], high[c])]
-                               for c in range(2)])
-        rgb = display_frame(counts, limits, config.jpeg_quality)
-        spindle_sigma_px = math.hypot(field.psf_sigma, SPINDLE_WIDTH_UM) / config.pixel_size
+        counts = camera.expose({"tubulin": red, "spb": green}, index, noise_rng)
+        if config.export == "raw16":
+            image = to_rgb8(np.moveaxis(counts, 0, -1))
+        else:
+            by_name = dict(zip(config.channels, counts))
+            tubulin, spb = by_name["tubulin"], by_name.get("spb")
+            if limits is None:  # fixed display contrast for the whole movie, as in an exported AVI
+                limits = display_limits(tubulin, spb, config.display_background, high)
+            image = display_frame(tubulin, spb, limits, config.jpeg_quality)
         truth = [_truth_row(index, v, config, spindle_sigma_px) for v in views]
-        yield SynthFrame(index, counts, rgb, sorted(truth, key=lambda r: r.spindle.track_id))
+        yield SynthFrame(index, counts, image, sorted(truth, key=lambda r: r.spindle.track_id))
 
 
 def _truth_row(frame: int, view: SpindleView, config: SynthConfig, sigma_px: float) -> TruthRow:
@@ -112,7 +121,7 @@ def write_movie(out_dir: PathLike, config: SynthConfig, overwrite: bool = False,
             frames = tqdm(frames, total=config.frames, desc="synth", unit="frame")
         for frame in frames:
             name = f"frame_{frame.index:06d}.png"
-            if not cv2.imwrite(str(staging_images / name), frame.rgb[..., ::-1]):
+            if not cv2.imwrite(str(staging_images / name), frame.image[..., ::-1]):
                 raise OSError(f"cannot write {staging_images / name}")
             records.append(FrameRecord(out / "images" / name, config.width, config.height, frame.index,
                                        [row.spindle for row in frame.truth]))
@@ -120,11 +129,12 @@ def write_movie(out_dir: PathLike, config: SynthConfig, overwrite: bool = False,
             yield from frame.counts
 
     stack_tmp = out / "stack.tif.partial"
-    tifffile.imwrite(stack_tmp, data=pages(), shape=(config.frames, 2, config.height, config.width),
+    n_channels = len(config.channels)
+    tifffile.imwrite(stack_tmp, data=pages(), shape=(config.frames, n_channels, config.height, config.width),
                      dtype=np.uint16, imagej=True,
                      resolution=(1 / config.pixel_size, 1 / config.pixel_size),
                      metadata={"axes": "TCYX", "unit": "um", "finterval": config.frame_interval,
-                               "Labels": ["tubulin", "SPB"] * config.frames})
+                               "Labels": [CHANNEL_LABELS[c] for c in config.channels] * config.frames})
     os.replace(stack_tmp, out / "stack.tif")
     if (out / "images").exists():
         shutil.rmtree(out / "images")

@@ -5,7 +5,12 @@ carry dim curved microtubule bundles and one or two SPB dots -- the distractors 
 ignore. Mitotic cells run a spindle program (NOTES.md §3): phase 1 formation (< 1 um growing to
 the plateau), phase 2 plateau (~2.5-3 um), phase 3 anaphase B elongation (0.5-1 um/min) up to
 10-14 um, then breakdown, after which two daughter SPB dots remain. Before its spindle forms a
-mitotic cell looks like an interphase cell with one SPB.
+mitotic cell looks like an interphase cell with one SPB. The tubulin of a spindle stays about
+constant as it elongates, so long anaphase spindles are thin and dim (NOTES.md §7); long ones
+bend, some into a hook at one end.
+
+Hard negatives beside the interphase cells: cells caught after breakdown (two poles, no bar),
+bright straight interphase bundles, round dead-cell blobs and debris.
 
 Everything here is pure geometry; :mod:`.render` turns it into pixels.
 """
@@ -31,6 +36,7 @@ class Bundle:
     v: float
     bend: float
     brightness: float  # relative to the field's spindle brightness
+    spb_spots: Tuple[Tuple[float, float], ...] = ()  # SPB-marker spots on it: (share of its span, brightness)
 
 
 @dataclass
@@ -48,6 +54,8 @@ class SpindleProgram:
     tilt: float         # rad, spindle axis relative to the cell axis
     offset: float       # um, spindle centre along the cell axis
     bend: float         # sagitta / chord of a long spindle
+    hook: float         # sideways curl of one end at full length, share of the chord (0: none)
+    dimming: float      # red peak ~ (plateau_length / length)^dimming once elongating
     red_peak: float     # counts above background
     green_peak: float
 
@@ -80,7 +88,6 @@ class Cell:
     red_fill: float
     green_fill: float
     spindle: Optional[SpindleProgram] = None
-    growth: float = 0.0  # um/min
 
     @property
     def axis(self) -> Array:
@@ -124,6 +131,8 @@ class Field:
     psf_sigma: float                   # um
     glow: float                        # diffuse background outside wells, share of spindle brightness
     debris: List[Tuple[float, float, float, float]] = field(default_factory=list)  # x, y, size, peak
+    dead_cells: List[Tuple[float, float, float, float, float]] = field(default_factory=list)  # x, y, r, red, green
+    texture_seed: int = 0              # fixed textures of the render (glow pattern, debris shapes)
     drift: Array = field(default_factory=lambda: np.zeros(2))
     static_layers: Optional[Tuple[Array, Array]] = None  # render cache, see render._static_layers
 
@@ -135,7 +144,7 @@ class Field:
 # ---------------------------------------------------------------------------------- building
 
 def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
-    """Place wells and cells and give the mitotic ones their spindle programs."""
+    """Place wells and cells, give the mitotic ones their spindle programs, add the hard negatives."""
     fw, fh = config.width * config.pixel_size, config.height * config.pixel_size
     radius = config.well_diameter / 2
     wells = _well_lattice(fw, fh, radius, rng) if config.wells else np.zeros((0, 2))
@@ -144,24 +153,33 @@ def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
     placed: List[Cell] = []
     movie_minutes = config.frames * config.frame_interval / 60
 
-    for track_id in range(config.spindles):
-        cell = _place_cell(placed, wells, radius, fw, fh, rng, mitotic=True, brightness=brightness)
+    # Spindle tracks first, then cells caught after breakdown: both need a whole cell in view.
+    for track_id in range(config.spindles + config.breakdowns):
+        cell = _place_cell(placed, wells, radius, fw, fh, rng, config, mitotic=True, brightness=brightness)
         if cell is None and len(wells):  # no room between wells: leave out the wells in its way
-            cell = _place_cell(placed, np.zeros((0, 2)), radius, fw, fh, rng, mitotic=True, brightness=brightness)
+            cell = _place_cell(placed, np.zeros((0, 2)), radius, fw, fh, rng, config, mitotic=True,
+                               brightness=brightness)
             if cell is not None:
                 wells = wells[[_fits(cell, [], w[None], radius) for w in wells]]
         if cell is None:
-            raise ValueError(f"cannot fit {config.spindles} mitotic cells into a "
-                             f"{config.width}x{config.height} px field at {config.pixel_size} um/px")
+            raise ValueError(f"cannot fit {config.spindles} mitotic cells and {config.breakdowns} cells after "
+                             f"breakdown into a {config.width}x{config.height} px field at {config.pixel_size} um/px")
         cell.spindle = _spindle_program(track_id, cell, movie_minutes, config, brightness, rng)
+        if track_id >= config.spindles:  # over before the movie starts: two poles, no bar, no truth
+            cell.spindle.start = -cell.spindle.duration - rng.uniform(0.5, 10.0)
         placed.append(cell)
 
-    free_area = fw * fh - len(wells) * math.pi * radius ** 2
-    target = config.cell_coverage * max(free_area, 0.0)
+    free_area = max(fw * fh - len(wells) * math.pi * radius ** 2, 0.0)
+    if config.overlap:  # cells fall at random (centres up to a third of a cell beyond the edges), so
+        # the summed cell area that covers that share of the field is -ln(1 - coverage) times the area
+        margin = 2 * 10.0 / 3
+        target = -math.log(1 - config.cell_coverage) * free_area * (fw + margin) * (fh + margin) / (fw * fh)
+    else:
+        target = config.cell_coverage * free_area
     covered = sum(c.length * c.width for c in placed)
     failures = 0
     while covered < target and failures < 200:
-        cell = _place_cell(placed, wells, radius, fw, fh, rng, mitotic=False, brightness=brightness)
+        cell = _place_cell(placed, wells, radius, fw, fh, rng, config, mitotic=False, brightness=brightness)
         if cell is None:
             failures += 1
             continue
@@ -169,8 +187,12 @@ def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
         covered += cell.length * cell.width
     debris = [(rng.uniform(0, fw), rng.uniform(0, fh), rng.uniform(0.6, 2.0), brightness * rng.uniform(0.3, 1.0))
               for _ in range(config.debris)]
+    # Dead cells: round, 1-2 um across, brighter than spindles in both channels (NOTES.md §7).
+    dead = [(rng.uniform(0, fw), rng.uniform(0, fh), rng.uniform(0.5, 1.0), brightness * rng.uniform(0.8, 2.5),
+             brightness * rng.uniform(0.5, 2.0)) for _ in range(config.dead_cells)]
     glow = rng.uniform(0.02, 0.06) if config.wells else 0.0
-    return Field(config, wells, radius, placed, brightness, psf, glow, debris)
+    return Field(config, wells, radius, placed, brightness, psf, glow, debris, dead,
+                 texture_seed=int(rng.integers(2 ** 31)))
 
 
 def _well_lattice(fw: float, fh: float, radius: float, rng: np.random.Generator) -> Array:
@@ -190,26 +212,34 @@ def _well_lattice(fw: float, fh: float, radius: float, rng: np.random.Generator)
 
 
 def _place_cell(placed: List[Cell], wells: Array, well_radius: float, fw: float, fh: float,
-                rng: np.random.Generator, mitotic: bool, brightness: float) -> Optional[Cell]:
-    width = rng.uniform(3.5, 4.5)
+                rng: np.random.Generator, config: SynthConfig, mitotic: bool, brightness: float) -> Optional[Cell]:
+    # A single-cell crop is barely wider than a cell: keep the mitotic cell's width inside it.
+    width = min(rng.uniform(3.5, 4.5), min(fw, fh) - 0.5) if mitotic else rng.uniform(3.5, 4.5)
     length = rng.uniform(11.0, 14.0) if mitotic else rng.uniform(7.0, 13.0)
-    for _ in range(400 if mitotic else 60):
+    if mitotic and width < 2.0:
+        return None
+    tries = 400 if mitotic else 60
+    for attempt in range(tries):
         angle = rng.uniform(0, math.pi)
         if mitotic:  # whole cell inside the field so its spindle never leaves it
-            half_x = abs(math.cos(angle)) * length / 2 + width / 2 + 0.5
-            half_y = abs(math.sin(angle)) * length / 2 + width / 2 + 0.5
+            if attempt >= tries // 2:  # a narrow field only fits a cell along its long side
+                angle = (0.0 if fw >= fh else math.pi / 2) + rng.normal(0, 0.05)
+            half_x = abs(math.cos(angle)) * (length - width) / 2 + width / 2 + 0.2
+            half_y = abs(math.sin(angle)) * (length - width) / 2 + width / 2 + 0.2
             if fw < 2 * half_x or fh < 2 * half_y:
                 continue
             x, y = rng.uniform(half_x, fw - half_x), rng.uniform(half_y, fh - half_y)
         else:
             x, y = rng.uniform(-length / 3, fw + length / 3), rng.uniform(-length / 3, fh + length / 3)
-        cell = _new_cell(x, y, angle, length, width, rng, brightness)
-        if _fits(cell, placed, wells, well_radius):
+        cell = _new_cell(x, y, angle, length, width, rng, brightness, config)
+        others = [] if config.overlap and not mitotic else placed
+        if _fits(cell, others, wells, well_radius):
             return cell
     return None
 
 
-def _new_cell(x, y, angle, length, width, rng, brightness) -> Cell:
+def _new_cell(x: float, y: float, angle: float, length: float, width: float, rng: np.random.Generator,
+              brightness: float, config: SynthConfig) -> Cell:
     half = length / 2
     bundles = []
     for _ in range(rng.integers(2, 5)):
@@ -217,12 +247,23 @@ def _new_cell(x, y, angle, length, width, rng, brightness) -> Cell:
         u0 = rng.uniform(-half + 0.6, half - 0.6 - span) if span < length - 1.2 else -half + 0.6
         bundles.append(Bundle(u0, min(u0 + span, half - 0.6), rng.uniform(-0.3, 0.3) * width,
                               rng.uniform(-0.25, 0.25) * width, rng.uniform(0.1, 0.35)))
+    # Optional features draw from their own stream, so that switching them on moves no cell.
+    extras = np.random.default_rng(rng.integers(2 ** 63))
+    if extras.random() < config.bright_bundles:  # straight and as bright as a spindle, but no poles at its ends
+        span = extras.uniform(3.0, min(8.0, length - 1.5))
+        u0 = extras.uniform(-half + 0.6, half - 0.6 - span)
+        bundles.append(Bundle(u0, u0 + span, extras.uniform(-0.15, 0.15) * width, 0.0, extras.uniform(0.5, 1.1)))
+    if config.channel_mode == "spb-on-microtubules":  # spots about 1 um apart along every bundle
+        for bundle in bundles:
+            n = max(1, int(round((bundle.u1 - bundle.u0) / extras.uniform(0.7, 1.5))))
+            bundle.spb_spots = tuple((float(np.clip((k + 0.5 + extras.normal(0, 0.2)) / n, 0, 1)),
+                                      float(extras.uniform(0.15, 0.6))) for k in range(n))
     n_dots = 1 if rng.random() < 0.75 else 2
     spb = []
     for _ in range(n_dots):
         spb.append((rng.uniform(-0.25, 0.25) * length, rng.uniform(-0.2, 0.2) * width, rng.uniform(0.6, 1.6)))
-    return Cell(x, y, angle, length, width, bundles, spb, red_fill=rng.uniform(0.03, 0.08) * brightness,
-                green_fill=rng.uniform(0.01, 0.04) * brightness, growth=rng.uniform(0.0, 0.04))
+    fill = config.autofluorescence * brightness * rng.uniform(0.6, 1.6)
+    return Cell(x, y, angle, length, width, bundles, spb, red_fill=fill, green_fill=fill * rng.uniform(0.2, 0.6))
 
 
 def _segment_points(cell: Cell, n: int = 9) -> Array:
@@ -248,11 +289,14 @@ def _fits(cell: Cell, placed: List[Cell], wells: Array, well_radius: float) -> b
 def _spindle_program(track_id: int, cell: Cell, movie_minutes: float, config: SynthConfig,
                      brightness: float, rng: np.random.Generator) -> SpindleProgram:
     plateau_length = rng.uniform(2.2, 3.2)
+    hook_draw, hook_size, hook_side = rng.random(), rng.uniform(0.08, 0.18), rng.choice([-1, 1])
+    hook = hook_size * hook_side if hook_draw < config.hooks else 0.0
     program = SpindleProgram(
         track_id=track_id, start=0.0, formation=rng.uniform(1.0, 3.0), plateau=rng.uniform(4.0, 12.0),
         rate=rng.uniform(0.5, 1.0), start_length=rng.uniform(0.5, 0.9), plateau_length=plateau_length,
         max_length=min(rng.uniform(10.0, 14.0), cell.length - 0.8), tilt=rng.normal(0, 0.15),
-        offset=rng.uniform(-0.4, 0.4), bend=rng.uniform(0.0, 0.07),
+        offset=rng.uniform(-0.4, 0.4), bend=rng.uniform(0.0, config.max_bend), hook=hook,
+        dimming=config.length_dimming,
         red_peak=brightness * rng.uniform(0.75, 1.25), green_peak=brightness * rng.uniform(0.6, 1.5))
     # Start so that the spindle is on screen for part of the movie, at any phase.
     step = config.frame_interval / 60
@@ -265,15 +309,16 @@ def _spindle_program(track_id: int, cell: Cell, movie_minutes: float, config: Sy
 
 # ---------------------------------------------------------------------------------- dynamics
 
-def advance(field: Field, minutes: float, rng: np.random.Generator) -> None:
-    """Move the field on by one frame: stage drift, cell jitter, growth."""
+def advance(field: Field, rng: np.random.Generator) -> None:
+    """Move the field on by one frame: stage drift, and the jitter of the cells with a spindle program.
+
+    Other cells keep still relative to the stage, so :mod:`.render` draws them once per movie."""
     field.drift = field.drift + rng.normal(0, 0.03, size=2) + np.array([0.01, -0.005])
     for cell in field.cells:
-        cell.x += rng.normal(0, 0.015)
-        cell.y += rng.normal(0, 0.015)
-        cell.angle += rng.normal(0, 0.002)
-        if cell.spindle is None:
-            cell.length = min(cell.length + cell.growth * minutes, 14.0)
+        if cell.spindle is not None:
+            cell.x += rng.normal(0, 0.015)
+            cell.y += rng.normal(0, 0.015)
+            cell.angle += rng.normal(0, 0.002)
 
 
 def spindle_view(cell: Cell, t: float, drift: Array) -> Optional[SpindleView]:
@@ -285,11 +330,15 @@ def spindle_view(cell: Cell, t: float, drift: Array) -> Optional[SpindleView]:
     phase, length = state
     # Short spindles wobble more around the cell axis; elongating ones align with it.
     tilt = program.tilt * (2.0 if phase < 3 else 1.0)
+    long_share = float(np.clip((length - 5.0) / max(program.max_length - 5.0, 1e-6), 0.0, 1.0))
     bend = program.bend if length > 5.0 else 0.0
-    chord = length / (1 + 8 / 3 * bend ** 2)
+    hook = program.hook * long_share  # the hook curls in as the spindle nears full length
+    chord = length / (1 + 8 / 3 * bend ** 2 + 2 * hook ** 2)
     s = np.linspace(-0.5, 0.5, 25)
     u = program.offset + s * chord * math.cos(tilt)
-    v = s * chord * math.sin(tilt) + bend * chord * (1 - 4 * s ** 2)
+    v = s * chord * math.sin(tilt) + bend * chord * (1 - 4 * s ** 2) + hook * chord * np.maximum(0, 4 * s - 1) ** 2
     curve = cell.to_field(u, v) + drift
     arc = float(np.linalg.norm(np.diff(curve, axis=0), axis=1).sum())
-    return SpindleView(program.track_id, phase, curve, arc, program.red_peak, program.green_peak)
+    # About constant tubulin per spindle: once it outgrows the plateau, its line dims (NOTES.md §7).
+    dimming = min(1.0, program.plateau_length / arc) ** program.dimming
+    return SpindleView(program.track_id, phase, curve, arc, program.red_peak * dimming, program.green_peak)

@@ -1,47 +1,45 @@
 """The reproducible synthetic data sets behind the bundled default model.
 
-``movie_config(seed)`` draws a microscope and a field per movie so the sets cover what users
-have: pixel size 0.07-0.18 um (the real frame in ../shared/real is ~0.16), 1-6 spindles, sparse
-to crowded fields, low to high noise, with and without micro-wells, lossless or JPEG frames.
-Training and validation seeds never overlap. The model card's synthetic evaluation regenerates
-the validation set from these seeds, so anyone can re-measure its numbers.
+Seed ranges (a seed decides a movie's look and everything in it; ranges never overlap):
+
+- training: 0 .. 999_999, drawn by the trainer (``synthetic:train``, :func:`.looks.training_config`);
+  ``TRAIN_SEEDS`` is the fixed share that :mod:`tools.train_default` writes to disk;
+- validation: ``VALIDATION_SEEDS`` = 10_000_000 .., the looks taking turns (12 movies x 8 frames);
+- held-out sets per look: 20_000_000 .. (:func:`write_look_set`), for leave-one-look-out tests.
+
+The model card's synthetic evaluation regenerates the validation set from these seeds, so anyone
+can re-measure its numbers.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Iterable, List
 
-import numpy as np
-
 from ..errors import PathLike
-from .config import SynthConfig
+from .looks import LOOKS, look_config, training_config
 from .movie import write_movie
 
 TRAIN_SEEDS = range(1000, 1048)
-VALIDATION_SEEDS = range(9000, 9012)
+VALIDATION_SEEDS = range(10_000_000, 10_000_012)
 VALIDATION_FRAMES = 8
-
-
-def movie_config(seed: int, frames: int) -> SynthConfig:
-    """A random but reproducible microscope and field for one movie."""
-    rng = np.random.default_rng(seed)
-    pixel_size = round(float(rng.uniform(0.07, 0.18)), 3)
-    side = 256 if pixel_size >= 0.12 else 384  # a field of at least ~27 um holds a few cells
-    room = int((side * pixel_size) ** 2 / 150)  # mitotic cells that fit between the others
-    return SynthConfig(width=side, height=side, frames=frames, seed=seed, frame_interval=30.0,
-                       pixel_size=pixel_size, spindles=int(rng.integers(1, max(2, min(room, 6) + 1))),
-                       cell_coverage=round(float(rng.uniform(0.25, 0.6)), 2),
-                       wells=bool(rng.random() < 0.5),
-                       noise=round(float(rng.uniform(0.2, 1.5)), 2),
-                       jpeg_quality=None if rng.random() < 0.3 else int(rng.integers(60, 96)),
-                       debris=int(rng.integers(0, 4)))
+LOOK_SET_SEED = 20_000_000
 
 
 def write_set(root: PathLike, seeds: Iterable[int], frames: int) -> List[Path]:
-    """One ``yoloxsp synth`` movie folder (CVAT task + stack.tif + ground truth) per seed."""
-    return [write_movie(Path(root) / f"m{seed}", movie_config(seed, frames), overwrite=True) for seed in seeds]
+    """One ``yoloxsp synth`` movie folder (CVAT task + stack.tif + ground truth) per training seed,
+    each in the look :func:`.looks.training_config` draws for it."""
+    return [write_movie(Path(root) / f"m{seed}", training_config(seed, frames), overwrite=True) for seed in seeds]
 
 
 def write_validation_set(root: PathLike) -> List[Path]:
-    """The validation set: 12 movies x 8 frames, 383 spindles."""
-    return write_set(root, VALIDATION_SEEDS, VALIDATION_FRAMES)
+    """The validation set: 12 movies x 8 frames, the looks taking turns in the order of LOOKS."""
+    names = list(LOOKS)
+    return [write_movie(Path(root) / f"m{seed}", look_config(names[i % len(names)], seed, VALIDATION_FRAMES),
+                        overwrite=True) for i, seed in enumerate(VALIDATION_SEEDS)]
+
+
+def write_look_set(root: PathLike, look: str, n_movies: int = 6, frames: int = 8) -> List[Path]:
+    """A held-out set of one look (seeds from 20_000_000, never used by training or validation)."""
+    seeds = range(LOOK_SET_SEED, LOOK_SET_SEED + n_movies)
+    return [write_movie(Path(root) / f"{look}-{seed}", look_config(look, seed, frames), overwrite=True)
+            for seed in seeds]

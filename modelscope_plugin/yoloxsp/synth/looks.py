@@ -1,0 +1,181 @@
+"""Named microscope looks: each draws random :class:`SynthConfig` values within the ranges of one
+kind of real set-up (ranges from ../shared/NOTES.md §3 and §7).
+
+A model trained on one synthetic look fails on microscopes it has never seen, so training draws
+a look per movie (:func:`training_config`), and leaving one look out of training
+(``exclude``) estimates how the model does on a set-up it has not seen. The looks:
+
+- ``wells-avi``: micro-wells, 8-bit AVI export with MJPEG artefacts, two colours (like ../shared/real/);
+- ``dense-lawn``: no wells, overlapping cells in every orientation, coverage up to 0.85;
+- ``green-glow``: a diffuse SPB-channel glow as bright as the tubulin background;
+- ``spb-decorates-mts``: an SPB marker that also lights up spots along interphase bundles;
+- ``dead-cells``: a sparse field with bright round red+green dead-cell blobs and debris;
+- ``tubulin-only-raw``: one raw 16-bit tubulin channel, single-cell crops down to 80x250 px,
+  0.06-0.08 um/px, low signal-to-noise, spindles that form inside an interphase array and hook;
+- ``two-colour-raw``: the raw 16-bit two-colour stack at low signal, channels in either order.
+
+Fields stay <= 384 px on a side so that training renders quickly.
+"""
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from typing import Callable, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .config import SynthConfig
+
+MAX_SIDE = 384
+Draw = Callable[[np.random.Generator, int, int], SynthConfig]
+
+
+@dataclass(frozen=True)
+class Look:
+    description: str
+    draw: Draw  # (look's random generator, movie seed, frames) -> config
+
+
+def _u(rng: np.random.Generator, lo: float, hi: float, digits: int = 3) -> float:
+    return round(float(rng.uniform(lo, hi)), digits)
+
+
+def _field_size(rng: np.random.Generator, pixel_size: float, crop: bool) -> Tuple[int, int]:
+    """Width and height in px: a field that holds a 14 um mitotic cell, or a single-cell crop
+    (one side 80-160 px, the other long enough for the cell)."""
+    long_side = max(int(math.ceil(16.0 / pixel_size)), 192)
+    if crop:
+        short = int(rng.integers(80, 161))
+        long = int(rng.integers(max(long_side, 250), max(long_side, 250) + 80))
+        return (short, long) if rng.random() < 0.5 else (long, short)
+    return int(rng.integers(long_side, MAX_SIDE + 1)), int(rng.integers(long_side, MAX_SIDE + 1))
+
+
+def _room(width: int, height: int, pixel_size: float) -> int:
+    """How many mitotic cells fit between the others."""
+    return int(width * height * pixel_size ** 2 / 150)
+
+
+def _common(rng: np.random.Generator, seed: int, frames: int, pixel_size: float, size: Tuple[int, int],
+            spindles: Optional[int] = None, **chosen) -> SynthConfig:
+    """Knobs every look varies the same way, overridden by the look's ``chosen`` values."""
+    room = _room(*size, pixel_size)
+    if spindles is None:
+        spindles = int(rng.integers(1, max(2, min(room, 6) + 1)))
+    two_colour = chosen.get("channel_mode", "two-colour") != "tubulin-only"
+    values = dict(
+        width=size[0], height=size[1], frames=frames, seed=seed, pixel_size=pixel_size,
+        frame_interval=_u(rng, 15.0, 60.0, 1), spindles=spindles,
+        breakdowns=int(rng.integers(0, 2)) if room > spindles + 1 else 0,
+        psf_sigma=_u(rng, 0.14, 0.3), z_blur=_u(rng, 0.0, 0.4, 2), length_dimming=_u(rng, 0.6, 1.3, 2),
+        max_bend=_u(rng, 0.03, 0.12), hooks=_u(rng, 0.0, 0.5, 2), bright_bundles=_u(rng, 0.0, 0.3, 2),
+        crosstalk=_u(rng, 0.0, 0.05), autofluorescence=_u(rng, 0.03, 0.1), debris=int(rng.integers(0, 3)),
+        channels=(("tubulin", "spb") if rng.random() < 0.5 else ("spb", "tubulin")) if two_colour else ("tubulin",),
+        noise=_u(rng, 0.2, 1.0, 2), spindle_peak=_u(rng, 40.0, 130.0, 1),
+        jpeg_quality=int(rng.integers(50, 96)) if rng.random() < 0.8 else None,
+    )
+    values.update(chosen)
+    return SynthConfig(**values)
+
+
+def _display(rng: np.random.Generator, red: Tuple[float, float], green: Tuple[float, float]) -> Tuple[float, float]:
+    return _u(rng, *red, 1), _u(rng, *green, 1)
+
+
+def _wells_avi(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    pixel_size = _u(rng, 0.12, 0.18)
+    return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False), wells=True,
+                   cell_coverage=_u(rng, 0.35, 0.6, 2), display_background=_display(rng, (14, 22), (3, 7)))
+
+
+def _dense_lawn(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    pixel_size = _u(rng, 0.08, 0.16)
+    return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False), overlap=True,
+                   cell_coverage=_u(rng, 0.6, 0.85, 2), autofluorescence=_u(rng, 0.05, 0.15),
+                   display_background=_display(rng, (14, 30), (3, 10)))
+
+
+def _green_glow(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    pixel_size = _u(rng, 0.08, 0.16)
+    return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False), overlap=True,
+                   cell_coverage=_u(rng, 0.3, 0.85, 2), green_glow=_u(rng, 0.2, 0.6, 2),
+                   display_background=_display(rng, (18, 39), (20, 46)))
+
+
+def _spb_decorates_mts(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    pixel_size = _u(rng, 0.08, 0.16)
+    return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False),
+                   channel_mode="spb-on-microtubules", overlap=rng.random() < 0.5,
+                   cell_coverage=_u(rng, 0.4, 0.8, 2), display_background=_display(rng, (14, 25), (3, 10)))
+
+
+def _dead_cells(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    pixel_size = _u(rng, 0.08, 0.16)
+    return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False),
+                   cell_coverage=_u(rng, 0.1, 0.35, 2), dead_cells=int(rng.integers(2, 9)),
+                   debris=int(rng.integers(1, 6)), display_background=_display(rng, (10, 22), (3, 7)))
+
+
+def _raw(rng: np.random.Generator) -> dict:
+    """Camera settings of a raw 16-bit stack: offset ~100 counts, noise sigma ~2-5 counts."""
+    return dict(export="raw16", jpeg_quality=None, background=_u(rng, 90, 130, 1),
+                spb_background=_u(rng, 90, 130, 1), noise=_u(rng, 0.7, 1.5, 2))
+
+
+def _tubulin_only_raw(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    pixel_size = _u(rng, 0.06, 0.08)
+    crop = rng.random() < 0.6
+    size = _field_size(rng, pixel_size, crop=crop)
+    return _common(rng, seed, frames, pixel_size, size, spindles=1 if crop else None,
+                   channel_mode="tubulin-only", cell_coverage=_u(rng, 0.3, 0.7, 2),
+                   spindle_peak=_u(rng, 25.0, 60.0, 1), length_dimming=_u(rng, 0.5, 1.0, 2),
+                   bright_bundles=_u(rng, 0.3, 0.8, 2), hooks=_u(rng, 0.3, 0.8, 2),
+                   breakdowns=0 if crop else int(rng.integers(0, 2)), frame_interval=_u(rng, 20.0, 90.0, 1),
+                   **_raw(rng))
+
+
+def _two_colour_raw(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    pixel_size = _u(rng, 0.06, 0.2)
+    crop = rng.random() < 0.25
+    size = _field_size(rng, pixel_size, crop=crop)
+    mode = "spb-on-microtubules" if rng.random() < 0.2 else "two-colour"
+    return _common(rng, seed, frames, pixel_size, size, spindles=1 if crop else None, channel_mode=mode,
+                   cell_coverage=_u(rng, 0.2, 0.7, 2), spindle_peak=_u(rng, 20.0, 80.0, 1),
+                   breakdowns=0 if crop else int(rng.integers(0, 2)), **_raw(rng))
+
+
+LOOKS: Dict[str, Look] = {
+    "wells-avi": Look("micro-wells, 8-bit MJPEG AVI export, two colours", _wells_avi),
+    "dense-lawn": Look("overlapping cells without wells, coverage 0.6-0.85", _dense_lawn),
+    "green-glow": Look("diffuse SPB-channel glow as bright as the tubulin background", _green_glow),
+    "spb-decorates-mts": Look("SPB marker also on spots along interphase bundles", _spb_decorates_mts),
+    "dead-cells": Look("sparse field with bright round dead-cell blobs and debris", _dead_cells),
+    "tubulin-only-raw": Look("raw 16-bit tubulin only, single-cell crops, 0.06-0.08 um/px, low SNR",
+                             _tubulin_only_raw),
+    "two-colour-raw": Look("raw 16-bit tubulin + SPB at low signal, channels in either order", _two_colour_raw),
+}
+
+
+def _check(names: Sequence[str]) -> None:
+    unknown = [n for n in names if n not in LOOKS]
+    if unknown:
+        raise ValueError(f"unknown look(s) {', '.join(map(repr, unknown))}; known: {', '.join(LOOKS)}")
+
+
+def look_config(look: str, seed: int, frames: int) -> SynthConfig:
+    """A random but reproducible config of ``look`` for the movie ``seed``."""
+    _check([look])
+    rng = np.random.default_rng([seed, zlib.crc32(look.encode())])  # independent of the order of LOOKS
+    return LOOKS[look].draw(rng, seed, frames)
+
+
+def training_config(seed: int, frames: int, exclude: Sequence[str] = ()) -> SynthConfig:
+    """The config of training movie ``seed``: a look drawn from the seed among LOOKS minus
+    ``exclude`` (leave-one-look-out training), then that look's config."""
+    _check(list(exclude))
+    names = [name for name in LOOKS if name not in set(exclude)]
+    if not names:
+        raise ValueError("every look is excluded; nothing left to train on")
+    look = names[int(np.random.default_rng(seed).integers(len(names)))]
+    return look_config(look, seed, frames)
