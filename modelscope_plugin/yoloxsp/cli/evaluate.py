@@ -9,6 +9,8 @@ pixel size), ``n_images``, ``n_spindles``, ``n_detections``; with ``--tracking``
 """
 from __future__ import annotations
 
+from ..model.resolve import BACKENDS
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("eval", help="score a model on a CVAT export (JSON on stdout)",
@@ -20,7 +22,9 @@ def add_parser(sub) -> None:
     p.add_argument("--pixel-size", type=float,
                    help="um per pixel (enables um thresholds and length errors; default: each task's stack.tif "
                         "metadata when there is one)")
-    p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
+    p.add_argument("--backend", choices=BACKENDS, default="auto",
+                   help="auto (default): ONNX Runtime when the model has an ONNX file (the bundled one does), "
+                        "else torch")
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--tracking", action="store_true", help="also link tracks and add MOTA, IDF1, id_switches")
     p.set_defaults(run=run)

@@ -8,6 +8,7 @@ complete.
 """
 from __future__ import annotations
 
+from ..model.resolve import BACKENDS
 from ..post.measure import LENGTH_METHODS
 from ..post.overlay import OVERLAYS
 
@@ -20,7 +21,9 @@ def add_parser(sub) -> None:
     p.add_argument("--model", default="yoloxsp", help="model folder, weights, .onnx, or 'yoloxsp' (bundled)")
     p.add_argument("--pixel-size", type=float, help="um per pixel (default: from the TIFF metadata)")
     p.add_argument("--frame-interval", type=float, help="seconds between frames (default: from the TIFF metadata)")
-    p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
+    p.add_argument("--backend", choices=BACKENDS, default="auto",
+                   help="auto (default): ONNX Runtime when the model has an ONNX file (the bundled one does), "
+                        "else torch")
     p.add_argument("--channels", type=int, nargs="+", metavar="I",
                    help="input channels to use, tubulin first then SPB (0-based), e.g. --channels 1 0")
     p.add_argument("--length", choices=LENGTH_METHODS, default="ridge",

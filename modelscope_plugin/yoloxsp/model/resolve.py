@@ -1,15 +1,22 @@
 """Find a model from what a user typed: a weights file, a model folder, an ONNX file, or
-``yoloxsp`` for the default model shipped inside the package."""
+``yoloxsp`` for the default model shipped inside the package (weights and their ONNX export).
+
+The backends are imported when a model is opened, not here: the torch backend's imports cost
+start-up time that a run on ONNX Runtime does not need to pay."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from ..errors import InputError
-from .backends import OnnxBackend, TorchBackend
-from .checkpoint import load_weights
+
+if TYPE_CHECKING:
+    from .backends import OnnxBackend, TorchBackend
 
 WEIGHTS_NAME = "pytorch_model.pt"
+ONNX_NAME = "model.onnx"
+# auto: ONNX Runtime when the model has an ONNX file (the bundled one does), else torch.
+BACKENDS = ("auto", "onnx", "torch")
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "assets" / "default_model"
 
 
@@ -26,17 +33,23 @@ def model_path(spec: str) -> Path:
     return path
 
 
-def open_backend(spec: str, backend: str = "torch", device: str = "cpu",
+def open_backend(spec: str, backend: str = "auto", device: str = "cpu",
                  threads: Optional[int] = None) -> Union[TorchBackend, OnnxBackend]:
-    """A ready backend for ``spec``; ``backend='onnx'`` needs an .onnx file or a folder holding model.onnx.
+    """A ready backend for ``spec``; ``backend='onnx'`` needs an .onnx file or a folder holding model.onnx,
+    ``'auto'`` takes that ONNX file when there is one and the torch weights otherwise.
     ``threads``: ONNX Runtime threads per frame (see :class:`OnnxBackend`; a batch worker sharing
     the machine with others gives its share)."""
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend {backend!r} ({', '.join(BACKENDS)})")
     path = model_path(spec)
-    if backend == "onnx":
-        onnx_file = path if path.suffix == ".onnx" else path / "model.onnx"
+    onnx_file = path if path.suffix == ".onnx" else path / ONNX_NAME
+    if backend == "onnx" or (backend == "auto" and onnx_file.is_file()):
+        from .backends import OnnxBackend
+
         return OnnxBackend(onnx_file, threads)
-    if backend != "torch":
-        raise InputError(f"unknown backend {backend!r} (torch or onnx)")
     if path.suffix == ".onnx":
-        raise InputError("an .onnx file needs --backend onnx", path)
+        raise InputError("an .onnx file needs the onnx backend", path)
+    from .backends import TorchBackend
+    from .checkpoint import load_weights
+
     return TorchBackend(load_weights(path / WEIGHTS_NAME if path.is_dir() else path), device)

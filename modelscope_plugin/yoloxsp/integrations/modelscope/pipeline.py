@@ -43,6 +43,9 @@ def as_frame(image: Any) -> np.ndarray:
 @PIPELINES.register_module(Tasks.image_object_detection, module_name=Pipelines.spindle_detection)
 class SpindleDetectionPipeline(Pipeline):
     def __init__(self, model, pixel_size: Optional[float] = None, length: str = "ridge", **kwargs):
+        # use_hf=False: the model is ModelScope's own type; otherwise Model.from_pretrained first probes
+        # for a Hugging Face model, which imports transformers (a training dependency, not in the core install).
+        kwargs.setdefault("use_hf", False)
         super().__init__(model=model, auto_collate=False, **kwargs)
         self.pixel_size, self.length = pixel_size, length
         device = "cuda" if self.device.type == "cuda" else "cpu"
