@@ -31,8 +31,7 @@ PHASE_COLUMNS = ["anaphase_onset_frame", "formation_frames", "plateau_frames", "
 
 HUBER_C = 1.345          # the usual 95%-efficiency tuning constant
 MIN_SEGMENT_POINTS = 2   # a sloped phase needs at least this many time points strictly inside it
-GRID_CELLS = 60          # breakpoint candidates across the track on the coarse grid
-REFINE_CELLS = 10        # each refinement splits the best cell into this many
+GRID_CELLS = 60          # breakpoint candidates per grid (coarse, then twice around the best)
 
 
 @dataclass(frozen=True)
@@ -104,12 +103,10 @@ def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool):
     number of parameters, (formation end, anaphase onset))``, or None when the track is too short
     for it or no candidate has rising slopes."""
     n_params = 1 + 2 * formation + 2 * anaphase
-    if len(t) < n_params + 1 and n_params > 1:
+    if n_params > 1 and len(t) <= max(n_params, MIN_SEGMENT_POINTS):
         return None
     b1_range = (t[MIN_SEGMENT_POINTS - 1], t[-1]) if formation else None
     b2_range = (t[0], t[-MIN_SEGMENT_POINTS]) if anaphase else None
-    if (formation and len(t) <= MIN_SEGMENT_POINTS) or (anaphase and len(t) <= MIN_SEGMENT_POINTS):
-        return None
     weights = np.ones_like(y)
     result = None
     for _ in range(4):  # IRLS: fit, reweight by Huber, refit
@@ -124,7 +121,8 @@ def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool):
 
 
 def _grid_search(t, y, weights, b1_range, b2_range):
-    """Exhaustive weighted least squares over breakpoint pairs, refined twice around the best."""
+    """Exhaustive weighted least squares over breakpoint pairs; twice more on a grid spanning
+    one cell either side of the best pair."""
     b1_lo, b1_hi = b1_range if b1_range else (math.nan, math.nan)
     b2_lo, b2_hi = b2_range if b2_range else (math.nan, math.nan)
     step1 = (b1_hi - b1_lo) / GRID_CELLS if b1_range else 0.0
@@ -140,10 +138,10 @@ def _grid_search(t, y, weights, b1_range, b2_range):
         b1, b2 = found[1]
         if b1_range:
             b1_lo, b1_hi = max(b1 - step1, b1_range[0]), min(b1 + step1, b1_range[1])
-            step1 = (b1_hi - b1_lo) / REFINE_CELLS
+            step1 = (b1_hi - b1_lo) / GRID_CELLS
         if b2_range:
             b2_lo, b2_hi = max(b2 - step2, b2_range[0]), min(b2 + step2, b2_range[1])
-            step2 = (b2_hi - b2_lo) / REFINE_CELLS
+            step2 = (b2_hi - b2_lo) / GRID_CELLS
     return best
 
 

@@ -74,8 +74,9 @@ def write_trackmate(path: PathLike, detections: Sequence[Dict[str, float]], imag
     """Write ``detections`` (rows of ``detections.csv``; ``track_id`` links them) as TrackMate XML.
 
     ``image``: the movie the tracks belong to; ``size``: its (width, height) in pixels;
-    ``tracks``: rows of ``tracks.csv`` whose phase columns become track features. Written under
-    a temporary name and renamed when complete.
+    ``tracks``: rows of ``tracks.csv`` whose phase columns become track features. A track seen in
+    one frame only stays a lone spot (TrackMate's tracks are linked spots). Written under a
+    temporary name and renamed when complete.
     """
     scale = pixel_size or 1.0
     step = frame_interval or 1.0
@@ -103,7 +104,8 @@ def write_trackmate(path: PathLike, detections: Sequence[Dict[str, float]], imag
     track_info = {int(t["track_id"]): t for t in tracks}
     all_tracks = ElementTree.SubElement(model, "AllTracks")
     filtered = ElementTree.SubElement(model, "FilteredTracks")
-    for index, track_id in enumerate(sorted(spots_by_track)):
+    linked = [t for t in sorted(spots_by_track) if len(spots_by_track[t]) > 1]  # a lone spot is no track to TrackMate
+    for index, track_id in enumerate(linked):
         members = sorted(spots_by_track[track_id], key=lambda m: m[1])
         start, stop = members[0][1] * step, members[-1][1] * step
         features = {"name": f"Track_{track_id}", "TRACK_INDEX": index, "TRACK_ID": track_id,

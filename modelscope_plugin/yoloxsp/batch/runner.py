@@ -1,0 +1,151 @@
+"""Run a batch of movies on an existing engine and collect the results.
+
+Engines: this process (one worker), a local process pool (``concurrent.futures``, spawned
+processes, each with its own model session), or a Dask distributed cluster given by its scheduler
+address. Scheduling, retries after a lost worker and load balancing are the engine's; this module
+only submits one task per movie and gathers what comes back. With Dask the movies and the
+output folder must be reachable under the same paths on every worker (a shared file system).
+
+Movies whose folder already holds a completion marker are skipped, so re-running the same command
+after a crash or a cancelled job resumes it. Staging folders left by killed attempts are removed
+before and after the batch (one batch per output folder at a time). ``movies.csv`` lists every
+row with its status and reason; ``summary.csv`` and the figures cover every finished movie.
+"""
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import os
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
+
+from tqdm import tqdm
+
+from ..errors import PathLike
+from .job import STAGING_TAG, JobSettings, MovieResult, analyse_entry, is_done
+from .manifest import MovieEntry, RowProblem
+
+if TYPE_CHECKING:  # matplotlib and pandas load with the summary, after the movies
+    from ..post.summary import Summary
+
+MOVIES_CSV = "movies.csv"
+
+
+@dataclass
+class BatchReport:
+    out: Path
+    results: List[MovieResult]
+    summary: "Summary"
+    seconds: float
+
+    @property
+    def failed(self) -> List[MovieResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    def text(self) -> str:
+        counts = {s: sum(r.status == s for r in self.results) for s in ("done", "skipped", "failed")}
+        lines = [f"{counts['done']} movie(s) analysed, {counts['skipped']} already finished, {counts['failed']} "
+                 f"failed in {self.seconds:.1f} s -> {self.out}"]
+        lines += [f"failed: {r.where}: {r.reason}" for r in self.failed]
+        if self.summary.uncalibrated:
+            lines.append(f"left out of the figures (no pixel size or frame interval; analysed with --units px "
+                         f"earlier?): {', '.join(self.summary.uncalibrated)}")
+        return "\n".join(lines)
+
+
+def run_batch(entries: Sequence[MovieEntry], out: PathLike, settings: JobSettings, problems: Sequence[RowProblem] = (),
+              workers: int = 1, scheduler: Optional[str] = None, overwrite: bool = False,
+              progress: bool = True) -> BatchReport:
+    """Analyse ``entries`` into ``out/<entry.name>/`` and write ``movies.csv``, ``summary.csv``,
+    ``conditions.csv`` and the figures. ``problems`` (manifest rows that cannot run) are reported
+    as failed rows. ``workers`` > 1: a local process pool; ``scheduler``: a Dask scheduler address."""
+    from ..post.summary import write_summary
+
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1 (got {workers})")
+    started = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_staging(out)
+    if settings.threads is None and (scheduler or workers > 1):  # share the cores among the workers
+        settings = replace(settings, threads=1 if scheduler else max(1, (os.cpu_count() or 1) // workers))
+    results = [MovieResult(p.row, p.path, "", "", "failed", p.reason) for p in problems]
+    todo = []
+    for entry in entries:
+        if is_done(out / entry.name) and not overwrite:
+            results.append(MovieResult(entry.row, str(entry.path), entry.condition, entry.name, "skipped"))
+        else:
+            todo.append(entry)
+    engine = _on_dask(todo, out, settings, scheduler, overwrite) if scheduler else \
+        _in_process(todo, out, settings, overwrite) if workers == 1 else \
+        _on_pool(todo, out, settings, workers, overwrite)
+    results += tqdm(engine, total=len(todo), desc="movies", unit="movie", disable=not progress)
+    _remove_staging(out)
+    results.sort(key=lambda r: r.row)
+    _write_movies_csv(out / MOVIES_CSV, results)
+    finished = [e for e in entries if is_done(out / e.name)]
+    summary = write_summary(out, [(e.name, e.condition) for e in finished], settings.units)
+    return BatchReport(out, results, summary, time.perf_counter() - started)
+
+
+def _in_process(todo: List[MovieEntry], out: Path, settings: JobSettings, overwrite: bool) -> Iterator[MovieResult]:
+    for entry in todo:
+        yield analyse_entry(entry, str(out), settings, overwrite)
+
+
+def _on_pool(todo: List[MovieEntry], out: Path, settings: JobSettings, workers: int, overwrite: bool
+             ) -> Iterator[MovieResult]:
+    """A local process pool. Spawned, not forked: a fork would copy this process's threads and
+    model state. A worker that dies breaks the pool: its movies are reported failed and a re-run
+    resumes them."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {pool.submit(analyse_entry, entry, str(out), settings, overwrite): entry for entry in todo}
+        for future in as_completed(futures):
+            yield _result(future, futures[future])
+
+
+def _on_dask(todo: List[MovieEntry], out: Path, settings: JobSettings, scheduler: str, overwrite: bool
+             ) -> Iterator[MovieResult]:
+    """A Dask distributed cluster. A task whose worker dies is rescheduled by the scheduler (up to
+    its ``allowed-failures``); the job's staging and single rename keep the retry from writing
+    anything twice."""
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    with Client(scheduler, timeout="30s") as client:
+        futures = {client.submit(analyse_entry, entry, str(out), settings, overwrite, pure=False,
+                                 key=f"yoloxsp-movie-{entry.name}-{os.urandom(4).hex()}"): entry for entry in todo}
+        for future in dask_completed(futures):
+            yield _result(future, futures[future])
+
+
+def _result(future, entry: MovieEntry) -> MovieResult:
+    """The task's result, or a failed result when the engine lost it (a dead worker)."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return MovieResult(entry.row, str(entry.path), entry.condition, entry.name, "failed",
+                           f"the worker running it was lost ({type(exc).__name__}: {exc}); re-run the batch to retry")
+
+
+def _remove_staging(out: Path) -> None:
+    for path in out.iterdir():
+        if STAGING_TAG in path.name and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _write_movies_csv(path: Path, results: List[MovieResult]) -> None:
+    columns = [f.name for f in fields(MovieResult)]
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for result in results:
+            writer.writerow({c: (f"{v:.3f}" if isinstance(v, float) else v)
+                             for c, v in ((c, getattr(result, c)) for c in columns)})
+    os.replace(partial, path)

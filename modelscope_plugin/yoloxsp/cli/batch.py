@@ -1,0 +1,66 @@
+"""``yoloxsp batch``: analyse many movies, on this machine or a Dask cluster, and compare conditions.
+
+INPUT is a CSV manifest (``path,condition[,pixel_size,frame_interval]``), a folder of movie files
+(TIFF, AVI, MP4...; the condition is the folder's name) or a quoted glob pattern (the condition is
+each movie's folder name). Each movie gets the outputs of ``yoloxsp predict`` in OUT/<name>/,
+plus ``tracks.trackmate.xml`` (opens in Fiji's TrackMate) and ``done.json``, written last. Re-running
+the same command skips finished movies; a movie that fails is reported with its reason and the
+others go on. OUT also receives ``movies.csv`` (status of every row), ``summary.csv`` (one row per
+track), ``conditions.csv`` and the figures (rates and lengths per condition, length aligned at
+anaphase B onset).
+
+A command of its own rather than an option of ``predict``: ``predict`` already reads a folder of
+images as one movie, and a batch has outputs (per-condition summary, status table) and options
+(workers, scheduler) that a single movie has not.
+"""
+from __future__ import annotations
+
+import argparse
+
+from ..post.measure import LENGTH_METHODS
+from ..post.overlay import OVERLAYS
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("batch", help="analyse many movies (process pool or Dask cluster) and summarise per condition",
+                       description=__doc__.split(":", 1)[1].strip(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", help="manifest .csv, folder of movies, or glob pattern (quote it)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--model", default="yoloxsp", help="model folder, weights, .onnx, or 'yoloxsp' (bundled)")
+    p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
+    engine = p.add_mutually_exclusive_group()
+    engine.add_argument("--workers", type=int, default=1,
+                        help="local worker processes, each with its own model session and a share of the cores")
+    engine.add_argument("--scheduler", metavar="ADDRESS",
+                        help="Dask scheduler address (tcp://host:8786); movies and --out must be on a file system "
+                             "every worker sees under the same paths")
+    p.add_argument("--units", choices=("um", "px"), default="um",
+                   help="summary units: um and min (default; every movie needs pixel size and frame interval) "
+                        "or px and frames")
+    p.add_argument("--pixel-size", type=float, help="um per pixel for movies whose manifest row and file give none")
+    p.add_argument("--frame-interval", type=float, help="seconds between frames, likewise")
+    p.add_argument("--channels", type=int, nargs="+", metavar="I", help="input channels, tubulin first then SPB")
+    p.add_argument("--length", choices=LENGTH_METHODS, default="ridge")
+    p.add_argument("--overlay", choices=OVERLAYS, default="auto")
+    p.add_argument("--overwrite", action="store_true", help="analyse finished movies again")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..batch.job import JobSettings
+    from ..batch.manifest import read_movies
+    from ..batch.runner import run_batch
+
+    for value, name in ((args.pixel_size, "--pixel-size"), (args.frame_interval, "--frame-interval")):
+        if value is not None and value <= 0:
+            raise ValueError(f"{name} must be positive (got {value})")
+    entries, problems = read_movies(args.input)
+    settings = JobSettings(model=args.model, backend=args.backend, units=args.units, length=args.length,
+                           overlay=args.overlay, channels=tuple(args.channels) if args.channels else None,
+                           pixel_size=args.pixel_size, frame_interval=args.frame_interval)
+    report = run_batch(entries, args.out, settings, problems, workers=args.workers, scheduler=args.scheduler,
+                       overwrite=args.overwrite, progress=not args.quiet)
+    print(report.text())
+    return 1 if report.failed else 0

@@ -1,0 +1,188 @@
+"""Per-condition results of a batch: ``summary.csv``, ``conditions.csv`` and paper figures.
+
+``summary.csv`` has one row per track with its movie and condition, then every column of the
+movie's ``tracks.csv`` (phases included). ``conditions.csv`` gives per condition the number of
+tracks and the median and quartiles of the anaphase B rate, plateau and maximum length. The
+figures: anaphase B rate per condition, spindle length (plateau and maximum) per condition (box
+plots with every track drawn over them and n under each condition), and length over time aligned
+at anaphase B onset (one thin line per track, the condition's median in bold).
+
+Units are um and minutes, or px and frames (``units='px'``). A movie that lacks the calibration
+for the chosen units keeps its rows in ``summary.csv`` but cannot be drawn or pooled: it is named
+in the returned notes instead of being left out silently.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..errors import PathLike
+
+SUMMARY_FILES = ("summary.csv", "conditions.csv", "rates_by_condition.png", "lengths_by_condition.png",
+                 "aligned_lengths.png")
+# per units: rate, plateau length, max length, per-frame length, time per frame label
+UNIT_COLUMNS = {
+    "um": {"rate": "anaphase_b_rate_um_per_min", "plateau": "plateau_length_um", "max": "max_length_um",
+           "length": "length_um", "rate_label": "anaphase B rate (um/min)", "length_label": "spindle length (um)",
+           "time_label": "time from anaphase B onset (min)"},
+    "px": {"rate": "anaphase_b_rate_px_per_frame", "plateau": "plateau_length_px", "max": "max_length_px",
+           "length": "length_px", "rate_label": "anaphase B rate (px/frame)", "length_label": "spindle length (px)",
+           "time_label": "time from anaphase B onset (frames)"},
+}
+
+
+@dataclass
+class Summary:
+    files: List[Path]
+    uncalibrated: List[str]  # movies left out of the figures and conditions.csv for want of calibration
+
+
+def write_summary(out: PathLike, movies: Sequence[Tuple[str, str]], units: str = "um") -> Summary:
+    """Write the summary of ``movies`` ((folder name under ``out``, condition) pairs, each folder
+    holding ``tracks.csv``, ``detections.csv`` and ``done.json``) into ``out``."""
+    if units not in UNIT_COLUMNS:
+        raise ValueError(f"unknown units {units!r}; choose one of {sorted(UNIT_COLUMNS)}")
+    out = Path(out)
+    names = UNIT_COLUMNS[units]
+    tracks, curves, uncalibrated = _collect(out, movies, units)
+    movie_conditions = {name: condition for name, condition in movies if name not in uncalibrated}
+    conditions = sorted(set(movie_conditions.values()))
+    paths = [out / name for name in SUMMARY_FILES]
+    _write_csv(tracks, paths[0])
+    usable = tracks[tracks["calibrated"]] if len(tracks) else tracks
+    _write_csv(_per_condition(usable, movie_conditions, names), paths[1])
+    _save(_box_figure(usable, conditions, [(names["rate"], names["rate_label"])]), paths[2])
+    _save(_box_figure(usable, conditions, [(names["plateau"], "plateau " + names["length_label"]),
+                                           (names["max"], "maximum " + names["length_label"])]), paths[3])
+    _save(_aligned_figure(curves, names), paths[4])
+    return Summary(paths, uncalibrated)
+
+
+def _collect(out: Path, movies: Sequence[Tuple[str, str]], units: str
+             ) -> Tuple[pd.DataFrame, List[dict], List[str]]:
+    """All tracks (with movie, condition, calibrated), the aligned curves, the uncalibrated movies."""
+    frames, curves, uncalibrated = [], [], []
+    for name, condition in movies:
+        folder = out / name
+        marker = json.loads((folder / "done.json").read_text())
+        interval, pixel_size = marker.get("frame_interval"), marker.get("pixel_size")
+        calibrated = units == "px" or bool(interval and pixel_size)
+        tracks = pd.read_csv(folder / "tracks.csv")
+        tracks.insert(0, "condition", condition)
+        tracks.insert(0, "movie", name)
+        tracks["calibrated"] = calibrated
+        frames.append(tracks)
+        if not calibrated:
+            uncalibrated.append(name)
+            continue
+        detections = pd.read_csv(folder / "detections.csv")
+        minutes = interval / 60.0 if units == "um" else 1.0
+        for row in tracks.itertuples():
+            onset = row.anaphase_onset_frame
+            mine = detections[detections["track_id"] == row.track_id].sort_values("frame")
+            if math.isfinite(onset) and len(mine):
+                curves.append({"condition": condition,
+                               "time": (mine["frame"].to_numpy(float) - onset) * minutes,
+                               "length": mine[UNIT_COLUMNS[units]["length"]].to_numpy(float)})
+    columns = ["movie", "condition"]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns + ["calibrated"])
+    return table, curves, sorted(uncalibrated)
+
+
+def _per_condition(tracks: pd.DataFrame, movie_conditions: Dict[str, str], names: Dict[str, str]) -> pd.DataFrame:
+    """One row per condition, movies without tracks included (n = 0 is a result too)."""
+    rows = []
+    for condition in sorted(set(movie_conditions.values())):
+        group = tracks[tracks["condition"] == condition] if len(tracks) else tracks
+        row = {"condition": condition, "movies": sum(c == condition for c in movie_conditions.values()),
+               "tracks": len(group)}
+        for key in ("rate", "plateau", "max"):
+            values = _values(group, names[key])
+            row[f"n_{names[key]}"] = len(values)
+            for label, q in (("q25", 25), ("median", 50), ("q75", 75)):
+                row[f"{label}_{names[key]}"] = float(np.percentile(values, q)) if len(values) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows, columns=None if rows else ["condition", "movies", "tracks"])
+
+
+def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[str, str]]) -> Figure:
+    """One panel per column: a box per condition, every track as a jittered dot, n under the box."""
+    figure = Figure(figsize=(3.2 + 1.2 * max(1, len(conditions)), 3.8 * len(panels)), dpi=120)
+    rng = np.random.default_rng(0)  # fixed jitter: the same data give the same figure
+    for i, (column, label) in enumerate(panels):
+        axes = figure.add_subplot(len(panels), 1, i + 1)
+        values = [_values(tracks[tracks["condition"] == c], column) for c in conditions]
+        shown = [v if len(v) else np.array([np.nan]) for v in values]
+        if conditions:
+            axes.boxplot(shown, widths=0.5, showfliers=False, medianprops={"color": "black"})
+            for j, v in enumerate(values, 1):
+                axes.plot(j + rng.uniform(-0.12, 0.12, len(v)), v, "o", ms=4, alpha=0.6)
+            axes.set_xticks(range(1, len(conditions) + 1),
+                            [f"{c}\nn={len(v)}" for c, v in zip(conditions, values)])
+        else:
+            axes.text(0.5, 0.5, "no finished movie", ha="center", va="center", transform=axes.transAxes)
+        axes.set_ylabel(label)
+        axes.grid(axis="y", alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def _values(tracks: pd.DataFrame, column: str) -> np.ndarray:
+    """The finite values of ``column`` (none when no movie had a track to give the column)."""
+    values = tracks[column].to_numpy(float) if column in tracks.columns else np.array([])
+    return values[np.isfinite(values)]
+
+
+def _aligned_figure(curves: List[dict], names: Dict[str, str]) -> Figure:
+    figure = Figure(figsize=(7, 4), dpi=120)
+    axes = figure.add_subplot()
+    conditions = sorted({c["condition"] for c in curves})
+    colours = {c: f"C{i % 10}" for i, c in enumerate(conditions)}
+    for curve in curves:
+        axes.plot(curve["time"], curve["length"], color=colours[curve["condition"]], alpha=0.3, lw=0.8)
+    for condition in conditions:
+        mine = [c for c in curves if c["condition"] == condition]
+        time, median = _median_curve(mine)
+        axes.plot(time, median, color=colours[condition], lw=2.5, label=f"{condition} (n={len(mine)})")
+    axes.axvline(0.0, color="grey", ls="--", lw=1)
+    axes.set_xlabel(names["time_label"])
+    axes.set_ylabel(names["length_label"])
+    if conditions:
+        axes.legend(fontsize="small")
+    else:
+        axes.text(0.5, 0.5, "no track with an anaphase B onset", ha="center", va="center", transform=axes.transAxes)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def _median_curve(curves: List[dict]) -> Tuple[np.ndarray, np.ndarray]:
+    """Median length in time bins one frame step wide (the finest common step of the curves)."""
+    times = np.concatenate([c["time"] for c in curves])
+    lengths = np.concatenate([c["length"] for c in curves])
+    steps = [np.diff(c["time"]).min() for c in curves if len(c["time"]) > 1]
+    step = min(steps) if steps else 1.0
+    bins = np.round(times / step).astype(int)
+    keep = np.isfinite(lengths)
+    centres = np.unique(bins[keep])
+    return centres * step, np.array([np.median(lengths[keep & (bins == b)]) for b in centres])
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    partial = path.with_name(path.name + ".partial")
+    table.to_csv(partial, index=False, float_format="%.6g")
+    os.replace(partial, path)
+
+
+def _save(figure: Figure, path: Path) -> None:
+    partial = path.with_name(path.stem + ".partial.png")
+    figure.savefig(partial)
+    os.replace(partial, path)

@@ -1,0 +1,222 @@
+"""``yoloxsp batch``: manifests, bad rows, resume, a local process pool and a real Dask cluster."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import tifffile
+
+from yoloxsp.batch.job import JobSettings
+from yoloxsp.batch.manifest import read_movies
+from yoloxsp.batch.runner import run_batch
+from yoloxsp.errors import InputError
+from yoloxsp.synth import SynthConfig, write_movie
+
+pytestmark = pytest.mark.core
+
+MOVIE_FILES = {"detections.csv", "tracks.csv", "overlay.avi", "lengths.png", "tracks.trackmate.xml", "done.json"}
+SUMMARY_FILES = {"summary.csv", "conditions.csv", "rates_by_condition.png", "lengths_by_condition.png",
+                 "aligned_lengths.png", "movies.csv"}
+MANIFEST = """path,condition,pixel_size,frame_interval
+wt_a/stack.tif,WT,,
+wt_b/stack.tif,WT,,
+mut_a/stack.tif,cut7,0.15,30
+nocal.tif,cut7,,
+broken.tif,WT,,
+gone.tif,WT,,
+mut_a/images,,,
+wt_a/images,WT,zero,
+wt_b/stack.tif,cut7,,
+"""
+GOOD = ["mut_a__stack", "wt_a__stack", "wt_b__stack"]
+
+
+def synth(folder: Path, seed: int, frames: int = 8) -> Path:
+    return write_movie(folder, SynthConfig(width=160, height=160, frames=frames, seed=seed, pixel_size=0.15,
+                                           spindles=3, jpeg_quality=None, debris=0))
+
+
+@pytest.fixture(scope="module")
+def screen(tmp_path_factory) -> Path:
+    """Three calibrated movies in two conditions, an uncalibrated TIFF, a truncated TIFF and a manifest."""
+    root = tmp_path_factory.mktemp("screen")
+    for name, seed in (("wt_a", 1), ("wt_b", 2), ("mut_a", 3)):
+        synth(root / name, seed)
+    tifffile.imwrite(root / "nocal.tif", tifffile.imread(root / "wt_a" / "stack.tif"), imagej=True,
+                     metadata={"axes": "TCYX"})
+    (root / "broken.tif").write_bytes((root / "wt_a" / "stack.tif").read_bytes()[:3000])
+    (root / "manifest.csv").write_text(MANIFEST)
+    return root
+
+
+@pytest.fixture(scope="module")
+def in_process(screen, tmp_path_factory):
+    """The whole manifest analysed in this process (the reference for the other engines)."""
+    entries, problems = read_movies(screen / "manifest.csv")
+    out = tmp_path_factory.mktemp("batch")
+    return run_batch(entries, out, JobSettings(), problems, progress=False)
+
+
+def test_manifest_rows_names_and_problems(screen):
+    entries, problems = read_movies(screen / "manifest.csv")
+    assert [(e.row, e.name, e.condition) for e in entries] == [
+        (2, "wt_a__stack", "WT"), (3, "wt_b__stack", "WT"), (4, "mut_a__stack", "cut7"), (5, "nocal", "cut7"),
+        (6, "broken", "WT")]
+    assert entries[2].pixel_size == 0.15 and entries[2].frame_interval == 30.0 and entries[0].pixel_size is None
+    reasons = {p.row: p.reason for p in problems}
+    assert set(reasons) == {7, 8, 9, 10}
+    assert "movie not found" in reasons[7] and "gone.tif" in reasons[7]
+    assert reasons[8] == "empty condition"
+    assert "pixel_size 'zero' is not a number" in reasons[9]
+    assert "already listed in row 3" in reasons[10]
+    assert str(problems[0]).startswith("row 7 (gone.tif): ")
+
+
+def test_manifest_whole_file_errors_name_the_header(tmp_path):
+    (tmp_path / "m.csv").write_text("path,condition,pixelsize\nx.tif,WT,0.1\n")
+    with pytest.raises(InputError, match=r"m.csv, line 1: unknown column\(s\) pixelsize"):
+        read_movies(tmp_path / "m.csv")
+    (tmp_path / "n.csv").write_text("movie,condition\nx.tif,WT\n")
+    with pytest.raises(InputError, match="path and condition required"):
+        read_movies(tmp_path / "n.csv")
+    (tmp_path / "o.csv").write_text("path,condition\nx.tif,WT,extra\n")
+    entries, problems = read_movies(tmp_path / "o.csv")
+    assert not entries and "3 cells but the header has 2 columns" in problems[0].reason
+
+
+def test_folder_and_glob_inputs(screen):
+    entries, problems = read_movies(screen)
+    assert [e.name for e in entries] == ["broken", "nocal"] and {e.condition for e in entries} == {screen.name}
+    entries, _ = read_movies(str(screen / "*" / "stack.tif"))
+    assert [(e.name, e.condition) for e in entries] == [("mut_a__stack", "mut_a"), ("wt_a__stack", "wt_a"),
+                                                         ("wt_b__stack", "wt_b")]
+    with pytest.raises(InputError, match="matches no file"):
+        read_movies(str(screen / "*.nd2"))
+
+
+def test_batch_reports_bad_rows_and_summarises_the_rest(in_process):
+    out = in_process.out
+    status = {r.row: (r.status, r.reason) for r in in_process.results}
+    assert [status[row][0] for row in range(2, 11)] == ["done"] * 3 + ["failed"] * 6
+    assert "no pixel_size or frame_interval" in status[5][1] and "nocal.tif" in status[5][1]
+    assert "broken.tif" in status[6][1]
+    assert "row 7 (gone.tif): movie not found" in in_process.text()
+    for name in GOOD:
+        assert {p.name for p in (out / name).iterdir()} == MOVIE_FILES
+    assert {p.name for p in out.iterdir()} == set(GOOD) | SUMMARY_FILES  # no staging or failed folders
+    movies = pd.read_csv(out / "movies.csv")
+    assert list(movies["row"]) == list(range(2, 11)) and list(movies["status"][:3]) == ["done"] * 3
+
+    summary = pd.read_csv(out / "summary.csv")
+    tracks = {name: pd.read_csv(out / name / "tracks.csv") for name in GOOD}
+    assert len(summary) == sum(len(t) for t in tracks.values()) > 0
+    assert set(zip(summary["movie"], summary["condition"])) == {
+        (n, "cut7" if n.startswith("mut") else "WT") for n in GOOD if len(tracks[n])}
+    assert {"anaphase_b_rate_um_per_min", "plateau_length_um", "anaphase_onset_frame"} <= set(summary.columns)
+    conditions = pd.read_csv(out / "conditions.csv")
+    assert dict(zip(conditions["condition"], conditions["tracks"])) == summary.groupby("condition").size().to_dict()
+    for figure in ("rates_by_condition.png", "lengths_by_condition.png", "aligned_lengths.png"):
+        assert (out / figure).stat().st_size > 5000
+    marker = json.loads((out / "mut_a__stack" / "done.json").read_text())
+    assert marker["pixel_size"] == 0.15 and marker["frame_interval"] == 30.0 and marker["condition"] == "cut7"
+
+
+def test_rerun_skips_finished_movies_and_keeps_their_files(screen, in_process):
+    out = in_process.out
+    before = {p: p.stat().st_mtime_ns for name in GOOD for p in (out / name).iterdir()}
+    (out / "wt_a__stack.partial-deadbeef").mkdir()  # left by a killed attempt
+    entries, problems = read_movies(screen / "manifest.csv")
+    again = run_batch(entries, out, JobSettings(), problems, progress=False)
+    assert {r.name: r.status for r in again.results if r.name in GOOD} == dict.fromkeys(GOOD, "skipped")
+    assert {p: p.stat().st_mtime_ns for p in before} == before
+    assert not (out / "wt_a__stack.partial-deadbeef").exists()
+
+
+def test_pixel_units_accept_the_uncalibrated_movie(screen, tmp_path):
+    entries = [e for e in read_movies(screen / "manifest.csv")[0] if e.name == "nocal"]
+    report = run_batch(entries, tmp_path, JobSettings(units="px"), progress=False)
+    assert [r.status for r in report.results] == ["done"]
+    assert "length_px" in pd.read_csv(tmp_path / "nocal" / "detections.csv").columns
+    assert report.summary.uncalibrated == []
+
+
+def test_process_pool_gives_the_same_results(screen, in_process, tmp_path):
+    entries = [e for e in read_movies(screen / "manifest.csv")[0] if e.name in GOOD]
+    report = run_batch(entries, tmp_path, JobSettings(), workers=2, progress=False)
+    assert [r.status for r in report.results] == ["done"] * 3
+    assert len({r.worker for r in report.results}) == 2  # both pool processes worked
+    for name in GOOD:
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / name / "detections.csv"),
+                                      pd.read_csv(in_process.out / name / "detections.csv"), atol=0.01)
+
+
+def test_dask_cluster_retries_the_movie_of_a_killed_worker(tmp_path):
+    """A real LocalCluster of two worker processes on loopback; one worker is killed while it
+    writes a movie. The scheduler reruns that movie elsewhere; its result is published once."""
+    from distributed import Client, LocalCluster
+
+    movies = [synth(tmp_path / "movies" / f"m{i}", seed=20 + i, frames=24) for i in range(3)]
+    entries = read_movies(str(tmp_path / "movies" / "*" / "stack.tif"))[0]
+    out = tmp_path / "out"
+    killed = {}
+
+    def kill_a_worker_mid_movie(client: Client) -> None:
+        pids = client.run(os.getpid)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not killed:
+            for staging in out.glob("*.partial-*"):
+                if not (staging / "overlay.partial.avi").exists():
+                    continue
+                name = staging.name.split(".partial-")[0]
+                for worker, keys in client.processing().items():
+                    if any(str(k).startswith(f"yoloxsp-movie-{name}-") for k in keys):
+                        os.kill(pids[worker], signal.SIGKILL)
+                        killed.update(name=name, pid=pids[worker])
+                        return
+            time.sleep(0.01)
+
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        killer = threading.Thread(target=kill_a_worker_mid_movie, args=(client,), daemon=True)
+        killer.start()
+        report = run_batch(entries, out, JobSettings(), scheduler=cluster.scheduler_address, progress=False)
+        killer.join(timeout=10)
+
+    assert killed, "no worker was caught mid-movie"
+    assert [r.status for r in report.results] == ["done"] * 3, report.text()
+    marker = json.loads((out / killed["name"] / "done.json").read_text())
+    assert not marker["worker"].endswith(f":{killed['pid']}")  # finished by another worker process
+    assert {p.name for p in out.iterdir()} == {e.name for e in entries} | SUMMARY_FILES  # staging removed
+    summary = pd.read_csv(out / "summary.csv")
+    for entry in entries:
+        detections = pd.read_csv(out / entry.name / "detections.csv")
+        assert not detections.duplicated(["frame", "track_id"]).any()  # nothing written twice
+        assert (summary["movie"] == entry.name).sum() == len(pd.read_csv(out / entry.name / "tracks.csv"))
+    # the retried movie equals an uninterrupted analysis of it
+    alone = run_batch([e for e in entries if e.name == killed["name"]], tmp_path / "alone", JobSettings(),
+                      progress=False)
+    assert alone.results[0].status == "done"
+    pd.testing.assert_frame_equal(pd.read_csv(out / killed["name"] / "detections.csv"),
+                                  pd.read_csv(tmp_path / "alone" / killed["name"] / "detections.csv"), atol=0.01)
+    assert len(movies) == 3
+
+
+def test_cli_exit_codes(screen, tmp_path):
+    (tmp_path / "m.csv").write_text(f"path,condition\n{screen / 'mut_a' / 'stack.tif'},cut7\n{screen / 'x.tif'},WT\n")
+    run = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "batch", str(tmp_path / "m.csv"), "--out",
+                          str(tmp_path / "out"), "--quiet"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1, run.stderr
+    assert "1 movie(s) analysed, 0 already finished, 1 failed" in run.stdout
+    assert f"failed: row 3 ({screen / 'x.tif'}): movie not found" in run.stdout
+    (tmp_path / "bad.csv").write_text("path,condition,colour\n")
+    run = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "batch", str(tmp_path / "bad.csv"), "--out",
+                          str(tmp_path / "out2")], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 2 and "unknown column(s) colour" in run.stderr

@@ -1,0 +1,90 @@
+"""Three-phase fit against the synthetic generator's exact phase timings, and its columns in tracks.csv."""
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from yoloxsp.post.phases import PHASE_COLUMNS, fit_phases, with_phases
+from yoloxsp.synth import SynthConfig, read_truth, write_movie
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from validate_phases import LEVELS, table  # noqa: E402
+
+pytestmark = pytest.mark.core
+
+
+def test_exact_program_timings_recovered_from_degraded_lengths():
+    """Generator programs sampled at 30 s frames, 20% frames missed, 0.08 um noise, 5% outliers."""
+    stats = table(fields=12, frames=80, interval=30.0, level=LEVELS[1])
+    assert stats["onset"][0] >= 10  # enough anaphase onsets inside the movies to judge
+    assert stats["onset"][1] < 0.5 and stats["onset"][2] < 1.5  # frames: median, 90th percentile
+    assert stats["rate"][1] < 0.03 and stats["rate"][2] < 0.08  # um/min (rates are 0.5-1 um/min)
+    assert stats["plateau"][1] < 0.1  # um
+    assert stats["formation_end"][1] < 1.0
+    assert stats["missed_onset"] == 0 and stats["false_onset"] == 0
+
+
+def test_exact_lengths_give_exact_breakpoints():
+    t = np.arange(3, 40, dtype=float)
+    truth = np.where(t < 7.5, 10 + (t - 3) * 4, np.where(t < 19.25, 28.0, 28 + (t - 19.25) * 2.5))
+    fit = fit_phases(t, truth, movie_start=0, movie_end=59)
+    assert fit.formation_end == pytest.approx(7.5, abs=0.02)
+    assert fit.anaphase_onset == pytest.approx(19.25, abs=0.02)
+    assert fit.anaphase_rate == pytest.approx(2.5, rel=1e-3) and fit.plateau_length == pytest.approx(28, abs=1e-3)
+    assert fit.formation_duration == pytest.approx(4.5, abs=0.02)
+    assert fit.plateau_duration == pytest.approx(11.75, abs=0.05)
+    assert fit.anaphase_duration == pytest.approx(39 - 19.25, abs=0.02)
+    assert fit.length_at(np.array([30.0]))[0] == pytest.approx(28 + 10.75 * 2.5, abs=0.05)
+
+
+def test_phases_cut_by_the_movie_get_no_duration():
+    t = np.arange(0, 20, dtype=float)  # starts in the plateau at the first movie frame
+    lengths = np.where(t < 8.4, 27.0, 27 + (t - 8.4) * 3)
+    fit = fit_phases(t, lengths, movie_start=0, movie_end=19)
+    assert math.isnan(fit.formation_end) and math.isnan(fit.formation_duration)
+    assert math.isnan(fit.plateau_duration)  # its start was not seen
+    assert fit.anaphase_onset == pytest.approx(8.4, abs=0.05)
+    assert math.isnan(fit.anaphase_duration)  # still elongating at the last frame: no breakdown seen
+
+
+def test_a_flat_noisy_track_has_no_anaphase():
+    rng = np.random.default_rng(3)
+    t = np.arange(5, 35, dtype=float)
+    fit = fit_phases(t, 27 + rng.normal(0, 0.6, len(t)), movie_start=0, movie_end=59)
+    assert math.isnan(fit.anaphase_onset) and math.isnan(fit.anaphase_rate)
+    assert fit.plateau_length == pytest.approx(27, abs=0.4)
+
+
+def test_fit_on_ground_truth_matches_the_per_frame_phase_column(tmp_path):
+    """The generator's ground_truth.csv marks each frame's phase: the fitted onset lies between
+    the last phase-2 frame and the first phase-3 frame of every track that shows both."""
+    config = SynthConfig(width=160, height=160, frames=40, seed=11, pixel_size=0.2, frame_interval=45.0,
+                         spindles=4, jpeg_quality=None, debris=0)
+    rows = read_truth(write_movie(tmp_path / "movie", config) / "ground_truth.csv")
+    checked = 0
+    for track in sorted({r.spindle.track_id for r in rows}):
+        mine = [r for r in rows if r.spindle.track_id == track]
+        phase2 = [r.frame for r in mine if r.phase == 2]
+        phase3 = [r.frame for r in mine if r.phase == 3]
+        fit = fit_phases([r.frame for r in mine], [r.length_um for r in mine], 0, config.frames - 1)
+        if phase2 and len(phase3) >= 2:
+            assert max(phase2) - 0.1 <= fit.anaphase_onset <= min(phase3) + 0.1, track
+            checked += 1
+    assert checked >= 1
+
+
+def test_with_phases_converts_units_and_keeps_track_columns():
+    detections = [{"track_id": 4, "frame": f, "length_px": 30.0 + max(0.0, f - 10) * 2.0} for f in range(2, 30)]
+    tracks = [{"track_id": 4, "first_frame": 2}]
+    row = with_phases(tracks, detections, n_frames=40, pixel_size=0.1, frame_interval=30.0)[0]
+    assert list(row)[:2] == ["track_id", "first_frame"] and set(PHASE_COLUMNS) <= set(row)
+    assert row["anaphase_onset_frame"] == pytest.approx(10, abs=0.05)
+    assert row["anaphase_b_rate_um_per_min"] == pytest.approx(2.0 * 0.1 * 2, rel=1e-3)  # px/frame -> um/min
+    assert row["anaphase_b_min"] == pytest.approx((29 - 10) * 0.5, abs=0.05)
+    assert row["plateau_length_um"] == pytest.approx(3.0, abs=1e-3)
+    bare = with_phases(tracks, detections, n_frames=40, pixel_size=None, frame_interval=None)[0]
+    assert math.isnan(bare["anaphase_b_rate_um_per_min"]) and bare["anaphase_b_rate_px_per_frame"] == pytest.approx(2)
