@@ -36,6 +36,13 @@ CORE = [
     "pandas",
     "trackpy",
     "motmetrics",
+    # Microscope vendors' files (yoloxsp.io.microscope): bioio with its Nikon ND2, Zeiss CZI, Leica LIF
+    # and DeltaVision DV reader plugins (they bring the nd2, pylibCZIrw, liffile and mrc packages)
+    "bioio",
+    "bioio-nd2",
+    "bioio-czi",
+    "bioio-lif",
+    "bioio-dv",
 ]
 
 # Modules pai-easycv 0.11.7 really imports on the detection/training path. pai-easycv itself is
@@ -75,7 +82,8 @@ EASYCV = [
 CLUSTER = ["dask", "distributed"]
 DEMO = ["gradio"]
 # pytrackmate reads the TrackMate XML export back (the tests' stand-in for Fiji)
-TEST = ["pytest", "hypothesis", "pytrackmate"] + DEMO + CLUSTER
+# mrc (DeltaVision) and pylibCZIrw (Zeiss CZI) also write the files the reader tests read back
+TEST = ["pytest", "hypothesis", "pytrackmate", "mrc", "pylibczirw"] + DEMO + CLUSTER
 BROWSER = ["playwright"]  # the demo app's browser test (it drives Debian's chromium)
 
 setup(
