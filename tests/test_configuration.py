@@ -11,6 +11,8 @@ from modelscope.models import Model
 import yoloxsp  # noqa: F401  (registers the model type)
 from yoloxsp.model import load_weights
 
+pytestmark = pytest.mark.modelscope
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -26,6 +26,8 @@ from yoloxsp.model.onnx_export import export_onnx
 from yoloxsp.model.preprocess import prepare_batch
 from yoloxsp.synth import SynthConfig, read_truth, write_movie
 
+pytestmark = pytest.mark.easycv
+
 
 @pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("channels", [1, 2, 3])

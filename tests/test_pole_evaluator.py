@@ -7,6 +7,8 @@ from easycv.core.evaluation.builder import build_evaluator
 
 import yoloxsp.integrations.easycv  # noqa: F401  (registers the evaluator)
 
+pytestmark = pytest.mark.easycv
+
 # Two images: a 30 px spindle (3 um at 0.1 um/px) and a 10 px one (1 um, too short for length scores).
 TRUTH = [np.array([[[10.0, 10.0], [40.0, 10.0]]]), np.array([[[50.0, 50.0], [50.0, 60.0]]])]
 

@@ -21,6 +21,8 @@ from yoloxsp.model import load_weights
 from yoloxsp.model.resolve import model_path
 from yoloxsp.synth import SynthConfig, write_movie
 
+pytestmark = pytest.mark.easycv
+
 PIXEL_SIZE = 0.15
 # Small enough for CI: 3 epochs of 3 batches of 2 frames at 192 px.
 OPTIONS = {"train.max_epochs": 3, "train.dataloader.batch_size_per_gpu": 2, "train.dataloader.workers_per_gpu": 0,

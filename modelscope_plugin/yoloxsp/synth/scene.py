@@ -249,15 +249,15 @@ def _new_cell(x: float, y: float, angle: float, length: float, width: float, rng
                               rng.uniform(-0.25, 0.25) * width, rng.uniform(0.1, 0.35)))
     # Optional features draw from their own stream, so that switching them on moves no cell.
     extras = np.random.default_rng(rng.integers(2 ** 63))
-    if extras.random() < config.bright_bundles:  # straight and as bright as a spindle, but no poles at its ends
+    if extras.random() < config.bright_bundles:  # straight, nearly as bright as a spindle, no poles at its ends
         span = extras.uniform(3.0, min(8.0, length - 1.5))
         u0 = extras.uniform(-half + 0.6, half - 0.6 - span)
-        bundles.append(Bundle(u0, u0 + span, extras.uniform(-0.15, 0.15) * width, 0.0, extras.uniform(0.5, 1.1)))
+        bundles.append(Bundle(u0, u0 + span, extras.uniform(-0.15, 0.15) * width, 0.0, extras.uniform(0.4, 0.9)))
     if config.channel_mode == "spb-on-microtubules":  # spots about 1 um apart along every bundle
         for bundle in bundles:
             n = max(1, int(round((bundle.u1 - bundle.u0) / extras.uniform(0.7, 1.5))))
             bundle.spb_spots = tuple((float(np.clip((k + 0.5 + extras.normal(0, 0.2)) / n, 0, 1)),
-                                      float(extras.uniform(0.15, 0.6))) for k in range(n))
+                                      float(extras.uniform(0.08, 0.3))) for k in range(n))
     n_dots = 1 if rng.random() < 0.75 else 2
     spb = []
     for _ in range(n_dots):
