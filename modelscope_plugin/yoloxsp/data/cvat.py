@@ -1,5 +1,10 @@
 """Read "CVAT for video 1.1" and "CVAT for images 1.1" exports into :class:`FrameRecord` lists.
 
+Pole pairs come as a ``points`` shape holding both poles, or as a CVAT skeleton (current CVAT's
+way of linking keypoints: a skeleton label whose two ``points`` elements are the poles). A video
+task may cover part of a video, every n-th frame (``start_frame``, ``frame_filter step=n``):
+its frames keep the video's frame numbers, which are also its images' names.
+
 Accepted layouts: a task folder (``annotations.xml`` or ``annotation.xml`` plus its images), the
 zip CVAT produces for it, or a folder holding several such task folders or zips (the upstream
 multi-task layout). Problems that can be handled (unknown labels, unpaired boxes or poles, boxes
@@ -26,17 +31,29 @@ from .pairing import pair_poles_with_boxes
 from .records import Box, FrameRecord, Point, Spindle
 
 _FRAME_NAME = re.compile(r"frame_(\d+)$", re.IGNORECASE)
+_STEP = re.compile(r"^\s*step\s*=\s*(\d+)\s*$")
+_SHAPE_TAGS = ("box", "points", "skeleton")
 
 
 @dataclass(frozen=True)
 class CvatLabels:
-    """Which CVAT label names mean a spindle box and which a pole pair (case-insensitive)."""
+    """Which CVAT label names mean a spindle box and which a pole pair (case-insensitive).
+
+    ``poles``: labels of ``points`` shapes holding both poles; ``skeletons``: labels of skeletons
+    whose ``points`` elements are the poles -- the elements labelled ``skeleton_poles``, or, when
+    that is empty, the skeleton's only two elements.
+    """
 
     boxes: Tuple[str, ...] = ("microtubule",)
     poles: Tuple[str, ...] = ("pole", "poles")
+    skeletons: Tuple[str, ...] = ("spindle poles", "spindle", "poles", "pole")
+    skeleton_poles: Tuple[str, ...] = ()
 
-    def kind(self, label: str) -> Optional[str]:
+    def kind(self, label: str, skeleton: bool = False) -> Optional[str]:
+        """"box", "poles" or None (not ours) for a shape (``skeleton``: a ``<skeleton>`` shape) of ``label``."""
         name = label.strip().lower()
+        if skeleton:
+            return "poles" if name in (n.lower() for n in self.skeletons) else None
         if name in (b.lower() for b in self.boxes):
             return "box"
         if name in (p.lower() for p in self.poles):
@@ -127,20 +144,21 @@ class _TaskReader:
     def _read_video_format(self, root, tracks) -> List[FrameRecord]:
         width, height = self._video_size(root)
         shapes: List[_Shape] = []
-        used_labels = set()
+        used_labels, unknown = set(), set()
         next_free_id = 1 + max((self._int(t, "id", default=-1) for t in tracks), default=-1)
         for track in tracks:
             label = self._attr(track, "label")
             used_labels.add(label)
-            kind = self.labels.kind(label)
+            children = [c for c in track if isinstance(c.tag, str) and c.tag in _SHAPE_TAGS]
+            kind = self.labels.kind(label, skeleton=any(c.tag == "skeleton" for c in children))
             if kind is None:
+                unknown.add(label)
                 continue
             track_id = self._int(track, "id")
             current_id, left_at = track_id, None
-            children = [c for c in track if isinstance(c.tag, str) and c.tag in ("box", "points")]
             for el in sorted(children, key=lambda c: self._int(c, "frame")):
                 frame = self._int(el, "frame", track=track_id)
-                if self._int(el, "outside", default=0, track=track_id, frame=frame):
+                if self._outside(el, track=track_id, frame=frame):
                     left_at = frame if left_at is None else left_at
                     continue
                 if left_at is not None and current_id == track_id:
@@ -148,9 +166,10 @@ class _TaskReader:
                     self._warn(f"track re-enters at frame {frame} after leaving at frame {left_at};"
                                f" its later shapes form a new track {current_id}", track=track_id)
                 shapes.append(self._shape(el, kind, frame, current_id))
-        self._check_labels(used_labels)
-        n_frames = self._video_frame_count(root, shapes)
-        return self._build_frames(shapes, {f: (self._frame_image(f), width, height) for f in range(n_frames)})
+        self._check_labels(used_labels, unknown)
+        frames = self._video_frames(root, shapes)
+        return self._build_frames([s for s in shapes if s.data is not None],
+                                  {f: (self._frame_image(f), width, height) for f in frames})
 
     def _video_size(self, root) -> Tuple[int, int]:
         size = root.find("meta//original_size")
@@ -159,22 +178,41 @@ class _TaskReader:
         return (self._positive_int(size, "width", size.findtext("width")),
                 self._positive_int(size, "height", size.findtext("height")))
 
-    def _video_frame_count(self, root, shapes: Sequence[_Shape]) -> int:
-        size_text = root.findtext("meta/task/size") or root.findtext("meta/job/size")
+    def _video_frames(self, root, shapes: Sequence[_Shape]) -> List[int]:
+        """The task's frame numbers: ``size`` frames from ``start_frame`` every ``step`` (CVAT numbers
+        a task's frames as the video's); without ``<size>``, the frames its images are named after."""
+        meta = root.find("meta/task")
+        meta = meta if meta is not None else root.find("meta/job")
+        size_text = meta.findtext("size") if meta is not None else None
         if size_text is not None:
-            try:
-                n = int(size_text)
-            except ValueError:
-                self._fail(f"<size> is {size_text!r}, expected a frame count")
-            if n < 0:
-                self._fail(f"<size> is negative ({n})")
+            n = self._meta_int(size_text, "size")
+            start = self._meta_int(meta.findtext("start_frame") or "0", "start_frame")
+            step_text = (meta.findtext("frame_filter") or "").strip()
+            match = _STEP.match(step_text) if step_text else None
+            if step_text and (match is None or int(match.group(1)) < 1):
+                self._fail(f"<frame_filter> is {step_text!r}, expected empty or step=N with N >= 1")
+            step = int(match.group(1)) if match else 1
+            frames = [start + k * step for k in range(n)]
+            described = f"the task has {n} frames" + (f" from frame {start}" if start else "") + \
+                        (f" every {step}" if step > 1 else "")
         else:
-            found = [int(m.group(1)) for m in (_FRAME_NAME.match(Path(k).stem) for k in self._image_index()) if m]
-            n = 1 + max(found, default=-1)
-        last_annotated = max((s.frame for s in shapes), default=-1)
-        if last_annotated >= n:
-            self._fail(f"annotation on frame {last_annotated} but the task has {n} frames")
-        return n
+            frames = sorted({int(m.group(1)) for m in (_FRAME_NAME.match(Path(k).stem) for k in self._image_index())
+                             if m})
+            described = f"no image is named after it ({len(frames)} frame images)"
+        known = set(frames)
+        for shape in shapes:
+            if shape.frame not in known:
+                self._fail(f"annotation on frame {shape.frame} but {described}", line=shape.line, track=shape.track)
+        return frames
+
+    def _meta_int(self, text: str, name: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = -1
+        if value < 0:
+            self._fail(f"<{name}> is {text!r}, expected a non-negative integer")
+        return value
 
     def _frame_image(self, frame: int) -> Path:
         stem = f"frame_{frame:06d}"
@@ -188,7 +226,7 @@ class _TaskReader:
     # -- CVAT for images
     def _read_images_format(self, images) -> List[FrameRecord]:
         shapes: List[_Shape] = []
-        used_labels = set()
+        used_labels, unknown = set(), set()
         frame_info = {}
         for el in images:
             frame = self._int(el, "id")
@@ -199,15 +237,17 @@ class _TaskReader:
                                  self._positive_int(el, "width", el.get("width"), frame=frame),
                                  self._positive_int(el, "height", el.get("height"), frame=frame))
             for child in el:
-                if not isinstance(child.tag, str) or child.tag not in ("box", "points"):
+                if not isinstance(child.tag, str) or child.tag not in _SHAPE_TAGS:
                     continue
                 label = self._attr(child, "label", frame=frame)
                 used_labels.add(label)
-                kind = self.labels.kind(label)
-                if kind is not None:
+                kind = self.labels.kind(label, skeleton=child.tag == "skeleton")
+                if kind is None:
+                    unknown.add(label)
+                else:
                     shapes.append(self._shape(child, kind, frame, None))
-        self._check_labels(used_labels)
-        return self._build_frames(shapes, frame_info)
+        self._check_labels(used_labels, unknown)
+        return self._build_frames([s for s in shapes if s.data is not None], frame_info)
 
     def _named_image(self, name: str, frame: int) -> Path:
         rel = Path(name)
@@ -224,8 +264,9 @@ class _TaskReader:
 
     # -- shapes
     def _shape(self, el, kind: str, frame: int, track: Optional[int]) -> _Shape:
-        expected = "box" if kind == "box" else "points"
-        if el.tag != expected:
+        """One shape; ``data`` is None for a skeleton whose poles are not both in view (warned)."""
+        expected = ("box",) if kind == "box" else ("points", "skeleton")
+        if el.tag not in expected:
             self._fail(f"label {el.get('label') or '(track label)'!r} is a {kind} label but the shape"
                        f" is <{el.tag}>", line=el.sourceline, track=track, frame=frame)
         if kind == "box":
@@ -234,11 +275,49 @@ class _TaskReader:
                 self._fail(f"box has no area (xtl={x1}, ytl={y1}, xbr={x2}, ybr={y2})",
                            line=el.sourceline, track=track, frame=frame)
             data = (x1, y1, x2, y2)
+        elif el.tag == "skeleton":
+            data = self._skeleton_poles(el, track, frame)
         else:
             data = self._pole_pair(el, track, frame)
         return _Shape(kind, frame, track, data, el.sourceline)
 
-    def _pole_pair(self, el, track, frame) -> Tuple[Point, Point]:
+    def _skeleton_elements(self, el, track, frame) -> list:
+        """The two ``points`` elements of a skeleton that are its poles."""
+        elements = [c for c in el if isinstance(c.tag, str) and c.tag == "points"]
+        if self.labels.skeleton_poles:
+            wanted = [n.lower() for n in self.labels.skeleton_poles]
+            elements = [c for c in elements if (c.get("label") or "").strip().lower() in wanted]
+        if len(elements) != 2:
+            names = [c.get("label") for c in el if isinstance(c.tag, str)]
+            self._fail(f"skeleton {el.get('label') or '(track label)'!r} has {len(elements)} pole element(s) among "
+                       f"{names}; expected 2 (set CvatLabels.skeleton_poles to name them)",
+                       line=el.sourceline, track=track, frame=frame)
+        return elements
+
+    def _skeleton_poles(self, el, track, frame) -> Optional[Tuple[Point, Point]]:
+        elements = self._skeleton_elements(el, track, frame)
+        visible = [c for c in elements if not self._int(c, "outside", default=0, track=track, frame=frame)]
+        if len(visible) < 2:
+            if visible:
+                self._warn("skeleton has one pole marked outside; its pole pair is skipped", track=track, frame=frame)
+            return None
+        poles = []
+        for element in visible:
+            points = self._points(element, track, frame)
+            if len(points) != 1:
+                self._fail(f"skeleton element {element.get('label')!r} holds {len(points)} points, expected 1",
+                           line=element.sourceline, track=track, frame=frame)
+            poles.append(points[0])
+        return poles[0], poles[1]
+
+    def _outside(self, el, **where) -> bool:
+        """CVAT marks a skeleton outside through its elements (all of them), other shapes directly."""
+        if el.tag == "skeleton":
+            elements = self._skeleton_elements(el, where.get("track"), where.get("frame"))
+            return all(self._int(c, "outside", default=0, **where) for c in elements)
+        return bool(self._int(el, "outside", default=0, **where))
+
+    def _points(self, el, track, frame) -> List[Point]:
         text = self._attr(el, "points", track=track, frame=frame)
         try:
             points = [tuple(float(v) for v in p.split(",")) for p in text.strip().split(";") if p.strip()]
@@ -246,6 +325,10 @@ class _TaskReader:
             points = None
         if points is None or any(len(p) != 2 or not all(math.isfinite(v) for v in p) for p in points):
             self._fail(f"points={text!r} is not a list of x,y pairs", line=el.sourceline, track=track, frame=frame)
+        return points
+
+    def _pole_pair(self, el, track, frame) -> Tuple[Point, Point]:
+        points = self._points(el, track, frame)
         if len(points) != 2:
             self._fail(f"a pole pair needs exactly 2 points, this shape has {len(points)}",
                        line=el.sourceline, track=track, frame=frame)
@@ -288,11 +371,11 @@ class _TaskReader:
                        track=shape.track, frame=shape.frame)
         return cx1, cy1, cx2, cy2
 
-    def _check_labels(self, used: set) -> None:
-        unknown = sorted(lbl for lbl in used if self.labels.kind(lbl) is None)
+    def _check_labels(self, used: set, unknown: set) -> None:
         if unknown:
-            self._warn(f"ignoring shapes with unknown labels {unknown}; labels found: {sorted(used)};"
-                       f" spindle labels: {list(self.labels.boxes)}, pole labels: {list(self.labels.poles)}")
+            self._warn(f"ignoring shapes with unknown labels {sorted(unknown)}; labels found: {sorted(used)};"
+                       f" spindle labels: {list(self.labels.boxes)}, pole labels: {list(self.labels.poles)},"
+                       f" pole skeleton labels: {list(self.labels.skeletons)}")
 
     # -- helpers
     def _image_index(self) -> Dict[str, Path]:
