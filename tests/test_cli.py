@@ -5,6 +5,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.core
+
 
 def _run(*args):
     return subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", *args], capture_output=True, text=True)

@@ -6,12 +6,16 @@ import tempfile
 import warnings
 from pathlib import Path
 
+import pytest
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from yoloxsp.data import read_cvat
 from yoloxsp.errors import CvatFormatError
+
+pytestmark = pytest.mark.core
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

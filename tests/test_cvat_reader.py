@@ -12,6 +12,8 @@ from yoloxsp.data import CvatLabels, read_cvat, records_to_coco, write_cvat_imag
 from yoloxsp.errors import CvatFormatError, InputWarning
 from yoloxsp.synth import read_truth
 
+pytestmark = pytest.mark.core
+
 XML_PRECISION = 0.005 + 1e-4  # CVAT writes two decimals; the truth CSV has four
 
 

@@ -10,6 +10,8 @@ from yoloxsp.data.augment import Sample, dihedral_matrix, warp
 from yoloxsp.data.dataset import AugmentConfig, SpindleDataset, collate
 from yoloxsp.data.heatmap import pole_heatmap, pole_loss_mask
 
+pytestmark = pytest.mark.core
+
 
 def test_heatmap_peaks_at_the_exact_subpixel_pole():
     # Pole at x=41, y=22 px, stride 4: in cell units (centres at (j+0.5)*4) that is (9.75, 5.0).

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -68,4 +70,32 @@ def test_upload_the_sample_and_see_the_detections(app_url):
         link = page.locator("#csv").get_by_role("link").first.get_attribute("href")
         csv_text = urllib.request.urlopen(link, timeout=10).read().decode()  # the download works
         assert csv_text.startswith("frame,track_id,score,x1,y1,x2,y2,pole1_x")
+        browser.close()
+
+
+def test_many_movies_give_the_per_condition_summary(app_url, small_movie, tmp_path):
+    uploads = []
+    for name in ("wt_1.tif", "wt_2.tif", "cut7_1.tif"):
+        uploads.append(tmp_path / name)
+        shutil.copy(small_movie / "stack.tif", uploads[-1])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        page = browser.new_page()
+        page.goto(app_url)
+        page.get_by_role("tab", name="Many movies").click()
+        page.locator("#batch-upload input[type=file]").set_input_files([str(p) for p in uploads])
+        expect(page.locator("#batch-upload").get_by_text("cut7_1.tif")).to_be_visible(timeout=30_000)
+        page.locator("#batch-run").click()
+        expect(page.locator("#batch-status")).to_contain_text("3 movie(s) analysed", timeout=300_000)
+        for figure in ("#batch-rates img", "#batch-lengths img", "#batch-aligned img"):
+            expect(page.locator(figure)).to_be_visible()
+        rows = page.locator("#batch-conditions").get_by_role("row")
+        expect(rows.nth(2)).to_be_visible()
+        conditions = [rows.nth(i).get_by_role("gridcell").first.inner_text() for i in (1, 2)]
+        assert conditions == ["cut7", "wt"]  # from the file names
+        movies_per_condition = [rows.nth(i).get_by_role("gridcell").nth(1).inner_text() for i in (1, 2)]
+        assert movies_per_condition == ["1", "2"]
+        link = page.locator("#batch-csv").get_by_role("link").first.get_attribute("href")
+        csv_text = urllib.request.urlopen(link, timeout=10).read().decode()
+        assert csv_text.startswith("movie,condition,track_id")
         browser.close()

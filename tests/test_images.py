@@ -9,6 +9,8 @@ import tifffile
 from yoloxsp.errors import InputError
 from yoloxsp.io import auto_contrast, read_image, to_rgb8
 
+pytestmark = pytest.mark.core
+
 RNG = np.random.default_rng(0)
 
 

@@ -6,6 +6,8 @@ import pytest
 
 from yoloxsp.post.lengths import ridge_length, straight_length
 
+pytestmark = pytest.mark.core
+
 
 def draw_ridge(points: np.ndarray, shape=(80, 120), sigma: float = 1.2) -> np.ndarray:
     """A bright line through ``points`` (dense x, y samples), Gaussian across, on a dark field."""

@@ -13,6 +13,8 @@ import yoloxsp
 from yoloxsp.integrations.modelscope import CvatSpindleDataset
 from yoloxsp.metainfo import CustomDatasets
 
+pytestmark = pytest.mark.modelscope
+
 
 def _cfg(input_size=128):
     return Config({"task": Tasks.image_object_detection, "model": {"type": "yoloxsp"},

@@ -14,6 +14,8 @@ import yoloxsp
 from yoloxsp.errors import InputError
 from yoloxsp.io import read_image
 
+pytestmark = pytest.mark.modelscope
+
 KEYS = {OutputKeys.SCORES, OutputKeys.LABELS, OutputKeys.BOXES, OutputKeys.KEYPOINTS, "lengths_px"}
 
 

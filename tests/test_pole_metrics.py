@@ -6,6 +6,8 @@ import pytest
 
 from yoloxsp.metrics import match_points, pole_metrics
 
+pytestmark = pytest.mark.core
+
 TRUTH = [np.array([[10.0, 10.0], [30.0, 12.0]]), np.array([[50.0, 50.0], [60.0, 70.0]])]
 
 

@@ -13,6 +13,8 @@ import tifffile
 from yoloxsp.errors import InputError
 from yoloxsp.io import open_movie, read_image
 
+pytestmark = pytest.mark.core
+
 
 def predict(*args):
     return subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", *map(str, args)],

@@ -15,6 +15,8 @@ import pytest
 from yoloxsp.integrations.hub.assemble import PublishError, validate
 from yoloxsp.integrations.hub.card import TABLE_BEGIN, TABLE_END, card_evals, load_card, write_card_evals
 
+pytestmark = pytest.mark.modelscope
+
 TOKEN = "hf_yoloxspTestTokenThatMustNeverBePrinted"
 DETECT = """
 import sys

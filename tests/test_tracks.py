@@ -7,7 +7,9 @@ import pytest
 import trackpy
 
 from yoloxsp.model.decode import Detections
-from yoloxsp.post.tracks import TrackLinker, link_tracks
+from yoloxsp.post.tracks import LINK_OPTIONS, TrackLinker, link_tracks
+
+pytestmark = pytest.mark.core
 
 
 def _frame(centres: np.ndarray) -> Detections:
@@ -32,7 +34,7 @@ def _wandering_spots(seed: int, frames: int = 15):
 def _trackpy_whole_movie(movie, search_range: float, memory: int):
     table = pd.DataFrame([(t, i, x, y) for t, centres in enumerate(movie) for i, (x, y) in enumerate(centres)],
                          columns=["frame", "index", "x", "y"])
-    linked = trackpy.link(table, search_range=search_range, memory=memory)
+    linked = trackpy.link(table, search_range=search_range, memory=memory, **LINK_OPTIONS)
     first_seen = linked.sort_values(["frame", "index"]).drop_duplicates("particle")["particle"].tolist()
     ids = [np.full(len(centres), -1) for centres in movie]
     for row in linked.itertuples():
@@ -55,3 +57,25 @@ def test_empty_frames_before_and_between_spindles_and_memory():
     updates = [linker.update(_frame(c)) for c in (np.zeros((0, 2)), spot, np.zeros((0, 2)), spot + 1,
                                                   np.zeros((0, 2)), np.zeros((0, 2)), spot + 2)]
     assert [u.tolist() for u in updates] == [[], [0], [], [0], [], [], [1]]  # gone 2 frames > memory 1: new id
+
+
+@pytest.mark.parametrize("per_frame", [40, 400, 2000])
+def test_dense_frames_link_without_blowing_up(per_frame):
+    """A noisy 300x310 field full of detections: trackpy alone raises SubnetOversizeException from
+    about 300 points a frame at a 12 px search range; every detection still gets exactly one id."""
+    rng = np.random.default_rng(per_frame)
+    movie = [rng.uniform(0, 300, (per_frame, 2)) for _ in range(5)]
+    ids = link_tracks([_frame(c) for c in movie], search_range_px=12.0, memory=2)
+    assert [len(i) for i in ids] == [per_frame] * 5
+    assert all(len(set(i.tolist())) == per_frame for i in ids)  # no two detections of a frame share an id
+    assert max(max(i) for i in ids) < 5 * per_frame
+
+
+def test_without_adaptive_search_trackpy_refuses_the_same_dense_frames():
+    """The failure the adaptive search avoids (if trackpy ever stops raising, this test says so)."""
+    rng = np.random.default_rng(400)
+    linker = trackpy.linking.Linker(12.0, memory=2)
+    linker.init_level(rng.uniform(0, 300, (400, 2)), 0)
+    with pytest.raises(trackpy.SubnetOversizeException):
+        for t in range(1, 5):
+            linker.next_level(rng.uniform(0, 300, (400, 2)), t)
