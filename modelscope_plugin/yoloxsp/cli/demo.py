@@ -1,6 +1,7 @@
 """``yoloxsp demo``: start the Gradio demo app (``tools/app.py`` of the repository / model page)."""
 from __future__ import annotations
 
+import importlib.util
 import runpy
 import sys
 
@@ -16,6 +17,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    if importlib.util.find_spec("gradio") is None:  # the `demo` extra: not every install serves a web app
+        print("error: the demo app needs Gradio: pip install 'yoloxsp[demo]' (tools/setup_env.sh core includes it)",
+              file=sys.stderr)
+        return 2
     app = clone_file("tools/app.py", "the demo app (also on the hosted model page)")
     sys.argv = [str(app), "--model", args.model, "--port", str(args.port), "--host", args.host]
     runpy.run_path(str(app), run_name="__main__")
