@@ -60,8 +60,9 @@ def generate(config: SynthConfig) -> Iterator[SynthFrame]:
 
     ``image`` is what reaches the model: for ``export="avi8"`` the 8-bit frame an AVI export
     gives (red tubulin, green SPB, fixed display contrast for the whole movie, optional JPEG);
-    for ``export="raw16"`` what ``yoloxsp predict`` makes of the 16-bit stack's frame
-    (:func:`yoloxsp.io.images.to_rgb8` of the counts in the stack's channel order)."""
+    for ``export="raw16"`` what ``yoloxsp predict`` makes of the 16-bit stack's frame with the
+    tubulin channel picked first (:func:`yoloxsp.io.images.to_rgb8`): the model always sees tubulin
+    in red and the SPB marker, if any, in green."""
     geometry_seed, dynamics_seed, noise_seed = np.random.SeedSequence(config.seed).spawn(3)
     geometry_rng = np.random.default_rng(geometry_seed)
     field = build_field(config, geometry_rng)
@@ -78,8 +79,9 @@ def generate(config: SynthConfig) -> Iterator[SynthFrame]:
             advance(field, dynamics_rng)
         red, green, views = render_signal(field, index * minutes_per_frame)
         counts = camera.expose({"tubulin": red, "spb": green}, index, noise_rng)
-        if config.export == "raw16":
-            image = to_rgb8(np.moveaxis(counts, 0, -1))
+        if config.export == "raw16":  # as the user loads it, channels picked tubulin first (--channels)
+            model_order = sorted(range(len(config.channels)), key=lambda c: config.channels[c] != "tubulin")
+            image = to_rgb8(np.moveaxis(counts[model_order], 0, -1))
         else:
             by_name = dict(zip(config.channels, counts))
             tubulin, spb = by_name["tubulin"], by_name.get("spb")
