@@ -230,7 +230,8 @@ def test_crops_of_80x250_hold_a_whole_spindle():
 def test_each_distractor_knob_adds_signal_where_it_should(knob, channel):
     plain = _frames(noise=0.0, cell_coverage=0.4)[0].counts[channel].astype(float) - 100
     more = _frames(noise=0.0, cell_coverage=0.4, **knob)[0].counts[channel].astype(float) - 100
-    assert more.sum() > plain.sum() * 1.1
+    added = more - plain  # the same field (optional features draw from their own stream): only additions
+    assert added.min() >= -1 and added.sum() > 0.05 * plain.sum()
 
 
 def test_green_glow_lifts_the_8bit_green_background():

@@ -55,21 +55,21 @@ class SynthFrame:
 
 
 def generate(config: SynthConfig) -> Iterator[SynthFrame]:
-    """Yield the movie's frames in order. Geometry, dynamics and noise use separate random
-    streams of the seed, so changing the noise level does not move a single cell.
+    """Yield the movie's frames in order. Geometry, dynamics, camera and noise use separate
+    random streams of the seed, so changing the noise level does not move a single cell.
 
     ``image`` is what reaches the model: for ``export="avi8"`` the 8-bit frame an AVI export
     gives (red tubulin, green SPB, fixed display contrast for the whole movie, optional JPEG);
     for ``export="raw16"`` what ``yoloxsp predict`` makes of the 16-bit stack's frame with the
     tubulin channel picked first (:func:`yoloxsp.io.images.to_rgb8`): the model always sees tubulin
     in red and the SPB marker, if any, in green."""
-    geometry_seed, dynamics_seed, noise_seed = np.random.SeedSequence(config.seed).spawn(3)
-    geometry_rng = np.random.default_rng(geometry_seed)
-    field = build_field(config, geometry_rng)
-    camera = Camera(field, geometry_rng)
+    geometry_seed, dynamics_seed, noise_seed, camera_seed = np.random.SeedSequence(config.seed).spawn(4)
+    field = build_field(config, np.random.default_rng(geometry_seed))
+    camera_rng = np.random.default_rng(camera_seed)
+    camera = Camera(field, camera_rng)
     # The white point of an AVI export (matched to ../shared/real/): spindles near saturation,
     # SPB dots clipped a little harder.
-    high = (geometry_rng.uniform(99.85, 99.97), geometry_rng.uniform(99.95, 99.995))
+    high = (camera_rng.uniform(99.85, 99.97), camera_rng.uniform(99.95, 99.995))
     dynamics_rng, noise_rng = np.random.default_rng(dynamics_seed), np.random.default_rng(noise_seed)
     minutes_per_frame = config.frame_interval / 60
     spindle_sigma_px = math.hypot(field.psf_sigma, SPINDLE_WIDTH_UM) / config.pixel_size

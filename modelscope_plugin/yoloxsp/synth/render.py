@@ -21,8 +21,6 @@ from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
-from scipy.ndimage import gaussian_filter
-from scipy.ndimage import shift as ndimage_shift
 
 from ..io.images import apply_contrast
 from .config import CHANNEL_NAMES
@@ -42,7 +40,7 @@ class Canvas:
         self.red = np.zeros((height, width), np.float32)
         self.green = np.zeros((height, width), np.float32)
 
-    def _window(self, points_um: np.ndarray, reach_um: float):
+    def window(self, points_um: np.ndarray, reach_um: float):
         """Pixel-centre grid (um) of the window around ``points_um`` grown by ``reach_um``."""
         ps = self.pixel_size
         lo = np.floor((points_um.min(axis=0) - reach_um) / ps).astype(int)
@@ -58,7 +56,7 @@ class Canvas:
 
     def polyline(self, layer: np.ndarray, points_um: np.ndarray, sigma_um: float, peak: float) -> None:
         """Add a line along ``points_um`` with a Gaussian cross-section of ``sigma_um``."""
-        win = self._window(points_um, 4 * sigma_um)
+        win = self.window(points_um, 4 * sigma_um)
         if win is None:
             return
         region, grid = win
@@ -67,23 +65,6 @@ class Canvas:
 
     def spot(self, layer: np.ndarray, centre_um: np.ndarray, sigma_um: float, peak: float) -> None:
         self.polyline(layer, np.asarray(centre_um, float).reshape(1, 2), sigma_um, peak)
-
-    def capsules(self, a_um: np.ndarray, b_um: np.ndarray, radius_um: float, levels: Tuple[float, float],
-                 soft_um: float) -> None:
-        """Add a filled rod (segment ab grown by radius, soft edges) to both layers at ``levels``."""
-        pts = np.stack([a_um, b_um])
-        win = self._window(pts, radius_um + 3 * soft_um)
-        if win is None:
-            return
-        region, grid = win
-        d = np.sqrt(_squared_distance_to_polyline(grid.reshape(-1, 2), pts)).reshape(grid.shape[:2])
-        profile = 0.5 * (1 - np.tanh((d - radius_um) / soft_um))
-        self.red[region] += levels[0] * profile
-        self.green[region] += levels[1] * profile
-
-    def pixel_grid(self) -> Tuple[np.ndarray, np.ndarray]:
-        ps = self.pixel_size
-        return np.meshgrid((np.arange(self.width) + 0.5) * ps, (np.arange(self.height) + 0.5) * ps)
 
 
 def _squared_distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
@@ -160,21 +141,71 @@ def _blurred_marks(shape: Tuple[int, int], pixel_size: float, lines: List[Tuple[
                    spots: List[Tuple[np.ndarray, float]], sigma_um: float) -> np.ndarray:
     """Lines and spots of Gaussian cross-section ``sigma_um`` with the given peaks, in one blur."""
     sigma = sigma_um / pixel_size
-    points, weights = [np.zeros((0, 2))], [np.zeros(0)]
+    starts, vectors, line_peaks = [np.zeros((0, 2))], [np.zeros((0, 2))], [np.zeros(0)]
     for curve, peak in lines:
         px = curve / pixel_size
-        seg = np.diff(px, axis=0)
-        seg_len = np.linalg.norm(seg, axis=1)
-        n = np.maximum(np.ceil(seg_len / 0.5).astype(int), 1)  # a sample every half pixel
-        k = np.concatenate([(np.arange(m) + 0.5) / m for m in n])
-        owner = np.repeat(np.arange(len(seg)), n)
-        points.append(px[owner] + k[:, None] * seg[owner])
-        weights.append(np.repeat(seg_len / n, n) * peak * math.sqrt(2 * math.pi) * sigma)
-    for centre, peak in spots:
-        points.append(np.asarray(centre, float).reshape(1, 2) / pixel_size)
-        weights.append(np.array([peak * 2 * math.pi * sigma ** 2]))
+        starts.append(px[:-1])
+        vectors.append(np.diff(px, axis=0))
+        line_peaks.append(np.full(len(px) - 1, peak))
+    start, vector, peak = np.concatenate(starts), np.concatenate(vectors), np.concatenate(line_peaks)
+    seg_len = np.linalg.norm(vector, axis=1)
+    n = np.maximum(np.ceil(seg_len / 0.5).astype(int), 1)  # a sample every half pixel
+    owner = np.repeat(np.arange(len(n)), n)
+    first = np.repeat(np.cumsum(n) - n, n)
+    k = (np.arange(len(owner)) - first + 0.5) / n[owner]
+    points = [start[owner] + k[:, None] * vector[owner]]
+    weights = [(seg_len / n * peak)[owner] * math.sqrt(2 * math.pi) * sigma]
+    if spots:
+        points.append(np.array([np.asarray(c, float).reshape(2) for c, _ in spots]) / pixel_size)
+        weights.append(np.array([p for _, p in spots]) * 2 * math.pi * sigma ** 2)
     layer = _splat(shape, np.concatenate(points), np.concatenate(weights))
-    return gaussian_filter(layer, sigma, mode="constant")
+    return _blur(layer, sigma, cv2.BORDER_CONSTANT)
+
+
+def _rods(shape: Tuple[int, int], pixel_size: float, rods: List[Tuple[np.ndarray, np.ndarray, float, float, float]],
+          soft_um: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Filled rods (segment a-b grown by a radius; a disc when a == b), added to a tubulin and an
+    SPB layer at their own levels, edges softened by ``soft_um``. OpenCV rasterises each rod
+    anti-aliased at 1/16 px into its own tile, so overlapping cells add up as real ones do."""
+    red, green = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    h, w = shape
+    for a_um, b_um, radius_um, red_level, green_level in rods:
+        a, b, radius = a_um / pixel_size - 0.5, b_um / pixel_size - 0.5, radius_um / pixel_size
+        x0, y0 = np.maximum(np.floor(np.minimum(a, b) - radius - 2).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(np.maximum(a, b) + radius + 2).astype(int), [w, h])
+        if x1 <= x0 or y1 <= y0:
+            continue
+        tile = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        origin = np.array([x0, y0])
+        cv2.line(tile, tuple(int(v) for v in np.round((a - origin) * 16)),
+                 tuple(int(v) for v in np.round((b - origin) * 16)), 255,
+                 thickness=max(1, int(round(2 * radius))), lineType=cv2.LINE_AA, shift=4)
+        profile = tile.astype(np.float32) / 255
+        red[y0:y1, x0:x1] += red_level * profile
+        green[y0:y1, x0:x1] += green_level * profile
+    soft = soft_um / pixel_size
+    return _blur(red, soft), _blur(green, soft)
+
+
+def _blur(layer: np.ndarray, sigma_px: float, border: int = cv2.BORDER_REFLECT) -> np.ndarray:
+    """Gaussian blur (OpenCV's is several times faster than scipy's); wide ones at reduced scale,
+    which a smooth result does not show."""
+    factor = max(1, int(sigma_px / 3))
+    if factor == 1:
+        return cv2.GaussianBlur(layer, (0, 0), sigma_px, borderType=border)
+    h, w = layer.shape
+    small = cv2.resize(layer, (max(w // factor, 1), max(h // factor, 1)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma_px / factor, borderType=border)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _shifted(layer: np.ndarray, dx_px: float, dy_px: float) -> np.ndarray:
+    """``layer`` moved by a sub-pixel offset (bilinear, edges repeated)."""
+    if dx_px == 0 and dy_px == 0:
+        return layer
+    matrix = np.array([[1, 0, dx_px], [0, 1, dy_px]], np.float32)
+    return cv2.warpAffine(layer, matrix, (layer.shape[1], layer.shape[0]), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
 
 
 def _smooth_pattern(shape: Tuple[int, int], rng: np.random.Generator, spread: float) -> np.ndarray:
@@ -191,36 +222,42 @@ def _static_layers(field: Field) -> Tuple[np.ndarray, np.ndarray]:
     shape = (cfg.height, cfg.width)
     canvas = Canvas(cfg.width, cfg.height, cfg.pixel_size)
     texture = np.random.default_rng(field.texture_seed)
-    soft = max(field.psf_sigma, 0.25)
     marks = Marks()
     for cell in field.cells:
-        a, b = cell.endpoints()
-        canvas.capsules(a, b, cell.width / 2, (cell.red_fill, cell.green_fill), soft_um=soft)
         if cell.spindle is None:
             interphase_marks(field, cell, 0.0, marks)
+    bodies = _rods(shape, cfg.pixel_size, [(*cell.endpoints(), cell.width / 2, cell.red_fill, cell.green_fill)
+                                           for cell in field.cells], soft_um=max(field.psf_sigma, 0.25))
     # Out-of-focus haze of the cells, and a diffuse glow between them, that the wells' bottoms lack.
     haze_sigma = 2.0 / cfg.pixel_size
     glow = field.glow * field.spindle_brightness
-    red = gaussian_filter(canvas.red, haze_sigma) * 0.6 + glow
-    green = gaussian_filter(canvas.green, haze_sigma) * 0.6 + 0.3 * glow
+    red = _blur(bodies[0], haze_sigma) * 0.6 + glow
+    green = _blur(bodies[1], haze_sigma) * 0.6 + 0.3 * glow
     if cfg.green_glow > 0:
         green = green + cfg.green_glow * field.spindle_brightness * _smooth_pattern(shape, texture, 0.4)
     if len(field.wells):
-        gx, gy = canvas.pixel_grid()
-        d = np.full(shape, np.inf, np.float32)
-        for centre in field.wells:  # distance to the nearest well centre
-            np.minimum(d, np.hypot(gx - centre[0], gy - centre[1]), out=d)
-        outside = 0.5 * (1 + np.tanh((d - field.well_radius) / 0.3))
-        rim = 0.07 * field.spindle_brightness * np.exp(-(d - field.well_radius) ** 2 / (2 * 0.3 ** 2))
+        d = np.full(shape, np.inf, np.float32)  # distance to the nearest well centre, near wells only
+        reach = field.well_radius + 1.5
+        for centre in field.wells:
+            window = canvas.window(centre[None], reach)
+            if window is not None:
+                region, grid = window
+                np.minimum(d[region], np.hypot(grid[..., 0] - centre[0], grid[..., 1] - centre[1]), out=d[region])
+        near = np.isfinite(d)
+        outside = np.ones(shape, np.float32)
+        outside[near] = 0.5 * (1 + np.tanh((d[near] - field.well_radius) / 0.3))
+        rim = np.zeros(shape, np.float32)
+        rim[near] = 0.07 * field.spindle_brightness * np.exp(-(d[near] - field.well_radius) ** 2 / (2 * 0.3 ** 2))
         red, green = red * outside + rim, green * outside
-    red = red + canvas.red + _blurred_marks(shape, cfg.pixel_size, marks.red_lines, [],
+    red = red + bodies[0] + _blurred_marks(shape, cfg.pixel_size, marks.red_lines, [],
                                             math.hypot(field.psf_sigma, BUNDLE_WIDTH_UM))
-    green = green + canvas.green + _blurred_marks(shape, cfg.pixel_size, marks.green_lines, marks.green_spots,
+    green = green + bodies[1] + _blurred_marks(shape, cfg.pixel_size, marks.green_lines, marks.green_spots,
                                                   math.hypot(field.psf_sigma, SPB_SIZE_UM))
+    dead = _rods(shape, cfg.pixel_size, [(np.array([x, y]), np.array([x, y]), radius, red_peak, green_peak)
+                                         for x, y, radius, red_peak, green_peak in field.dead_cells],
+                 soft_um=field.psf_sigma)
+    red, green = red + dead[0], green + dead[1]
     blobs = Canvas(cfg.width, cfg.height, cfg.pixel_size)
-    for x, y, radius, red_peak, green_peak in field.dead_cells:
-        centre = np.array([x, y])
-        blobs.capsules(centre, centre, radius, (red_peak, green_peak), soft_um=max(field.psf_sigma, 0.1))
     for x, y, size, peak in field.debris:
         for _ in range(5):
             c = np.array([x, y]) + texture.normal(0, size / 2, 2)
@@ -241,9 +278,8 @@ def render_signal(field: Field, t: float) -> Tuple[np.ndarray, np.ndarray, List[
     spot_sigma = math.hypot(psf, SPB_SIZE_UM)
     shift = field.drift
     static_red, static_green = _static_layers(field)
-    offset_px = (shift[1] / cfg.pixel_size, shift[0] / cfg.pixel_size)
-    canvas.red += ndimage_shift(static_red, offset_px, order=1, mode="nearest")
-    canvas.green += ndimage_shift(static_green, offset_px, order=1, mode="nearest")
+    canvas.red += _shifted(static_red, shift[0] / cfg.pixel_size, shift[1] / cfg.pixel_size)
+    canvas.green += _shifted(static_green, shift[0] / cfg.pixel_size, shift[1] / cfg.pixel_size)
 
     views = []
     marks = Marks()
@@ -268,8 +304,8 @@ def render_signal(field: Field, t: float) -> Tuple[np.ndarray, np.ndarray, List[
     red, green = canvas.red, canvas.green
     if cfg.z_blur > 0:  # planes above and below focus, max-projected: a wide halo around everything
         halo = Z_HALO_UM / cfg.pixel_size
-        red = (1 - cfg.z_blur) * red + cfg.z_blur * gaussian_filter(red, halo)
-        green = (1 - cfg.z_blur) * green + cfg.z_blur * gaussian_filter(green, halo)
+        red = (1 - cfg.z_blur) * red + cfg.z_blur * _blur(red, halo)
+        green = (1 - cfg.z_blur) * green + cfg.z_blur * _blur(green, halo)
     if cfg.crosstalk > 0:  # bleed-through between the filter sets
         red, green = red + cfg.crosstalk * green, green + cfg.crosstalk * red
     return red, green, views

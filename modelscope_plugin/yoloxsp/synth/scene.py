@@ -146,6 +146,7 @@ class Field:
 def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
     """Place wells and cells, give the mitotic ones their spindle programs, add the hard negatives."""
     fw, fh = config.width * config.pixel_size, config.height * config.pixel_size
+    texture_seed = int(rng.integers(2 ** 31))
     radius = config.well_diameter / 2
     wells = _well_lattice(fw, fh, radius, rng) if config.wells else np.zeros((0, 2))
     brightness = config.spindle_peak if config.spindle_peak is not None else rng.uniform(30, 130)
@@ -191,8 +192,7 @@ def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
     dead = [(rng.uniform(0, fw), rng.uniform(0, fh), rng.uniform(0.5, 1.0), brightness * rng.uniform(0.8, 2.5),
              brightness * rng.uniform(0.5, 2.0)) for _ in range(config.dead_cells)]
     glow = rng.uniform(0.02, 0.06) if config.wells else 0.0
-    return Field(config, wells, radius, placed, brightness, psf, glow, debris, dead,
-                 texture_seed=int(rng.integers(2 ** 31)))
+    return Field(config, wells, radius, placed, brightness, psf, glow, debris, dead, texture_seed=texture_seed)
 
 
 def _well_lattice(fw: float, fh: float, radius: float, rng: np.random.Generator) -> Array:
@@ -231,15 +231,17 @@ def _place_cell(placed: List[Cell], wells: Array, well_radius: float, fw: float,
             x, y = rng.uniform(half_x, fw - half_x), rng.uniform(half_y, fh - half_y)
         else:
             x, y = rng.uniform(-length / 3, fw + length / 3), rng.uniform(-length / 3, fh + length / 3)
-        cell = _new_cell(x, y, angle, length, width, rng, brightness, config)
+        cell = Cell(x, y, angle, length, width, [], [], 0.0, 0.0)
         others = [] if config.overlap and not mitotic else placed
         if _fits(cell, others, wells, well_radius):
+            _dress_cell(cell, rng, brightness, config)
             return cell
     return None
 
 
-def _new_cell(x: float, y: float, angle: float, length: float, width: float, rng: np.random.Generator,
-              brightness: float, config: SynthConfig) -> Cell:
+def _dress_cell(cell: Cell, rng: np.random.Generator, brightness: float, config: SynthConfig) -> None:
+    """Give a placed cell its interphase bundles, SPB dots and cytoplasm glow."""
+    length, width = cell.length, cell.width
     half = length / 2
     bundles = []
     for _ in range(rng.integers(2, 5)):
@@ -263,7 +265,8 @@ def _new_cell(x: float, y: float, angle: float, length: float, width: float, rng
     for _ in range(n_dots):
         spb.append((rng.uniform(-0.25, 0.25) * length, rng.uniform(-0.2, 0.2) * width, rng.uniform(0.6, 1.6)))
     fill = config.autofluorescence * brightness * rng.uniform(0.6, 1.6)
-    return Cell(x, y, angle, length, width, bundles, spb, red_fill=fill, green_fill=fill * rng.uniform(0.2, 0.6))
+    cell.bundles, cell.spb_dots = bundles, spb
+    cell.red_fill, cell.green_fill = fill, fill * rng.uniform(0.2, 0.6)
 
 
 def _segment_points(cell: Cell, n: int = 9) -> Array:
