@@ -3,7 +3,9 @@
     .venv/bin/python tools/benchmark.py synth      # synthetic generator, frames/s per field size
     .venv/bin/python tools/benchmark.py model      # params, GFLOPs, ms/frame (torch, ONNX Runtime)
     .venv/bin/python tools/benchmark.py poles      # cost of the pole branch designs (stride 4 vs 8)
-    .venv/bin/python tools/benchmark.py predict    # end to end: a 200-frame 512x512 movie through yoloxsp predict
+    .venv/bin/python tools/benchmark.py predict    # end to end: a 200-frame 512x512 movie through yoloxsp predict,
+                                                   # against the model-only ceiling measured in the same run
+    .venv/bin/python tools/benchmark.py startup    # yoloxsp predict (defaults) on one small image, wall time
 
 Each section runs on this machine as it is; run it on an idle machine for numbers you quote.
 """
@@ -100,37 +102,78 @@ def bench_poles(repeats: int) -> None:
                   f"{totals[8]:>5.2f} (+{(totals[8] / base - 1) * 100:.0f}%)")
 
 
-def bench_predict(frames: int) -> None:
-    """``yoloxsp predict`` on a synthetic TIFF stack, as a user runs it (process start and model
-    load included), per backend; also the time of detection alone from its progress bar."""
+def _predict_seconds(image: Path, out: Path, *options: str) -> float:
     import subprocess
     import sys
 
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", str(image), "--out", str(out), *options],
+                   check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def _ceiling_fps(movie: Path) -> float:
+    """Frames/s of the bundled ONNX model alone (ONNX Runtime, one frame per core, as predict runs it) on
+    the movie's own frames, already read and prepared: what no end-to-end run can beat."""
+    from yoloxsp.io import open_movie
+    from yoloxsp.model.preprocess import prepare_batch
     from yoloxsp.model.resolve import open_backend
 
+    backend = open_backend("yoloxsp", "onnx")
+    frames = list(open_movie(movie).frames())
+    batches = [prepare_batch(frames[i:i + backend.parallel_frames]).images
+               for i in range(0, len(frames), backend.parallel_frames)]
+    backend.raw(batches[0])  # warm-up
+    start = time.perf_counter()
+    for images in batches:
+        backend.raw(images)
+    return len(frames) / (time.perf_counter() - start)
+
+
+def bench_predict(frames: int) -> None:
+    """``yoloxsp predict`` on a synthetic TIFF stack, as a user runs it (process start and model
+    load included): with no options (the default backend), and with each backend named."""
     with tempfile.TemporaryDirectory() as tmp:
         movie = write_movie(Path(tmp) / "movie", SynthConfig(width=512, height=512, frames=frames, seed=5,
                                                              pixel_size=0.1, spindles=4, wells=True))
-        onnx_file = export_onnx(open_backend("yoloxsp").model, Path(tmp) / "model.onnx")
-        print(f"yoloxsp predict, {frames}-frame 512x512 TIFF stack, default model, {THREADS} threads")
-        print(f"{'backend':>8} {'total s':>8} {'frames/s (end to end)':>22}")
-        for backend, model in (("torch", "yoloxsp"), ("onnx", str(onnx_file))):
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", str(movie / "stack.tif"), "--out",
-                            str(Path(tmp) / backend), "--model", model, "--backend", backend],
-                           check=True, capture_output=True)
-            seconds = time.perf_counter() - start
-            print(f"{backend:>8} {seconds:>8.1f} {frames / seconds:>22.1f}")
+        stack = movie / "stack.tif"
+        ceiling = _ceiling_fps(stack)
+        print(f"yoloxsp predict, {frames}-frame 512x512 TIFF stack, bundled model; model-only ceiling "
+              f"(ONNX Runtime, one frame per core): {ceiling:.1f} frames/s")
+        print(f"{'run':>16} {'total s':>8} {'frames/s':>9} {'of ceiling':>10}")
+        for name, options in (("default", ()), ("--backend onnx", ("--backend", "onnx")),
+                              ("--backend torch", ("--backend", "torch"))):
+            seconds = _predict_seconds(stack, Path(tmp) / name.strip("-").replace(" ", "_"), *options)
+            fps = frames / seconds
+            print(f"{name:>16} {seconds:>8.1f} {fps:>9.1f} {fps / ceiling:>9.0%}")
 
 
-SECTIONS = {"synth": bench_synth, "model": bench_model, "poles": bench_poles, "predict": bench_predict}
+def bench_startup(repeats: int) -> None:
+    """Wall time of ``yoloxsp predict`` with its defaults on one 128x128 image: process start, imports,
+    model load, one frame, outputs. The median of ``repeats`` runs after one warm-up run."""
+    import statistics
+
+    import cv2
+    import numpy as np
+
+    with tempfile.TemporaryDirectory() as tmp:
+        image = Path(tmp) / "frame.png"
+        cv2.imwrite(str(image), np.random.default_rng(0).integers(0, 60, (128, 128, 3), np.uint8))
+        _predict_seconds(image, Path(tmp) / "warm-up")
+        times = [_predict_seconds(image, Path(tmp) / f"run{i}") for i in range(repeats)]
+        print(f"yoloxsp predict start-up, one 128x128 image, defaults: median {statistics.median(times):.2f} s "
+              f"(min {min(times):.2f} s, {repeats} runs)")
+
+
+SECTIONS = {"synth": bench_synth, "model": bench_model, "poles": bench_poles, "predict": bench_predict,
+            "startup": bench_startup}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sections", nargs="*", choices=sorted(SECTIONS), default=sorted(SECTIONS))
     parser.add_argument("--frames", type=int, default=None, help="frames per synth row (50) / predict movie (200)")
-    parser.add_argument("--repeats", type=int, default=10, help="timed runs per model row")
+    parser.add_argument("--repeats", type=int, default=10, help="timed runs per model row / start-up")
     args = parser.parse_args()
     for name in args.sections:
         frames = args.frames or (200 if name == "predict" else 50)
