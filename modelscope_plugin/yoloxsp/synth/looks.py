@@ -72,7 +72,7 @@ def _common(rng: np.random.Generator, seed: int, frames: int, pixel_size: float,
         max_bend=_u(rng, 0.03, 0.12), hooks=_u(rng, 0.0, 0.5, 2), bright_bundles=_u(rng, 0.0, 0.3, 2),
         crosstalk=_u(rng, 0.0, 0.05), autofluorescence=_u(rng, 0.03, 0.1), debris=int(rng.integers(0, 3)),
         channels=(("tubulin", "spb") if rng.random() < 0.5 else ("spb", "tubulin")) if two_colour else ("tubulin",),
-        noise=_u(rng, 0.2, 1.0, 2), spindle_peak=_u(rng, 40.0, 130.0, 1),
+        noise=_u(rng, 0.2, 0.6, 2), spindle_peak=_u(rng, 60.0, 130.0, 1),
         jpeg_quality=int(rng.integers(50, 96)) if rng.random() < 0.8 else None,
     )
     values.update(chosen)
@@ -86,7 +86,8 @@ def _display(rng: np.random.Generator, red: Tuple[float, float], green: Tuple[fl
 def _wells_avi(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
     pixel_size = _u(rng, 0.12, 0.18)
     return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False), wells=True,
-                   cell_coverage=_u(rng, 0.35, 0.6, 2), display_background=_display(rng, (14, 22), (3, 7)))
+                   cell_coverage=_u(rng, 0.35, 0.6, 2), autofluorescence=_u(rng, 0.02, 0.06),
+                   display_background=_display(rng, (14, 22), (3, 7)))
 
 
 def _dense_lawn(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
