@@ -2,20 +2,25 @@
 
 Shared by ``yoloxsp predict`` and the demo app. One streaming pass: frames are read in order,
 detected and measured by ``predictor.parallel_frames`` worker threads (a few frames in flight, so
-memory does not grow with the movie), then linked into tracks online and drawn in order. Every
-output is written under a temporary name and renamed when complete; existing outputs are kept
-unless ``overwrite``.
+memory does not grow with the movie), then linked into tracks online and drawn in order.
+
+A long movie must not lose its finished frames to a late crash, a bad frame or Ctrl-C: each
+frame's rows go into ``detections.csv`` as soon as it is linked (flushed, so even a killed
+process leaves them on disk), and on any exception the track table, overlay and plot are
+finished from the frames done before the exception is re-raised. The other outputs are written
+under a temporary name and renamed when finished; existing outputs are kept unless ``overwrite``.
 """
 from __future__ import annotations
 
 import csv
 import os
 import shutil
+import sys
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -53,8 +58,11 @@ class Analysis:
 def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_size: Optional[float] = None,
                   frame_interval: Optional[float] = None, channels: Optional[Sequence[int]] = None,
                   length: str = "ridge", overlay: str = "auto", overwrite: bool = False,
-                  progress: bool = True) -> Analysis:
+                  progress: bool = True, *, axes: Optional[str] = None,
+                  scene: Optional[Union[str, int]] = None) -> Analysis:
     """Detect, track and measure every frame of ``source`` and write the outputs into ``out``.
+
+    ``axes`` and ``scene`` say how to read the input (see :func:`yoloxsp.io.open_movie`).
 
     ``overlay``: ``video`` (``overlay.avi``, Motion-JPEG, which Fiji opens natively and any player
     plays), ``frames`` (``overlay/frame_NNNNNN.png``), ``none``, or ``auto``: a video for movies,
@@ -65,7 +73,7 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     for value, name in ((pixel_size, "pixel size"), (frame_interval, "frame interval")):
         if value is not None and value <= 0:
             raise ValueError(f"{name} must be positive (got {value})")
-    movie = open_movie(source)
+    movie = open_movie(source, axes=axes, scene=scene)
     out = Path(out)
     existing = [name for name in OUTPUTS if (out / name).exists()]
     if existing and not overwrite:
@@ -76,21 +84,40 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     if overlay == "auto":
         overlay = "video" if movie.n_frames > 1 else "frames"
     out.mkdir(parents=True, exist_ok=True)
-    linker, rows = TrackLinker(search_range_for(pixel_size)), []
+    linker, rows, done = TrackLinker(search_range_for(pixel_size)), [], 0
     measured = _detect_and_measure(movie, channels, predictor, length)
-    with _OverlayWriter(overlay, out) as write_overlay:
-        for t, (frame, detections, lengths) in enumerate(
-                tqdm(measured, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
-            track_ids = linker.update(detections)
-            rows += detection_rows(t, detections, track_ids, pixel_size, lengths)
-            write_overlay(frame, detections, track_ids)
-    tracks = with_phases(track_rows(rows, frame_interval), rows, movie.n_frames, pixel_size, frame_interval)
-    _write_csv(out / "detections.csv", DETECTION_COLUMNS, rows)
+    try:
+        with _FrameTable(out / "detections.csv") as table, _OverlayWriter(overlay, out) as write_overlay:
+            for t, (frame, detections, lengths) in enumerate(
+                    tqdm(measured, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
+                track_ids = linker.update(detections)
+                frame_rows = detection_rows(t, detections, track_ids, pixel_size, lengths)
+                table.write(frame_rows)
+                rows += frame_rows
+                done = t + 1
+                write_overlay(frame, detections, track_ids)  # stopped while drawing: the overlay lacks this frame
+    except BaseException as error:
+        measured.close()  # stops the worker threads before anything else
+        if not done:
+            (out / "detections.csv").unlink(missing_ok=True)
+            raise
+        _write_summaries(out, rows, done, pixel_size, frame_interval)
+        print(f"yoloxsp: stopped by {type(error).__name__} after {done} of {movie.n_frames} frame(s); the outputs "
+              f"in {out} hold frames 0-{done - 1}", file=sys.stderr)
+        raise
+    tracks = _write_summaries(out, rows, movie.n_frames, pixel_size, frame_interval)
+    return Analysis(out, movie.n_frames, rows, tracks, pixel_size, frame_interval)
+
+
+def _write_summaries(out: Path, rows: List[dict], n_frames: int, pixel_size: Optional[float],
+                     frame_interval: Optional[float]) -> List[dict]:
+    """``tracks.csv`` and ``lengths.png`` from the detection rows of ``n_frames`` frames; returns the track rows."""
+    tracks = with_phases(track_rows(rows, frame_interval), rows, n_frames, pixel_size, frame_interval)
     _write_csv(out / "tracks.csv", TRACK_COLUMNS + PHASE_COLUMNS, tracks)
     partial_plot = out / "lengths.partial.png"
     plot_lengths(rows, partial_plot, frame_interval)
     os.replace(partial_plot, out / "lengths.png")
-    return Analysis(out, movie.n_frames, rows, tracks, pixel_size, frame_interval)
+    return tracks
 
 
 def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predictor: Predictor, length: str
@@ -107,20 +134,43 @@ def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predict
         return rgb, detections, spindle_lengths(rgb, detections, length)
 
     workers = predictor.parallel_frames
-    with ThreadPoolExecutor(workers) as pool:
-        pending = deque()
+    pool, pending = ThreadPoolExecutor(workers), deque()
+    try:
         for t, frame in enumerate(_frames(movie, channels)):
             pending.append(pool.submit(work, t, frame))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    finally:  # on an early stop, frames not yet started are not worked on in vain
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _FrameTable:
+    """``detections.csv`` written as frames finish, flushed after each, so a crash or kill keeps them."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self) -> "_FrameTable":
+        self.handle = open(self.path, "w", newline="")
+        self.writer = csv.DictWriter(self.handle, fieldnames=DETECTION_COLUMNS)
+        self.writer.writeheader()
+        return self
+
+    def write(self, rows: List[dict]) -> None:
+        self.writer.writerows(_formatted(row) for row in rows)
+        self.handle.flush()
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        self.handle.close()
 
 
 class _OverlayWriter:
     """Context giving ``write(frame, detections, track_ids)`` for the chosen overlay kind; the
-    overlay appears under its final name only when the movie is complete, and then replaces any
-    earlier overlay of either kind (an overwritten run must not leave an old one beside the new tables)."""
+    overlay appears under its final name when the movie is done -- or stopped after drawing some
+    frames, which it then holds -- and replaces any earlier overlay of either kind (an overwritten
+    run must not leave an old one beside the new tables)."""
 
     def __init__(self, kind: str, out: Path):
         self.kind, self.out, self.count, self.video, self.size = kind, out, 0, None, None
@@ -154,7 +204,7 @@ class _OverlayWriter:
     def __exit__(self, error_type, error, traceback) -> None:
         if self.video is not None:
             self.video.release()
-        if error_type is not None:
+        if error_type is not None and not self.count:
             _remove(self.staging)
             return
         for name in ("overlay.avi", "overlay"):
@@ -186,6 +236,9 @@ def _write_csv(path: Path, columns: List[str], rows: List[dict]) -> None:
     with open(partial, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
-        for row in rows:
-            writer.writerow({k: (f"{v:.3f}" if isinstance(v, (float, np.floating)) else v) for k, v in row.items()})
+        writer.writerows(_formatted(row) for row in rows)
     os.replace(partial, path)
+
+
+def _formatted(row: dict) -> dict:
+    return {k: (f"{v:.3f}" if isinstance(v, (float, np.floating)) else v) for k, v in row.items()}

@@ -3,6 +3,12 @@
 Centres rather than box overlap: an elongating anaphase spindle's box changes shape quickly
 while its centre barely moves, and spindles in a field are far apart compared to how far a
 centre moves between frames.
+
+Dense frames (a crowded field, or a noisy movie full of false detections) put many candidates
+within one search range of each other; trackpy then refuses a "subnetwork" too large to solve
+exactly and raises. Its adaptive search (:data:`LINK_OPTIONS`) shrinks the search range inside
+such a subnetwork only, step by step, until it is small enough, so sparse spindles link exactly
+as before and a crowded frame still links.
 """
 from __future__ import annotations
 
@@ -15,6 +21,10 @@ if TYPE_CHECKING:
     from ..model.decode import Detections
 
 trackpy.quiet()
+
+# trackpy's adaptive search: within an oversize subnetwork, multiply the search range by
+# ``adaptive_step`` until the subnetwork is solvable or the range reaches ``adaptive_stop`` (px).
+LINK_OPTIONS = {"adaptive_stop": 0.5, "adaptive_step": 0.95}
 
 
 def search_range_for(pixel_size: Optional[float]) -> float:
@@ -34,7 +44,7 @@ class TrackLinker:
     """
 
     def __init__(self, search_range_px: float = 12.0, memory: int = 2):
-        self._linker = trackpy.linking.Linker(search_range_px, memory=memory)
+        self._linker = trackpy.linking.Linker(search_range_px, memory=memory, **LINK_OPTIONS)
         self._started = False
         self._frame = 0
         self._renumber: Dict[int, int] = {}
