@@ -159,3 +159,20 @@ def test_a_folder_of_differently_sized_frames_keeps_every_frame_in_the_video(sma
     assert result.returncode == 0, result.stderr
     overlay = video_frames(tmp_path / "out" / "overlay.avi")
     assert len(overlay) == 3 and {f.shape for f in overlay} == {(320, 384, 3)}
+
+
+def test_plain_stack_axes_option_and_fiji_units(small_movie, tmp_path):
+    tubulin = tifffile.imread(small_movie / "stack.tif")[:3, 0]  # 3 frames of one channel, T Y X
+    plain = tmp_path / "plain.tif"
+    tifffile.imwrite(plain, tubulin)  # no metadata at all
+    result = predict(plain, "--out", tmp_path / "frames")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("3 frame(s)") and "pixel size unknown" in result.stdout
+    as_channels = predict(plain, "--out", tmp_path / "channels", "--axes", "CYX")
+    assert as_channels.returncode == 0 and as_channels.stdout.startswith("1 frame(s)")
+    bad = predict(plain, "--out", tmp_path / "bad", "--axes", "TZYX")
+    assert bad.returncode == 2 and "plain.tif" in bad.stderr and "names 4 axes" in bad.stderr
+    fiji = tmp_path / "fiji.tif"
+    tifffile.imwrite(fiji, tubulin, imagej=True, resolution=(15.38, 15.38), metadata={"axes": "TYX", "unit": "\\u00B5m"})
+    result = predict(fiji, "--out", tmp_path / "fiji")
+    assert result.returncode == 0 and "pixel size 0.06502 um" in result.stdout

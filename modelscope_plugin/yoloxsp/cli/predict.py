@@ -16,7 +16,8 @@ from ..post.overlay import OVERLAYS
 def add_parser(sub) -> None:
     p = sub.add_parser("predict", help="detect, track and measure spindles in images, TIFF stacks or videos",
                        description=__doc__.split(":", 1)[1].strip())
-    p.add_argument("input", help="image, folder of images, (ImageJ/OME) TIFF stack, or video (AVI, MP4)")
+    p.add_argument("input", help="image, folder of images, (ImageJ/OME) TIFF stack, ND2/CZI/LIF/DV file, or video "
+                                 "(AVI, MP4)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--model", default="yoloxsp", help="model folder, weights, .onnx, or 'yoloxsp' (bundled)")
     p.add_argument("--pixel-size", type=float, help="um per pixel (default: from the TIFF metadata)")
@@ -26,6 +27,11 @@ def add_parser(sub) -> None:
                         "else torch")
     p.add_argument("--channels", type=int, nargs="+", metavar="I",
                    help="input channels to use, tubulin first then SPB (0-based), e.g. --channels 1 0")
+    p.add_argument("--axes", metavar="AXES",
+                   help="how a TIFF's stored axes are read, one letter of TZCYX per stored axis (e.g. TYX: pages "
+                        "are frames; CYX: pages are the channels of one frame; TCYX); default: from the metadata, "
+                        "pages without metadata being frames")
+    p.add_argument("--scene", help="scene (name or 0-based index) of an ND2/CZI/LIF/DV file that holds several")
     p.add_argument("--length", choices=LENGTH_METHODS, default="ridge",
                    help="ridge: along the tubulin ridge between the poles (default, more accurate); straight")
     p.add_argument("--overlay", choices=OVERLAYS, default="auto",
@@ -42,6 +48,6 @@ def run(args) -> int:
 
     predictor = Predictor(open_backend(args.model, args.backend))
     analysis = analyse_movie(args.input, args.out, predictor, args.pixel_size, args.frame_interval, args.channels,
-                             args.length, args.overlay, args.overwrite)
+                             args.length, args.overlay, args.overwrite, axes=args.axes, scene=args.scene)
     print(analysis.summary())
     return 0

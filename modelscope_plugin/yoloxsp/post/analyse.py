@@ -51,7 +51,7 @@ class Analysis:
 
     def summary(self) -> str:
         return (f"{self.n_frames} frame(s), {len(self.detections)} spindle detections in {len(self.tracks)} "
-                f"track(s); pixel size {self.pixel_size or 'unknown'} um, frame interval "
+                f"track(s); pixel size {f'{self.pixel_size:.4g}' if self.pixel_size else 'unknown'} um, frame interval "
                 f"{self.frame_interval or 'unknown'} s -> {self.out}")
 
 
