@@ -32,7 +32,6 @@ MAX_CHANNELS = 3
 class TiffStack:
     """What :func:`open_tiff_stack` learnt from a TIFF's header and metadata (no pixels read)."""
 
-    axes: str                  # as stored (tifffile's letters)
     roles: str                 # per stored axis: T (frame, several flatten in stored order), C, Z, Y, X
     shape: Tuple[int, ...]
     pixel_size: Optional[float]       # um per pixel
@@ -65,7 +64,7 @@ def open_tiff_stack(path: Path, axes: Optional[str] = None) -> TiffStack:
         raise InputError(f"the ImageJ header declares {declared} images but only {planes} can be read "
                          "(truncated file?)", path)
     roles = _override_roles(stored_axes, shape, axes, path) if axes else _default_roles(stored_axes)
-    stack = TiffStack(stored_axes, roles, shape, pixel_size, interval)
+    stack = TiffStack(roles, shape, pixel_size, interval)
     if stack.n_channels > MAX_CHANNELS:
         raise InputError(f"TIFF has {stack.n_channels} channels (axes {stored_axes}, shape {shape}); yoloxsp "
                          f"reads 1-{MAX_CHANNELS} (tubulin, SPB, ...); if these are frames, say so with --axes",
