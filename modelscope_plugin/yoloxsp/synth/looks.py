@@ -93,7 +93,7 @@ def _wells_avi(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
 def _dense_lawn(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
     pixel_size = _u(rng, 0.08, 0.16)
     return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False), overlap=True,
-                   cell_coverage=_u(rng, 0.6, 0.85, 2), autofluorescence=_u(rng, 0.05, 0.15),
+                   cell_coverage=_u(rng, 0.6, 0.85, 2), autofluorescence=_u(rng, 0.03, 0.1),
                    display_background=_display(rng, (14, 30), (3, 10)))
 
 

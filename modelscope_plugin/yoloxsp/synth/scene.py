@@ -259,32 +259,55 @@ def _dress_cell(cell: Cell, rng: np.random.Generator, brightness: float, config:
         for bundle in bundles:
             n = max(1, int(round((bundle.u1 - bundle.u0) / extras.uniform(0.7, 1.5))))
             bundle.spb_spots = tuple((float(np.clip((k + 0.5 + extras.normal(0, 0.2)) / n, 0, 1)),
-                                      float(extras.uniform(0.08, 0.3))) for k in range(n))
+                                      float(extras.uniform(0.05, 0.25))) for k in range(n))
     n_dots = 1 if rng.random() < 0.75 else 2
     spb = []
     for _ in range(n_dots):
-        spb.append((rng.uniform(-0.25, 0.25) * length, rng.uniform(-0.2, 0.2) * width, rng.uniform(0.6, 1.6)))
+        spb.append((rng.uniform(-0.25, 0.25) * length, rng.uniform(-0.2, 0.2) * width, rng.uniform(0.4, 1.2)))
     fill = config.autofluorescence * brightness * rng.uniform(0.6, 1.6)
     cell.bundles, cell.spb_dots = bundles, spb
     cell.red_fill, cell.green_fill = fill, fill * rng.uniform(0.2, 0.6)
 
 
-def _segment_points(cell: Cell, n: int = 9) -> Array:
-    a, b = cell.endpoints()
-    return a + np.linspace(0, 1, n)[:, None] * (b - a)
+def _axis(cell: Cell) -> Tuple[float, float, float, float]:
+    """The cell's axis segment (x0, y0, x1, y1), um: the rod is this segment grown by width / 2."""
+    half = (cell.length - cell.width) / 2
+    dx, dy = half * math.cos(cell.angle), half * math.sin(cell.angle)
+    return cell.x - dx, cell.y - dy, cell.x + dx, cell.y + dy
+
+
+def _point_to_segment(px: float, py: float, seg: Tuple[float, float, float, float]) -> float:
+    x0, y0, x1, y1 = seg
+    dx, dy = x1 - x0, y1 - y0
+    t = min(1.0, max(0.0, ((px - x0) * dx + (py - y0) * dy) / max(dx * dx + dy * dy, 1e-12)))
+    return math.hypot(px - x0 - t * dx, py - y0 - t * dy)
+
+
+def _segment_distance(a: Tuple[float, float, float, float], b: Tuple[float, float, float, float]) -> float:
+    """Shortest distance between two segments (0 when they cross)."""
+    def side(x0, y0, x1, y1, px, py):
+        return (x1 - x0) * (py - y0) - (y1 - y0) * (px - x0)
+
+    if (side(*a, *b[:2]) * side(*a, *b[2:]) < 0) and (side(*b, *a[:2]) * side(*b, *a[2:]) < 0):
+        return 0.0
+    return min(_point_to_segment(*a[:2], b), _point_to_segment(*a[2:], b),
+               _point_to_segment(*b[:2], a), _point_to_segment(*b[2:], a))
 
 
 def _fits(cell: Cell, placed: List[Cell], wells: Array, well_radius: float) -> bool:
-    pts = _segment_points(cell)
+    """Whether ``cell`` keeps clear of the wells and of every ``placed`` cell."""
+    axis = _axis(cell)
     if len(wells):
-        d = np.linalg.norm(pts[:, None, :] - wells[None, :, :], axis=2)
-        if (d < well_radius + cell.width / 2 + 0.3).any():
+        x0, y0, x1, y1 = axis
+        d = np.array([x1 - x0, y1 - y0])
+        t = np.clip(((wells - [x0, y0]) @ d) / max(d @ d, 1e-12), 0.0, 1.0)
+        gap = np.hypot(*(wells - [x0, y0] - t[:, None] * d).T)
+        if (gap < well_radius + cell.width / 2 + 0.3).any():
             return False
     for other in placed:
-        if np.hypot(other.x - cell.x, other.y - cell.y) > (other.length + cell.length) / 2 + 1:
+        if math.hypot(other.x - cell.x, other.y - cell.y) > (other.length + cell.length) / 2 + 1:
             continue
-        d = np.linalg.norm(pts[:, None, :] - _segment_points(other)[None, :, :], axis=2)
-        if d.min() < (cell.width + other.width) / 2 + 0.2:
+        if _segment_distance(axis, _axis(other)) < (cell.width + other.width) / 2 + 0.2:
             return False
     return True
 
