@@ -40,7 +40,7 @@ def add_parser(sub) -> None:
     p.add_argument("--spindle-peak", type=float, default=None, metavar="COUNTS",
                    help="short-spindle brightness above background (default: random 30-130)")
     p.add_argument("--length-dimming", type=float, default=d.length_dimming, metavar="EXP",
-                   help="elongating spindles dim as (plateau length / length)^EXP (1: constant total tubulin)")
+                   help="elongating spindles dim as (onset / length)^EXP beyond onset = 1.5x the plateau length")
     p.add_argument("--max-bend", type=float, default=d.max_bend, help="largest sagitta / chord of a long spindle")
     p.add_argument("--hooks", type=float, default=d.hooks, help="share of long spindles that hook at one end")
     p.add_argument("--breakdowns", type=int, default=d.breakdowns,

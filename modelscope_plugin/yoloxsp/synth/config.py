@@ -37,7 +37,7 @@ class SynthConfig:
     background: float = 100.0          # tubulin camera offset + autofluorescence, counts
     spb_background: float = 100.0      # the same for the SPB channel
     spindle_peak: Optional[float] = None  # counts above background of a short spindle; None draws 30-130
-    length_dimming: float = 1.0        # spindle peak ~ (plateau length / length)^this once it elongates
+    length_dimming: float = 1.5        # spindle peak ~ (onset length / length)^this beyond 1.5x the plateau length
     max_bend: float = 0.07             # largest sagitta / chord of a long spindle
     hooks: float = 0.0                 # share of long spindles that curl into a hook at one end
     noise: float = 1.0                 # scales shot and read noise (1 = sigma ~3 counts at background)

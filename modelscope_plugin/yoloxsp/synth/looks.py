@@ -68,7 +68,7 @@ def _common(rng: np.random.Generator, seed: int, frames: int, pixel_size: float,
         width=size[0], height=size[1], frames=frames, seed=seed, pixel_size=pixel_size,
         frame_interval=_u(rng, 15.0, 60.0, 1), spindles=spindles,
         breakdowns=int(rng.integers(0, 2)) if room > spindles + 1 else 0,
-        psf_sigma=_u(rng, 0.14, 0.3), z_blur=_u(rng, 0.0, 0.4, 2), length_dimming=_u(rng, 1.0, 2.0, 2),
+        psf_sigma=_u(rng, 0.14, 0.3), z_blur=_u(rng, 0.0, 0.4, 2), length_dimming=_u(rng, 1.2, 2.4, 2),
         max_bend=_u(rng, 0.03, 0.12), hooks=_u(rng, 0.0, 0.5, 2), bright_bundles=_u(rng, 0.0, 0.3, 2),
         crosstalk=_u(rng, 0.0, 0.05), autofluorescence=_u(rng, 0.03, 0.1), debris=int(rng.integers(0, 3)),
         channels=(("tubulin", "spb") if rng.random() < 0.5 else ("spb", "tubulin")) if two_colour else ("tubulin",),
@@ -130,7 +130,7 @@ def _tubulin_only_raw(rng: np.random.Generator, seed: int, frames: int) -> Synth
     size = _field_size(rng, pixel_size, crop=crop)
     return _common(rng, seed, frames, pixel_size, size, spindles=1 if crop else None,
                    channel_mode="tubulin-only", cell_coverage=_u(rng, 0.3, 0.7, 2),
-                   spindle_peak=_u(rng, 25.0, 60.0, 1), length_dimming=_u(rng, 0.8, 1.6, 2),
+                   spindle_peak=_u(rng, 25.0, 60.0, 1), length_dimming=_u(rng, 1.5, 3.0, 2),
                    bright_bundles=_u(rng, 0.1, 0.4, 2), hooks=_u(rng, 0.3, 0.8, 2),
                    frame_interval=_u(rng, 20.0, 90.0, 1), **dict(_raw(rng), noise=_u(rng, 0.7, 1.2, 2)))
 
