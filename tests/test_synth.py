@@ -293,3 +293,31 @@ def test_every_look_renders_reproducibly_within_the_training_size(look):
                    for a, b in zip(first, again))
         assert first[0].image.shape == (config.height, config.width, 3) and first[0].image.dtype == np.uint8
         assert first[0].counts.shape[0] == len(config.channels)
+
+
+def test_cli_writes_a_tubulin_only_raw_crop_and_a_look(tmp_path):
+    import subprocess
+    import sys
+
+    def synth(*args):
+        return subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "synth", *args, "--quiet"],
+                              capture_output=True, text=True)
+
+    out = synth(str(tmp_path / "crop"), "--channel-mode", "tubulin-only", "--export", "raw16", "--size", "80", "250",
+                "--pixel-size", "0.065", "--spindles", "1", "--frames", "2", "--spindle-peak", "44")
+    assert out.returncode == 0, out.stderr
+    stack = tifffile.imread(tmp_path / "crop" / "stack.tif")
+    assert stack.shape[0] == 2 and stack.shape[-2:] == (250, 80) and stack.size == 2 * 250 * 80  # one channel
+    image = read_image(tmp_path / "crop" / "images" / "frame_000000.png")
+    assert image[..., 1].max() == 0
+    out = synth(str(tmp_path / "swapped"), "--channels", "spb,tubulin", "--size", "160", "160", "--pixel-size", "0.15",
+                "--spindles", "1", "--frames", "1")
+    assert out.returncode == 0, out.stderr
+    assert tifffile.imread(tmp_path / "swapped" / "stack.tif").shape == (2, 160, 160)
+    out = synth(str(tmp_path / "look"), "--look", "dead-cells", "--seed", "20000000", "--frames", "1")
+    assert out.returncode == 0, out.stderr
+    from yoloxsp.synth.looks import look_config
+    config = look_config("dead-cells", 20000000, 1)
+    assert read_image(tmp_path / "look" / "images" / "frame_000000.png").shape == (config.height, config.width, 3)
+    bad = synth(str(tmp_path / "bad"), "--export", "raw16", "--jpeg-quality", "80")
+    assert bad.returncode == 2 and "avi8 export only" in bad.stderr
