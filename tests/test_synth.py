@@ -321,3 +321,15 @@ def test_cli_writes_a_tubulin_only_raw_crop_and_a_look(tmp_path):
     assert read_image(tmp_path / "look" / "images" / "frame_000000.png").shape == (config.height, config.width, 3)
     bad = synth(str(tmp_path / "bad"), "--export", "raw16", "--jpeg-quality", "80")
     assert bad.returncode == 2 and "avi8 export only" in bad.stderr
+
+
+def test_held_out_sets_use_seeds_training_never_draws(tmp_path):
+    from yoloxsp.synth.sets import VALIDATION_SEEDS, write_look_set
+
+    assert min(VALIDATION_SEEDS) >= 10_000_000 and len(VALIDATION_SEEDS) == 12
+    movies = write_look_set(tmp_path, "tubulin-only-raw", n_movies=2, frames=2)
+    assert [m.name for m in movies] == ["tubulin-only-raw-20000000", "tubulin-only-raw-20000001"]
+    for movie in movies:
+        stack = tifffile.imread(movie / "stack.tif")
+        assert stack.size == 2 * stack.shape[-1] * stack.shape[-2]  # two frames of one channel
+        assert len(list((movie / "images").iterdir())) == 2
