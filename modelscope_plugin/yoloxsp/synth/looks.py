@@ -130,7 +130,7 @@ def _tubulin_only_raw(rng: np.random.Generator, seed: int, frames: int) -> Synth
     size = _field_size(rng, pixel_size, crop=crop)
     return _common(rng, seed, frames, pixel_size, size, spindles=1 if crop else None,
                    channel_mode="tubulin-only", cell_coverage=_u(rng, 0.3, 0.7, 2),
-                   spindle_peak=_u(rng, 25.0, 60.0, 1), length_dimming=_u(rng, 1.5, 3.0, 2),
+                   spindle_peak=_u(rng, 30.0, 60.0, 1), length_dimming=_u(rng, 1.2, 2.2, 2),
                    bright_bundles=_u(rng, 0.1, 0.4, 2), hooks=_u(rng, 0.3, 0.8, 2),
                    frame_interval=_u(rng, 20.0, 90.0, 1), **dict(_raw(rng), noise=_u(rng, 0.7, 1.2, 2)))
 
@@ -141,7 +141,7 @@ def _two_colour_raw(rng: np.random.Generator, seed: int, frames: int) -> SynthCo
     size = _field_size(rng, pixel_size, crop=crop)
     mode = "spb-on-microtubules" if rng.random() < 0.2 else "two-colour"
     return _common(rng, seed, frames, pixel_size, size, spindles=1 if crop else None, channel_mode=mode,
-                   cell_coverage=_u(rng, 0.2, 0.7, 2), spindle_peak=_u(rng, 20.0, 80.0, 1),
+                   cell_coverage=_u(rng, 0.2, 0.7, 2), spindle_peak=_u(rng, 25.0, 80.0, 1),
                    **_raw(rng))
 
 
