@@ -61,10 +61,11 @@ def errors(program: SpindleProgram, frames: int, interval: float, level: Degrada
     formation_end = (program.start + program.formation) / minutes
     onset = (program.start + program.formation + program.plateau) / minutes
     has_end, has_onset = 0 < formation_end < frames - 1, 0 < onset < frames - 2
+    plateau_seen = formation_end < frames - 1 and onset > 0  # some frame shows the plateau
     return {"formation_end": fit.formation_end - formation_end if has_end else math.nan,
             "onset": fit.anaphase_onset - onset if has_onset else math.nan,
             "rate": fit.anaphase_rate * pixel_size / minutes - program.rate if has_onset else math.nan,
-            "plateau": fit.plateau_length * pixel_size - program.plateau_length,
+            "plateau": fit.plateau_length * pixel_size - program.plateau_length if plateau_seen else math.nan,
             "missed_onset": has_onset and not math.isfinite(fit.anaphase_onset),
             "false_onset": onset >= frames - 1 and math.isfinite(fit.anaphase_onset)}
 

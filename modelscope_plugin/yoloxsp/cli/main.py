@@ -9,9 +9,9 @@ from typing import List, Optional
 
 from .. import __version__
 from ..errors import InputError
-from . import card, demo, evaluate, export, inspect_data, predict, publish, synth, train
+from . import batch, card, demo, evaluate, export, inspect_data, predict, publish, synth, train
 
-COMMANDS = (predict, synth, inspect_data, train, evaluate, export, card, publish, demo)
+COMMANDS = (predict, batch, synth, inspect_data, train, evaluate, export, card, publish, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,7 +30,10 @@ PHASE_COLUMNS = ["anaphase_onset_frame", "formation_frames", "plateau_frames", "
                  "anaphase_b_min", "plateau_length_um", "anaphase_b_rate_um_per_min"]
 
 HUBER_C = 1.345          # the usual 95%-efficiency tuning constant
-MIN_SEGMENT_POINTS = 2   # a sloped phase needs at least this many time points strictly inside it
+# time points a sloped phase needs strictly inside it: formation lasts only a few frames; one
+# outlying last length must not make an anaphase
+MIN_FORMATION_POINTS = 2
+MIN_ANAPHASE_POINTS = 3
 GRID_CELLS = 60          # breakpoint candidates per grid (coarse, then twice around the best)
 
 
@@ -83,7 +86,8 @@ def fit_phases(times: Sequence[float], lengths: Sequence[float], movie_start: Op
         return NO_FIT
     candidates = [_fit_model(t, y, formation, anaphase) for formation in (False, True) for anaphase in (False, True)]
     candidates = [c for c in candidates if c is not None]
-    scale = _scale(max(candidates, key=lambda c: c[2])[1], y)  # the most flexible model's residuals
+    flexible = max(candidates, key=lambda c: c[2])  # its residuals, corrected for the fitted parameters
+    scale = _scale(flexible[1], y) * math.sqrt(len(t) / max(len(t) - flexible[2], 1))
     best = min(candidates, key=lambda c: 2 * _huber(c[1] / scale).sum() + c[2] * math.log(len(t)))
     (plateau, formation_rate, anaphase_rate), _, _, (b1, b2) = best
     start, end = float(t[0]), float(t[-1])
@@ -103,10 +107,11 @@ def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool):
     number of parameters, (formation end, anaphase onset))``, or None when the track is too short
     for it or no candidate has rising slopes."""
     n_params = 1 + 2 * formation + 2 * anaphase
-    if n_params > 1 and len(t) <= max(n_params, MIN_SEGMENT_POINTS):
+    if n_params > 1 and len(t) <= n_params + 1:
         return None
-    b1_range = (t[MIN_SEGMENT_POINTS - 1], t[-1]) if formation else None
-    b2_range = (t[0], t[-MIN_SEGMENT_POINTS]) if anaphase else None
+    # formation must be followed by plateau points: a track that only rises is in anaphase B
+    b1_range = (t[MIN_FORMATION_POINTS - 1], t[-2]) if formation else None
+    b2_range = (t[0], t[-MIN_ANAPHASE_POINTS]) if anaphase else None
     weights = np.ones_like(y)
     result = None
     for _ in range(4):  # IRLS: fit, reweight by Huber, refit
@@ -153,10 +158,10 @@ def _best_pair(t, y, weights, b1s, b2s) -> Optional[Tuple[np.ndarray, Tuple[floa
     admissible = np.ones((len(b1s), len(b2s)), bool)
     if np.isfinite(b1s).all():
         columns.append((1, np.minimum(t[None, :] - b1s[:, None], 0.0)))
-        admissible &= ((t[None, :] < b1s[:, None]).sum(1) >= MIN_SEGMENT_POINTS)[:, None]
+        admissible &= ((t[None, :] < b1s[:, None]).sum(1) >= MIN_FORMATION_POINTS)[:, None]
     if np.isfinite(b2s).all():
         columns.append((2, np.maximum(t[None, :] - b2s[:, None], 0.0)))
-        admissible &= ((t[None, :] > b2s[:, None]).sum(1) >= MIN_SEGMENT_POINTS)[None, :]
+        admissible &= ((t[None, :] > b2s[:, None]).sum(1) >= MIN_ANAPHASE_POINTS)[None, :]
     if len(columns) == 3:
         admissible &= b1s[:, None] <= b2s[None, :]
     if not admissible.any():
