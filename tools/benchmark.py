@@ -6,6 +6,7 @@
     .venv/bin/python tools/benchmark.py predict    # end to end: a 200-frame 512x512 movie through yoloxsp predict,
                                                    # against the model-only ceiling measured in the same run
     .venv/bin/python tools/benchmark.py startup    # yoloxsp predict (defaults) on one small image, wall time
+    .venv/bin/python tools/benchmark.py batch      # yoloxsp batch: movies per minute with 1 and 2 local workers
 
 Each section runs on this machine as it is; run it on an idle machine for numbers you quote.
 """
@@ -165,8 +166,36 @@ def bench_startup(repeats: int) -> None:
               f"(min {min(times):.2f} s, {repeats} runs)")
 
 
+def bench_batch(movies: int) -> None:
+    """``yoloxsp batch`` over ``movies`` synthetic 20-frame 256x256 TIFF stacks (two conditions),
+    ONNX backend, with 1 and 2 local worker processes; process starts and model loads included."""
+    import subprocess
+    import sys
+
+    from yoloxsp.model.resolve import open_backend
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        rows = ["path,condition"]
+        for i in range(movies):
+            write_movie(root / f"m{i}", SynthConfig(width=256, height=256, frames=20, seed=100 + i, pixel_size=0.1,
+                                                    spindles=3))
+            rows.append(f"m{i}/stack.tif,{'A' if i % 2 else 'B'}")
+        (root / "manifest.csv").write_text("\n".join(rows) + "\n")
+        onnx_file = export_onnx(open_backend("yoloxsp").model, root / "model.onnx")
+        print(f"yoloxsp batch, {movies} movies of 20 frames 256x256, ONNX backend, {THREADS} cores")
+        print(f"{'workers':>8} {'total s':>8} {'movies/min':>11}")
+        for workers in (1, 2):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "batch", str(root / "manifest.csv"), "--out",
+                            str(root / f"out{workers}"), "--model", str(onnx_file), "--backend", "onnx",
+                            "--workers", str(workers), "--quiet"], check=True, capture_output=True)
+            seconds = time.perf_counter() - start
+            print(f"{workers:>8} {seconds:>8.1f} {movies * 60 / seconds:>11.1f}")
+
+
 SECTIONS = {"synth": bench_synth, "model": bench_model, "poles": bench_poles, "predict": bench_predict,
-            "startup": bench_startup}
+            "startup": bench_startup, "batch": bench_batch}
 
 
 def main() -> None:
@@ -174,9 +203,13 @@ def main() -> None:
     parser.add_argument("sections", nargs="*", choices=sorted(SECTIONS), default=sorted(SECTIONS))
     parser.add_argument("--frames", type=int, default=None, help="frames per synth row (50) / predict movie (200)")
     parser.add_argument("--repeats", type=int, default=10, help="timed runs per model row / start-up")
+    parser.add_argument("--movies", type=int, default=8, help="movies in the batch section")
     args = parser.parse_args()
     for name in args.sections:
         frames = args.frames or (200 if name == "predict" else 50)
+        if name == "batch":
+            bench_batch(args.movies)
+            continue
         SECTIONS[name](frames if name in ("synth", "predict") else args.repeats)
 
 
