@@ -84,7 +84,7 @@ def test_many_movies_give_the_per_condition_summary(app_url, small_movie, tmp_pa
         page.goto(app_url)
         page.get_by_role("tab", name="Many movies").click()
         page.locator("#batch-upload input[type=file]").set_input_files([str(p) for p in uploads])
-        expect(page.locator("#batch-upload").get_by_text("cut7_1.tif")).to_be_visible(timeout=30_000)
+        expect(page.locator("#batch-upload").get_by_role("cell", name="cut7_1.tif")).to_be_visible(timeout=30_000)
         page.locator("#batch-run").click()
         expect(page.locator("#batch-status")).to_contain_text("3 movie(s) analysed", timeout=300_000)
         for figure in ("#batch-rates img", "#batch-lengths img", "#batch-aligned img"):

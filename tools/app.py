@@ -4,19 +4,26 @@
 
 Upload an image, a TIFF stack or a video; the model finds the spindles and their poles, links
 them into tracks and measures them (the same job as ``yoloxsp predict``). Shows the overlay of the
-middle frame, the detections table and the length plot, and offers the CSVs. In a published model
-repository this file is ``app.py`` beside the model and ``res/``, and serves that model.
+middle frame, the detections table and the length plot, and offers the CSVs. The "Many movies" tab
+takes several movies at once (the job of ``yoloxsp batch``, in this process): the condition of a
+movie is its file name up to the first underscore (``wt_01.tif`` -> ``wt``), and the page shows the
+per-condition table and figures. In a published model repository this file is ``app.py`` beside
+the model and ``res/``, and serves that model.
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import gradio as gr
 import pandas as pd
 
+from yoloxsp.batch.job import JobSettings
+from yoloxsp.batch.manifest import read_movies
+from yoloxsp.batch.runner import run_batch
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import open_backend
 from yoloxsp.post.analyse import analyse_movie
@@ -53,21 +60,73 @@ def build_app(model: str = DEFAULT_MODEL) -> gr.Blocks:
         gr.Markdown("# yoloxsp: find mitotic spindles and their poles, and measure them\n"
                     "Upload a frame, a 16-bit TIFF stack or a video of S. pombe (red/first channel: tubulin, "
                     "green/second: spindle pole bodies).")
-        with gr.Row():
-            upload = gr.File(label="image, TIFF stack or video", type="filepath", elem_id="upload")
-            with gr.Column():
-                pixel_size = gr.Number(label="pixel size (um; empty: from the TIFF metadata)", elem_id="pixel-size")
-                frame_interval = gr.Number(label="frame interval (s)", elem_id="frame-interval")
-                button = gr.Button("Detect spindles", variant="primary", elem_id="detect")
-        summary = gr.Markdown(elem_id="summary")
-        with gr.Row():
-            overlay = gr.Image(label="overlay (middle frame)", type="filepath", elem_id="overlay")
-            plot = gr.Image(label="spindle length over time", type="filepath", elem_id="lengths")
-        table = gr.Dataframe(headers=HEADERS, label="detections", elem_id="table")
-        files = gr.File(label="tables (CSV)", file_count="multiple", elem_id="csv")
-        button.click(run, [upload, pixel_size, frame_interval], [overlay, table, plot, files, summary])
-        gr.Examples(EXAMPLES, [upload, pixel_size, frame_interval])
+        with gr.Tab("One movie"):
+            _one_movie(run)
+        with gr.Tab("Many movies", elem_id="many-tab"):
+            _many_movies(model)
     return app
+
+
+def _one_movie(run) -> None:
+    with gr.Row():
+        upload = gr.File(label="image, TIFF stack or video", type="filepath", elem_id="upload")
+        with gr.Column():
+            pixel_size = gr.Number(label="pixel size (um; empty: from the TIFF metadata)", elem_id="pixel-size")
+            frame_interval = gr.Number(label="frame interval (s)", elem_id="frame-interval")
+            button = gr.Button("Detect spindles", variant="primary", elem_id="detect")
+    summary = gr.Markdown(elem_id="summary")
+    with gr.Row():
+        overlay = gr.Image(label="overlay (middle frame)", type="filepath", elem_id="overlay")
+        plot = gr.Image(label="spindle length over time", type="filepath", elem_id="lengths")
+    table = gr.Dataframe(headers=HEADERS, label="detections", elem_id="table")
+    files = gr.File(label="tables (CSV)", file_count="multiple", elem_id="csv")
+    button.click(run, [upload, pixel_size, frame_interval], [overlay, table, plot, files, summary])
+    gr.Examples(EXAMPLES, [upload, pixel_size, frame_interval])
+
+
+def _many_movies(model: str) -> None:
+    def run(uploads: Optional[List[str]], pixel_size: Optional[float], frame_interval: Optional[float],
+            units: str):
+        if not uploads:
+            raise gr.Error("upload two or more movies first")
+        out = Path(tempfile.mkdtemp(prefix="yoloxsp-batch-"))
+        manifest = out / "manifest.csv"
+        with open(manifest, "w", newline="") as handle:  # the same validation as a user's manifest
+            writer = csv.writer(handle)
+            writer.writerow(["path", "condition"])
+            writer.writerows([path, Path(path).stem.split("_")[0]] for path in uploads)
+        entries, problems = read_movies(manifest)
+        settings = JobSettings(model=model, units=units, overlay="none", pixel_size=pixel_size or None,
+                               frame_interval=frame_interval or None)
+        report = run_batch(entries, out / "results", settings, problems, progress=False)
+        results = out / "results"
+        lines = report.text().splitlines()
+        status = lines[0].split(" -> ")[0] + "".join(f"\n- {line}" for line in lines[1:])
+        return (status, pd.read_csv(results / "conditions.csv").round(3),
+                *(str(results / name) for name in ("rates_by_condition.png", "lengths_by_condition.png",
+                                                   "aligned_lengths.png")),
+                [str(results / name) for name in ("summary.csv", "conditions.csv", "movies.csv")])
+
+    gr.Markdown("Upload several movies; a movie's condition is its file name up to the first underscore "
+                "(`wt_01.tif` and `wt_02.tif` -> `wt`).")
+    with gr.Row():
+        uploads = gr.File(label="movies (TIFF stacks or videos)", file_count="multiple", type="filepath",
+                          elem_id="batch-upload")
+        with gr.Column():
+            pixel_size = gr.Number(label="pixel size (um; empty: from each file)", elem_id="batch-pixel-size")
+            frame_interval = gr.Number(label="frame interval (s; empty: from each file)",
+                                       elem_id="batch-frame-interval")
+            units = gr.Radio(["um", "px"], value="um", label="summary units", elem_id="batch-units")
+            button = gr.Button("Analyse all movies", variant="primary", elem_id="batch-run")
+    status = gr.Markdown(elem_id="batch-status")
+    conditions = gr.Dataframe(label="per condition", elem_id="batch-conditions")
+    with gr.Row():
+        rates = gr.Image(label="anaphase B rate per condition", type="filepath", elem_id="batch-rates")
+        lengths = gr.Image(label="spindle length per condition", type="filepath", elem_id="batch-lengths")
+    aligned = gr.Image(label="length aligned at anaphase B onset", type="filepath", elem_id="batch-aligned")
+    files = gr.File(label="tables (CSV)", file_count="multiple", elem_id="batch-csv")
+    button.click(run, [uploads, pixel_size, frame_interval, units],
+                 [status, conditions, rates, lengths, aligned, files])
 
 
 def main() -> None:
