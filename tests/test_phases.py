@@ -38,7 +38,6 @@ def test_exact_lengths_give_exact_breakpoints():
     assert fit.formation_duration == pytest.approx(4.5, abs=0.02)
     assert fit.plateau_duration == pytest.approx(11.75, abs=0.05)
     assert fit.anaphase_duration == pytest.approx(39 - 19.25, abs=0.02)
-    assert fit.length_at(np.array([30.0]))[0] == pytest.approx(28 + 10.75 * 2.5, abs=0.05)
 
 
 def test_phases_cut_by_the_movie_get_no_duration():
@@ -87,4 +86,5 @@ def test_with_phases_converts_units_and_keeps_track_columns():
     assert row["anaphase_b_min"] == pytest.approx((29 - 10) * 0.5, abs=0.05)
     assert row["plateau_length_um"] == pytest.approx(3.0, abs=1e-3)
     bare = with_phases(tracks, detections, n_frames=40, pixel_size=None, frame_interval=None)[0]
-    assert math.isnan(bare["anaphase_b_rate_um_per_min"]) and bare["anaphase_b_rate_px_per_frame"] == pytest.approx(2, rel=1e-3)
+    assert math.isnan(bare["anaphase_b_rate_um_per_min"])
+    assert bare["anaphase_b_rate_px_per_frame"] == pytest.approx(2, rel=1e-3)

@@ -39,7 +39,7 @@ class JobSettings:
     """How every movie of a batch is analysed (picklable: it travels to the workers)."""
 
     model: str = "yoloxsp"
-    backend: str = "torch"
+    backend: str = "auto"
     threads: Optional[int] = None        # per worker; None: the backend's default (all cores)
     units: str = "um"                    # um: a movie without pixel size and frame interval fails
     length: str = "ridge"
@@ -73,11 +73,6 @@ _PREDICTORS_LOCK = threading.Lock()
 
 def is_done(folder: Path) -> bool:
     return (folder / DONE_MARKER).is_file()
-
-
-def read_marker(folder: Path) -> dict:
-    with open(folder / DONE_MARKER) as handle:
-        return json.load(handle)
 
 
 def analyse_entry(entry: MovieEntry, out_root: str, settings: JobSettings, overwrite: bool = False) -> MovieResult:

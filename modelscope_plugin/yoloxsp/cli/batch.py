@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..model.resolve import BACKENDS
 from ..post.measure import LENGTH_METHODS
 from ..post.overlay import OVERLAYS
 
@@ -28,7 +29,8 @@ def add_parser(sub) -> None:
     p.add_argument("input", help="manifest .csv, folder of movies, or glob pattern (quote it)")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--model", default="yoloxsp", help="model folder, weights, .onnx, or 'yoloxsp' (bundled)")
-    p.add_argument("--backend", choices=("torch", "onnx"), default="torch")
+    p.add_argument("--backend", choices=BACKENDS, default="auto",
+                   help="auto (default): ONNX Runtime when the model has an ONNX file, else torch")
     engine = p.add_mutually_exclusive_group()
     engine.add_argument("--workers", type=int, default=1,
                         help="local worker processes, each with its own model session and a share of the cores")

@@ -56,16 +56,6 @@ class PhaseFit:
     plateau_duration: float
     anaphase_duration: float
 
-    def length_at(self, t: np.ndarray) -> np.ndarray:
-        """The fitted curve at times ``t``."""
-        t = np.asarray(t, float)
-        curve = np.full(t.shape, self.plateau_length)
-        if math.isfinite(self.formation_end):
-            curve += self.formation_rate * np.minimum(t - self.formation_end, 0.0)
-        if math.isfinite(self.anaphase_onset):
-            curve += self.anaphase_rate * np.maximum(t - self.anaphase_onset, 0.0)
-        return curve
-
 
 NO_FIT = PhaseFit(*([math.nan] * 10))
 
