@@ -119,8 +119,9 @@ def _analyse(entry: MovieEntry, staging: Path, settings: JobSettings) -> dict:
                              "summary is in um and min (add the column(s) to the manifest, or use --units px)",
                              entry.path)
     first = next(movie.frames())
-    analysis = analyse_movie(entry.path, staging, _predictor(settings), pixel_size, frame_interval,
-                             settings.channels, settings.length, settings.overlay, progress=False)
+    analysis = analyse_movie(entry.path, staging, _predictor(settings), pixel_size=pixel_size,
+                             frame_interval=frame_interval, channels=settings.channels, length=settings.length,
+                             overlay=settings.overlay, progress=False)
     write_trackmate(staging / TRACKMATE_NAME, analysis.detections, entry.path, (first.shape[1], first.shape[0]),
                     analysis.n_frames, analysis.pixel_size, analysis.frame_interval, analysis.tracks)
     return {"n_frames": analysis.n_frames, "n_tracks": len(analysis.tracks), "pixel_size": analysis.pixel_size,
