@@ -1,6 +1,6 @@
 """How well the three-phase fit recovers the synthetic generator's exact phase timings.
 
-    .venv/bin/python tools/validate_phases.py [--fields 40] [--frames 80] [--interval 30]
+    .venv/bin/python tools/validate_phases.py [--fields 40] [--frames 80] [--interval 30] [--predicted 4]
 
 Spindle programs are drawn by the generator's own field builder (``yoloxsp.synth.scene``), so
 their formation, plateau and anaphase B rate follow the generator's distributions. Each program
@@ -8,13 +8,20 @@ is sampled at the movie's frame times exactly as the renderer does (``SpindlePro
 then degraded as a detector would: frames missed at random, Gaussian length noise and a few
 outlying lengths. The table gives the errors against the exact breakpoints and rates, per
 degradation level; the test suite asserts the middle row.
+
+``--predicted N`` also runs the whole chain: N generated 256x256 movies through ``yoloxsp batch``
+(bundled model), each true spindle with an anaphase B onset in the movie matched to the predicted
+track whose spindle centres stay closest to its own, and that track's phases (from ``tracks.csv``)
+compared with the fit to the true lengths, which the table's first row shows to be exact.
 """
 from __future__ import annotations
 
 import argparse
 import math
+import tempfile
 from dataclasses import dataclass
-from typing import List
+from pathlib import Path
+from typing import List, Optional
 
 import numpy as np
 
@@ -83,11 +90,71 @@ def table(fields: int, frames: int, interval: float, level: Degradation, seed: i
     return stats
 
 
+def predicted(movies: int, frames: int, interval: float) -> None:
+    import pandas as pd
+
+    from yoloxsp.batch.job import JobSettings
+    from yoloxsp.batch.manifest import read_movies
+    from yoloxsp.batch.runner import run_batch
+    from yoloxsp.synth import read_truth, write_movie
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for i in range(movies):
+            write_movie(root / f"m{i}", SynthConfig(width=256, height=256, frames=frames, seed=500 + i,
+                                                    frame_interval=interval, spindles=4))
+        entries, _ = read_movies(str(root / "m*" / "stack.tif"))
+        run_batch(entries, root / "out", JobSettings(overlay="none"), progress=False)
+        onset_errors, rate_errors, unmatched, no_onset = [], [], 0, 0
+        for entry in entries:
+            truth = read_truth(entry.path.parent / "ground_truth.csv")
+            detections = pd.read_csv(root / "out" / entry.name / "detections.csv")
+            tracks = pd.read_csv(root / "out" / entry.name / "tracks.csv").set_index("track_id")
+            for track_id in sorted({r.spindle.track_id for r in truth}):
+                mine = [r for r in truth if r.spindle.track_id == track_id]
+                exact = fit_phases([r.frame for r in mine], [r.length_um for r in mine], 0, frames - 1)
+                if not math.isfinite(exact.anaphase_onset):
+                    continue
+                match = _closest_track(mine, detections)
+                if match is None:
+                    unmatched += 1
+                    continue
+                row = tracks.loc[match]
+                if not math.isfinite(row["anaphase_onset_frame"]):
+                    no_onset += 1
+                    continue
+                onset_errors.append(abs(row["anaphase_onset_frame"] - exact.anaphase_onset))
+                rate_errors.append(abs(row["anaphase_b_rate_um_per_min"] - exact.anaphase_rate * 60.0 / interval))
+    print(f"\nyoloxsp batch on {movies} generated 256x256 movies ({frames} frames every {interval:g} s): "
+          f"{len(onset_errors) + unmatched + no_onset} true spindles with an anaphase B onset")
+    print(f"  matched with an onset: {len(onset_errors)}, matched without: {no_onset}, no matching track: {unmatched}")
+    for name, values, unit in (("onset", onset_errors, "frames"), ("rate", rate_errors, "um/min")):
+        if values:
+            print(f"  {name} error: median {np.median(values):.3f} {unit}, 90th percentile "
+                  f"{np.percentile(values, 90):.3f}, max {max(values):.3f}")
+
+
+def _closest_track(truth_rows, detections) -> Optional[int]:
+    """The predicted track with the most detections within 10 px (1 um at the generator's default
+    pixel size) of the true spindle's centre in the same frame, if it covers half its frames."""
+    centres = {r.frame: ((r.spindle.box[0] + r.spindle.box[2]) / 2, (r.spindle.box[1] + r.spindle.box[3]) / 2)
+               for r in truth_rows}
+    votes = {}
+    for d in detections.itertuples():
+        if d.frame in centres:
+            cx, cy = centres[d.frame]
+            if math.hypot((d.x1 + d.x2) / 2 - cx, (d.y1 + d.y2) / 2 - cy) < 10.0:
+                votes[d.track_id] = votes.get(d.track_id, 0) + 1
+    best = max(votes, key=votes.get, default=None)
+    return best if best is not None and votes[best] >= len(truth_rows) / 2 else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fields", type=int, default=40)
     parser.add_argument("--frames", type=int, default=80)
     parser.add_argument("--interval", type=float, default=30.0, help="seconds between frames")
+    parser.add_argument("--predicted", type=int, default=0, metavar="N", help="also run N movies through the model")
     args = parser.parse_args()
     print(f"{args.fields} generator fields, {args.frames} frames every {args.interval:g} s; "
           "absolute errors: n / median / 90th percentile")
@@ -99,6 +166,8 @@ def main() -> None:
                            ("formation_end", "onset", "rate", "plateau"))
         print(f"{level.missed:>6.0%} {level.noise_um:>8.2f} {level.outliers:>8.0%} {s['tracks']:>6d} | {cells} | "
               f"{s['missed_onset']} / {s['false_onset']}")
+    if args.predicted:
+        predicted(args.predicted, args.frames, args.interval)
 
 
 if __name__ == "__main__":
