@@ -163,7 +163,8 @@ def test_dask_cluster_retries_the_movie_of_a_killed_worker(tmp_path):
     writes a movie. The scheduler reruns that movie elsewhere; its result is published once."""
     from distributed import Client, LocalCluster
 
-    movies = [synth(tmp_path / "movies" / f"m{i}", seed=20 + i, frames=24) for i in range(3)]
+    for i in range(3):
+        synth(tmp_path / "movies" / f"m{i}", seed=20 + i, frames=24)
     entries = read_movies(str(tmp_path / "movies" / "*" / "stack.tif"))[0]
     out = tmp_path / "out"
     killed = {}
@@ -206,7 +207,6 @@ def test_dask_cluster_retries_the_movie_of_a_killed_worker(tmp_path):
     assert alone.results[0].status == "done"
     pd.testing.assert_frame_equal(pd.read_csv(out / killed["name"] / "detections.csv"),
                                   pd.read_csv(tmp_path / "alone" / killed["name"] / "detections.csv"), atol=0.01)
-    assert len(movies) == 3
 
 
 def test_cli_exit_codes(screen, tmp_path):
