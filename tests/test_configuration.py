@@ -35,11 +35,11 @@ def test_bundled_model_folder_carries_the_same_configuration():
 
 
 @pytest.mark.parametrize("size", ["nano", "tiny", "s", "m"])
-def test_size_configs_differ_from_the_default_only_in_size_and_work_dir(size):
+def test_size_configs_differ_from_the_default_only_in_size_work_dir_and_training_record(size):
     config = json.loads((ROOT / "configs" / f"yoloxsp_{size}.json").read_text())
     default = json.loads((ROOT / "configuration.json").read_text())
     assert config["model"].pop("size") == size and config["train"].pop("work_dir").endswith(size)
-    default["model"].pop("size"), default["train"].pop("work_dir")
+    default["model"].pop("size"), default["train"].pop("work_dir"), default.pop("training_record", None)
     assert config == default
 
 
@@ -51,8 +51,8 @@ def test_training_config_names_registered_hooks_datasets_and_evaluators():
     import yoloxsp.integrations.easycv  # noqa: F401  (registers hooks and evaluators)
 
     config = json.loads((ROOT / "configuration.json").read_text())
-    own_hooks = {"ModelEMAHook", "YoloxSpModeSwitchHook", "ProgressBarHook"}
-    assert own_hooks <= {h["type"] for h in config["train"]["hooks"]}
+    own_hooks = {"ModelEMAHook", "YoloxSpModeSwitchHook", "ProgressBarHook", "FrozenNormHook"}
+    assert own_hooks <= {h["type"] for h in config["train"]["hooks"] + config["finetune"]["train"]["hooks"]}
     assert own_hooks <= set(HOOKS.modules["default"])
     for split in ("train", "val"):
         assert CUSTOM_DATASETS.get(config["dataset"][split]["type"], group_key=config["task"]) is not None

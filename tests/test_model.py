@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -71,37 +72,49 @@ def test_simota_takes_the_dynamic_k_best_anchors_and_resolves_conflicts():
 
 
 STEPS = 250
+ROOT = Path(__file__).resolve().parents[1]
+NO_AUGMENTATION = {"mosaic_prob": 0.0, "degrees": 0.0, "translate": 0.0, "scale": [1.0, 1.0], "shear": 0.0,
+                   "dihedral": False}
 
 
 @pytest.fixture(scope="module")
 def overfitted(tmp_path_factory):
-    """A tiny model trained for 250 steps on 4 synthetic 128x128 frames (and its loss history)."""
-    torch.manual_seed(0)
-    movie = write_movie(tmp_path_factory.mktemp("overfit") / "m",
-                        SynthConfig(width=128, height=128, frames=4, seed=21, pixel_size=0.2, spindles=2,
-                                    jpeg_quality=None, debris=0))
-    records = read_cvat(movie).records
-    dataset = SpindleDataset(records, input_size=128, train=False)
-    batch = collate([dataset[i] for i in range(len(dataset))])
-    model = YoloxSp(size="tiny", loss_balance="fixed")
-    model.use_l1 = True
-    optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=STEPS)
-    history = []
-    for _ in range(STEPS):
-        model.train()
-        losses = model(batch["image"], mode="train", gt_bboxes=batch["boxes"], gt_labels=batch["labels"],
-                       gt_poles=batch["poles"], gt_heatmap=batch["heatmap"], gt_heatmap_mask=batch["heatmap_mask"])
-        optimiser.zero_grad()
-        losses["total_loss"].backward()
-        optimiser.step()
-        schedule.step()
-        history.append(float(losses["total_loss"].detach()))
-    return model.eval(), movie, records, history
+    """A tiny model trained from scratch by the package's trainer for 250 steps on 4 synthetic
+    128x128 frames (one batch, no augmentation), and its loss history."""
+    import yoloxsp  # noqa: F401  (registers the trainer)
+    from modelscope.trainers import build_trainer
+    from modelscope.trainers.hooks.hook import Hook
+
+    from yoloxsp.metainfo import Trainers
+
+    class LossRecorder(Hook):
+        def __init__(self):
+            self.history = []
+
+        def after_train_iter(self, trainer):
+            self.history.append(float(trainer.train_outputs["loss"]))
+
+    folder = tmp_path_factory.mktemp("overfit")
+    movie = write_movie(folder / "m", SynthConfig(width=128, height=128, frames=4, seed=21, pixel_size=0.2,
+                                                  spindles=2, jpeg_quality=None, debris=0))
+    recorder = LossRecorder()
+    trainer = build_trainer(Trainers.easycv, dict(
+        cfg_file=str(ROOT / "configs" / "yoloxsp_tiny.json"), train_dataset=str(movie), eval_dataset=str(movie),
+        work_dir=str(folder / "work"), callbacks=[recorder], cfg_options={
+            "model.loss_balance": "fixed", "dataset.train.input_size": 128, "dataset.train.augment": NO_AUGMENTATION,
+            "train.max_epochs": STEPS, "train.lr_scheduler.num_last_epochs": STEPS,  # L1 loss throughout
+            "train.dataloader.batch_size_per_gpu": 4, "train.dataloader.workers_per_gpu": 0,
+            "train.hooks": [{"type": "EvaluationHook", "interval": 10 * STEPS},
+                            {"type": "CheckpointHook", "interval": 10 * STEPS},
+                            {"type": "TextLoggerHook", "interval": 10 * STEPS}]}))
+    trainer.train()
+    model = trainer.unwrap_module(trainer.model).model
+    return model.eval(), movie, read_cvat(movie).records, recorder.history
 
 
 def test_loss_falls_steadily_when_overfitting(overfitted):
     _, _, _, history = overfitted
+    assert len(history) == STEPS
     windows = [np.mean(history[i:i + 50]) for i in range(0, STEPS, 50)]
     assert all(later < earlier for earlier, later in zip(windows, windows[1:])), windows
     assert windows[-1] < 0.2 * windows[0]

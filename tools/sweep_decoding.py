@@ -2,21 +2,20 @@
 
     .venv/bin/python tools/sweep_decoding.py MODEL.pt --pole-threshold 0.1 0.3 --pole-reach 6 10 --reach-fraction 0 0.3
 
-Validation movies are generated from the seeds in tools/compare_designs.py (never used for
-training). Prints pole precision/recall/F1 at 2 px, the median pole error and the share of
+Scored on ``synthetic:validation`` (regenerated from seeds never used for training). Prints pole precision/recall/F1 at 2 px, the median pole error and the share of
 spindles with both poles found, per setting.
 """
 from __future__ import annotations
 
 import argparse
 import itertools
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-
-from compare_designs import VALIDATION, make_movies, validation_frames
+from yoloxsp.io import read_image
 from yoloxsp.metrics import pole_metrics, spindle_metrics
+from yoloxsp.metrics.report import truth_poles
+from yoloxsp.metrics.sources import SYNTHETIC_VALIDATION, open_eval_set
 from yoloxsp.model import load_weights
 
 
@@ -28,8 +27,9 @@ def main() -> None:
     parser.add_argument("--reach-fraction", type=float, nargs="+", default=[0.0, 0.3])
     args = parser.parse_args()
     model = load_weights(args.model)
-    with tempfile.TemporaryDirectory() as tmp:
-        frames, _, truths = validation_frames(make_movies(Path(tmp), VALIDATION, 8))
+    with open_eval_set(SYNTHETIC_VALIDATION) as data:
+        frames = [read_image(r.image_path) for r in data.records]
+        truths = [truth_poles(r) for r in data.records]
     print(f"{'threshold':>9} {'reach':>5} {'frac':>4} {'P@2px':>6} {'R@2px':>6} {'F1@2px':>6} {'median px':>9} {'both poles':>10}")
     for threshold, reach, fraction in itertools.product(args.pole_threshold, args.pole_reach, args.reach_fraction):
         model.config.decode = replace(model.config.decode, pole_threshold=threshold, pole_reach=reach,

@@ -14,15 +14,7 @@ OUR_NAMES = {
     "Pipelines": {"spindle_detection": "yoloxsp-spindle-detection"},
     "CustomDatasets": {"cvat_spindles": "yoloxsp-cvat-spindles"},
     "Trainers": {"easycv": "easycv"},
-    "Metrics": {"pole_points": "yoloxsp-pole-points"},
 }
-
-
-class Evaluators:
-    """Names in EasyCV's EVALUATORS registry."""
-
-    coco_detection = "CocoDetectionEvaluator"
-    pole_points = "PolePointEvaluator"
 
 
 def __getattr__(name: str) -> type:

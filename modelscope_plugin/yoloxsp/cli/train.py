@@ -2,9 +2,12 @@
 
 ``--config`` is a training config (``configs/*.json``), a model folder, or ``yoloxsp`` (the
 bundled model's configuration.json). Training starts from the weights of ``--model`` (default:
-the config's folder when it holds weights, else from scratch). The best and last weights land
-in ``WORK_DIR/output_best`` and ``WORK_DIR/output`` as model folders that ``yoloxsp eval`` and
-``predict`` take. Under ``torchrun`` the processes train together (gloo without CUDA).
+the config's folder when it holds weights, else from scratch); starting from weights, the
+config's fine-tuning recipe applies. ``--train`` is a CVAT export or ``synthetic:train`` (frames
+generated on the fly); ``--val`` a CVAT export, ``synthetic:validation`` or
+``synthetic:look:NAME``. The best and last weights land in ``WORK_DIR/output_best`` and
+``WORK_DIR/output`` as model folders that ``yoloxsp eval`` and ``predict`` take. Under
+``torchrun`` the processes train together (gloo without CUDA).
 """
 from __future__ import annotations
 
@@ -20,8 +23,10 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train or fine-tune on CVAT exports (EasyCV trainer)",
                        description=__doc__.split(":", 1)[1].strip())
     p.add_argument("--config", required=True, help="config .json/.py, model folder, or 'yoloxsp'")
-    p.add_argument("--train", required=True, help="training CVAT export (folder, zip, or folder of tasks)")
-    p.add_argument("--val", required=True, help="validation CVAT export (evaluated every epoch)")
+    p.add_argument("--train", required=True,
+                   help="training CVAT export (folder, zip, or folder of tasks), or synthetic:train")
+    p.add_argument("--val", required=True,
+                   help="validation CVAT export, synthetic:validation or synthetic:look:NAME (evaluated every epoch)")
     p.add_argument("--work-dir", required=True)
     p.add_argument("--model", help="initial weights: model folder or 'yoloxsp' (default: see above)")
     p.add_argument("--resume", help="checkpoint to continue from (e.g. WORK_DIR/epoch_3.pth)")

@@ -123,14 +123,15 @@ def letterbox_matrix(hw, size: int) -> np.ndarray:
     return np.diag([r, r, 1.0])
 
 
-def mosaic(samples: Sequence[Sample], size: int, rng: np.random.Generator) -> Sample:
-    """Four samples letterboxed around a random centre on a 2*size canvas (YOLOX mosaic)."""
+def mosaic(samples: Sequence[Sample], size: int, rng: np.random.Generator, keep_scale: bool = False) -> Sample:
+    """Four samples around a random centre on a 2*size canvas (YOLOX mosaic), each letterboxed
+    to ``size`` or, with ``keep_scale``, at its own pixel scale."""
     assert len(samples) == 4
     xc, yc = rng.uniform(0.5 * size, 1.5 * size, size=2)
     canvas_hw = (2 * size, 2 * size)
     parts: List[Sample] = []
     for index, sample in enumerate(samples):
-        r = size / max(sample.hw)
+        r = 1.0 if keep_scale else size / max(sample.hw)
         h, w = sample.hw[0] * r, sample.hw[1] * r
         left = xc - w if index in (0, 2) else xc
         top = yc - h if index in (0, 1) else yc

@@ -1,17 +1,27 @@
-"""A torch Dataset over frame records yielding what YOLOX-SP training needs.
+"""A torch Dataset over annotated frames yielding what YOLOX-SP training needs.
 
-Each item is a dict: ``image`` (3 x S x S float32, raw 0-255 RGB as upstream: no mean/std),
+Frames come from a :class:`FrameSource`: annotated files (:class:`RecordFrames`, what CVAT
+exports give) or frames rendered on demand (the synthetic generator's source), so training
+needs no files on disk.
+
+Each item is a dict: ``image`` (3 x H x W float32, raw 0-255 RGB as upstream: no mean/std),
 ``boxes`` (N x 4, input pixels), ``labels`` (N, all 0: one class), ``poles`` (N x 2 x 2, NaN for an
-unknown pole), ``heatmap`` and ``heatmap_mask`` (1 x S/stride x S/stride), and ``meta`` (source
-image, frame, letterbox scale, original size). Training items are augmented (mosaic with
-probability ``mosaic_prob``, then random affine, flips and right-angle rotations); evaluation
-items, and training items once :meth:`SpindleDataset.disable_augmentation` was called (the
-final no-augmentation epochs), are only letterboxed.
+unknown pole), ``heatmap`` and ``heatmap_mask`` (1 x H/stride x W/stride), and ``meta`` (source
+image, frame, scale, original size). Training items are augmented (mosaic with probability
+``mosaic_prob``, then random affine, flips and right-angle rotations) on an S x S canvas.
+Evaluation items, and training items once :meth:`SpindleDataset.disable_augmentation` was called
+(the final no-augmentation epochs), are not augmented: with ``input_size=None`` an evaluation
+item is the frame at its own resolution padded to a multiple of 32 -- exactly what inference
+feeds the model -- and with an ``input_size`` it is letterboxed to S x S.
+
+``AugmentConfig.keep_scale`` (the default) places frames at their own pixel scale instead of
+stretching them to the canvas: inference runs frames at native resolution, so spindles keep the
+size in pixels, and BatchNorm statistics the distribution, that the model meets in use.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -34,19 +44,51 @@ class AugmentConfig:
     scale: tuple = (0.5, 1.5)
     shear: float = 2.0
     dihedral: bool = True
+    keep_scale: bool = True
+
+
+class FrameSource(Protocol):
+    """Annotated frames by index: the 8-bit RGB image the model sees and its record."""
+
+    def __len__(self) -> int: ...
+
+    def load(self, index: int) -> Tuple[np.ndarray, FrameRecord]: ...
+
+
+class RecordFrames:
+    """Frames of annotation records, read from their image files."""
+
+    def __init__(self, records: Sequence[FrameRecord]):
+        self.records = list(records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def load(self, index: int) -> Tuple[np.ndarray, FrameRecord]:
+        record = self.records[index]
+        image = to_rgb8(read_image(record.image_path))
+        if image.shape[:2] != (record.height, record.width):
+            raise InputError(f"image is {image.shape[1]}x{image.shape[0]} but the annotation says"
+                             f" {record.width}x{record.height}", record.image_path, frame=record.frame)
+        return image, record
 
 
 class SpindleDataset(Dataset):
-    """Frames of CVAT (or synthetic) records as YOLOX-SP training/evaluation items."""
+    """Annotated frames (records or any :class:`FrameSource`) as YOLOX-SP training/evaluation items.
 
-    def __init__(self, records: Sequence[FrameRecord], input_size: int = 512, train: bool = True,
-                 augment: Optional[AugmentConfig] = None, heatmap_stride: int = 4,
+    ``input_size=None`` (evaluation only) keeps every frame at its own resolution.
+    """
+
+    def __init__(self, frames: Union[FrameSource, Sequence[FrameRecord]], input_size: Optional[int] = 512,
+                 train: bool = True, augment: Optional[AugmentConfig] = None, heatmap_stride: int = 4,
                  heatmap_sigma: float = 1.0, seed: Optional[int] = None):
-        if input_size % 32:
+        if input_size is None and train:
+            raise ValueError("training needs an input size (the augmentation canvas)")
+        if input_size is not None and input_size % 32:
             raise ValueError(f"input size must be a multiple of 32, got {input_size}")
-        if not records:
+        self.frames = frames if hasattr(frames, "load") else RecordFrames(frames)
+        if not len(self.frames):
             raise ValueError("no frames to build a dataset from")
-        self.records = list(records)
         self.input_size = input_size
         self.train = train
         self.augment = augment or AugmentConfig()
@@ -55,26 +97,32 @@ class SpindleDataset(Dataset):
         self._seed = seed
 
     def __len__(self) -> int:
-        return len(self.records)
+        return len(self.frames)
 
     def disable_augmentation(self) -> None:
         """Switch to letterbox-only items (YOLOX's final no-augmentation epochs)."""
         self._augmenting = False
 
-    def load_sample(self, index: int) -> Sample:
-        """The record's image (8-bit RGB) and annotations, untransformed."""
-        record = self.records[index]
-        image = to_rgb8(read_image(record.image_path))
-        if image.shape[:2] != (record.height, record.width):
-            raise InputError(f"image is {image.shape[1]}x{image.shape[0]} but the annotation says"
-                             f" {record.width}x{record.height}", record.image_path, frame=record.frame)
+    def load_sample(self, index: int) -> Tuple[Sample, FrameRecord]:
+        """The frame's image (8-bit RGB) and annotations, untransformed, and its record."""
+        image, record = self.frames.load(index)
         nan_pair = np.full((2, 2), np.nan, np.float32)
         boxes = np.array([s.box for s in record.spindles], np.float32).reshape(-1, 4)
         poles = np.array([s.poles if s.poles is not None else nan_pair for s in record.spindles],
                          np.float32).reshape(-1, 2, 2)
         stray = np.array(record.stray_poles, np.float32).reshape(-1, 2, 2)
         ignore = np.array([s.box for s in record.spindles if s.poles is None], np.float32).reshape(-1, 4)
-        return Sample(image, boxes, poles, stray, ignore)
+        return Sample(image, boxes, poles, stray, ignore), record
+
+    def _placement(self, hw, rng: Optional[np.random.Generator] = None) -> np.ndarray:
+        """Where a frame goes on the S x S canvas: stretched to fit, or at its own scale, a
+        frame larger than the canvas showing a random window (the top-left one without ``rng``)."""
+        if not self.augment.keep_scale:
+            return letterbox_matrix(hw, self.input_size)
+        h, w = hw
+        dx, dy = (0.0, 0.0) if rng is None else (rng.uniform(min(0, self.input_size - w), 0),
+                                                 rng.uniform(min(0, self.input_size - h), 0))
+        return np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], float)
 
     def _rng(self) -> np.random.Generator:
         if self._seed is None:
@@ -83,17 +131,17 @@ class SpindleDataset(Dataset):
         return np.random.default_rng(self._seed)
 
     def __getitem__(self, index: int) -> Dict:
-        record = self.records[index]
         size = self.input_size
+        sample, record = self.load_sample(index)
         if self._augmenting:
             rng = self._rng()
             if rng.random() < self.augment.mosaic_prob:
-                picks = [index] + list(rng.integers(0, len(self), size=3))
-                sample = mosaic([self.load_sample(int(i)) for i in picks], size, rng)
+                picks = list(rng.integers(0, len(self), size=3))
+                sample = mosaic([sample] + [self.load_sample(int(i))[0] for i in picks], size, rng,
+                                self.augment.keep_scale)
                 canvas_hw = sample.hw
             else:
-                sample = self.load_sample(index)
-                sample = warp(sample, letterbox_matrix(sample.hw, size), (size, size))
+                sample = warp(sample, self._placement(sample.hw, rng), (size, size))
                 canvas_hw = (size, size)
             a = self.augment
             m = affine_matrix(rng, canvas_hw, a.degrees, a.translate, a.scale, a.shear)
@@ -103,15 +151,18 @@ class SpindleDataset(Dataset):
                 m = dihedral_matrix(rng, (size, size)) @ m
             sample = warp(sample, m, (size, size))
             scale = float("nan")
+        elif size is None:  # native resolution, padded bottom/right as inference pads
+            padded = tuple(max(32, -(-n // 32) * 32) for n in sample.hw)
+            sample = warp(sample, np.eye(3), padded)
+            scale = 1.0
         else:
-            sample = self.load_sample(index)
-            lb = letterbox_matrix(sample.hw, size)
-            sample = warp(sample, lb, (size, size))
-            scale = float(lb[0, 0])
+            placement = letterbox_matrix(sample.hw, size) if not self.train else self._placement(sample.hw)
+            sample = warp(sample, placement, (size, size))
+            scale = float(placement[0, 0])
         return self._to_item(sample, record, scale)
 
     def _to_item(self, sample: Sample, record: FrameRecord, scale: float) -> Dict:
-        hw = (self.input_size, self.input_size)
+        hw = sample.hw
         all_poles = np.concatenate([sample.poles.reshape(-1, 2), sample.stray_poles.reshape(-1, 2)])
         heatmap = pole_heatmap(all_poles, hw, self.heatmap_stride, self.heatmap_sigma)
         mask = pole_loss_mask(sample.ignore, hw, self.heatmap_stride)

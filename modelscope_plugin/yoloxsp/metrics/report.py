@@ -1,4 +1,4 @@
-"""Score a detector on annotated frames: every metric ``yoloxsp eval`` reports, in one dict."""
+"""Score a detector on annotated frames: every metric ``yoloxsp eval`` and the trainer report, in one dict."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from ..data.records import FrameRecord
 from ..io.images import read_image
-from .boxes import box_metrics
+from .boxes import box_metrics, detection_metrics
 from .poles import pole_metrics
 from .spindles import PixelSize, per_image, spindle_metrics
 
@@ -31,27 +31,57 @@ def evaluate_records(detect: Callable[[List[np.ndarray]], list], records: Sequen
                      progress: bool = True, tracking: bool = False) -> Dict[str, float]:
     """``detect`` maps a list of frames to :class:`~yoloxsp.model.Detections` (a Predictor does).
 
-    Returns box AP (COCO), pole precision/recall/F1 at 1/2/3 px (and 0.1/0.2/0.3 um with a pixel
-    size; one for all frames or one per frame), pole errors, the both-poles rate, spindle length errors, and the counts.
+    Returns :func:`score_detections` of the detections, with ``tracking`` also the tracking metrics.
     """
     detections = []
     for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=not progress):
         detections += detect([read_image(r.image_path) for r in records[start:start + batch_size]])
-    truth_boxes = [np.array([s.box for s in r.spindles], float).reshape(-1, 4) for r in records]
+    metrics = score_detections([d.boxes for d in detections], [d.scores for d in detections],
+                               [d.poles for d in detections], records, pixel_size)
+    if tracking:
+        metrics.update(_tracking(records, detections, per_image(pixel_size, len(records))))
+    return metrics
+
+
+def score_detections(boxes: Sequence[np.ndarray], scores: Sequence[np.ndarray], poles: Sequence[np.ndarray],
+                     records: Sequence[FrameRecord], pixel_size: PixelSize = None) -> Dict[str, float]:
+    """Every accuracy figure of detections (per frame: boxes (N, 4), scores (N,), pole pairs
+    (N, 2, 2), in the frame's pixels) against the records' annotations.
+
+    The one scoring behind ``yoloxsp eval``, the model card and the trainer's evaluation (whose
+    two evaluators report :func:`box_scores` and :func:`pole_scores`), plus the counts.
+    """
+    metrics = box_scores(boxes, scores, records)
+    metrics.update(pole_scores(poles, records, pixel_size))
+    metrics.update(n_images=len(records), n_spindles=sum(len(r.spindles) for r in records),
+                   n_detections=sum(len(b) for b in boxes))
+    return metrics
+
+
+def box_scores(boxes: Sequence[np.ndarray], scores: Sequence[np.ndarray],
+               records: Sequence[FrameRecord]) -> Dict[str, float]:
+    """COCO box AP of the detections against the records' spindle boxes, and precision, recall,
+    F1 and long-spindle recall of the reported detections at IoU 0.5."""
+    truth = [np.array([s.box for s in r.spindles], float).reshape(-1, 4) for r in records]
+    lengths = [np.linalg.norm(np.diff(truth_poles(r), axis=1).reshape(-1, 2), axis=1) for r in records]
+    metrics = box_metrics(boxes, scores, truth)
+    metrics.update(detection_metrics(boxes, truth, lengths))
+    return metrics
+
+
+def pole_scores(poles: Sequence[np.ndarray], records: Sequence[FrameRecord],
+                pixel_size: PixelSize = None) -> Dict[str, float]:
+    """Pole precision/recall/F1 at 1/2/3 px (and 0.1/0.2/0.3 um with a pixel size, one for all
+    frames or one per frame), pole errors, the both-poles rate and spindle length errors."""
     true_pairs = [truth_poles(r) for r in records]
-    pred_pairs = [d.poles.reshape(-1, 2, 2) for d in detections]
-    metrics = box_metrics([d.boxes for d in detections], [d.scores for d in detections], truth_boxes)
-    metrics.update(pole_metrics([p.reshape(-1, 2) for p in pred_pairs], [t.reshape(-1, 2) for t in true_pairs]))
+    pred_pairs = [np.asarray(p, float).reshape(-1, 2, 2) for p in poles]
+    metrics = pole_metrics([p.reshape(-1, 2) for p in pred_pairs], [t.reshape(-1, 2) for t in true_pairs])
     sizes = per_image(pixel_size, len(records))
     if all(size is not None for size in sizes):
         metrics.update(pole_metrics([p.reshape(-1, 2) * s for p, s in zip(pred_pairs, sizes)],
                                     [t.reshape(-1, 2) * s for t, s in zip(true_pairs, sizes)], (0.1, 0.2, 0.3),
                                     unit="um"))
     metrics.update(spindle_metrics(pred_pairs, true_pairs, pixel_size))
-    if tracking:
-        metrics.update(_tracking(records, detections, sizes))
-    metrics.update(n_images=len(records), n_spindles=sum(len(r.spindles) for r in records),
-                   n_detections=sum(len(d) for d in detections))
     return metrics
 
 

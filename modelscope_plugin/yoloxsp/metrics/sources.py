@@ -1,5 +1,9 @@
-"""What ``yoloxsp eval`` and the model card score on: a CVAT export, or the named synthetic
-validation set, regenerated from its seeds so that anyone can re-measure a card's numbers."""
+"""What ``yoloxsp eval``, the model card and the trainer's evaluation score on: a CVAT export,
+or a named synthetic set regenerated from its seeds so that anyone can re-measure a number.
+
+Named synthetic sets: ``synthetic:validation`` (the bundled model's validation set, every look)
+and ``synthetic:look:NAME`` (held-out movies of one look of :mod:`yoloxsp.synth.looks`).
+"""
 from __future__ import annotations
 
 import tempfile
@@ -8,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, List, Optional
 
-from ..data import FrameRecord, read_cvat
-from ..errors import PathLike
+from ..data import CvatLabels, FrameRecord, read_cvat
+from ..errors import InputError, PathLike
 from ..io import open_movie
 
 SYNTHETIC_VALIDATION = "synthetic:validation"
+LOOK_PREFIX = "synthetic:look:"
 
 
 @dataclass
@@ -21,27 +26,46 @@ class EvalSet:
     pixel_sizes: Optional[List[float]]  # one per frame; None when any frame's is unknown
 
 
+def is_synthetic_set(source: str) -> bool:
+    return source == SYNTHETIC_VALIDATION or source.startswith(LOOK_PREFIX)
+
+
+def write_synthetic_set(source: str, folder: PathLike) -> Path:
+    """Generate the named synthetic set into ``folder`` (a folder of CVAT tasks)."""
+    from ..synth.looks import LOOKS
+    from ..synth.sets import write_look_set, write_validation_set
+
+    if source == SYNTHETIC_VALIDATION:
+        write_validation_set(folder)
+    elif source.startswith(LOOK_PREFIX) and source[len(LOOK_PREFIX):] in LOOKS:
+        write_look_set(folder, source[len(LOOK_PREFIX):])
+    else:
+        raise InputError(f"unknown synthetic set {source!r}: use {SYNTHETIC_VALIDATION} or "
+                         f"{LOOK_PREFIX}NAME with NAME one of {', '.join(sorted(LOOKS))}")
+    return Path(folder)
+
+
 @contextmanager
 def open_eval_set(source: str, pixel_size: Optional[float] = None, root: Optional[PathLike] = None
                   ) -> Iterator[EvalSet]:
-    """Frames and pixel sizes of ``source``: ``synthetic:validation`` or a CVAT export (a path,
+    """Frames and pixel sizes of ``source``: a named synthetic set or a CVAT export (a path,
     relative to ``root`` if given). Without ``pixel_size``, each task's comes from the
     ``stack.tif`` beside its images when there is one (the layout ``yoloxsp synth`` writes)."""
-    if source == SYNTHETIC_VALIDATION:
-        from ..synth.sets import write_validation_set
-
-        with tempfile.TemporaryDirectory(prefix="yoloxsp-validation-") as folder:
-            write_validation_set(folder)
-            yield _eval_set(Path(folder), pixel_size)
+    if is_synthetic_set(source):
+        with tempfile.TemporaryDirectory(prefix="yoloxsp-eval-") as folder:
+            yield read_eval_set(write_synthetic_set(source, folder), pixel_size)
         return
     path = Path(source)
-    yield _eval_set(path if root is None or path.is_absolute() else Path(root) / path, pixel_size)
+    yield read_eval_set(path if root is None or path.is_absolute() else Path(root) / path, pixel_size)
 
 
-def _eval_set(path: Path, pixel_size: Optional[float]) -> EvalSet:
+def read_eval_set(path: PathLike, pixel_size: Optional[float] = None,
+                  labels: Optional[CvatLabels] = None) -> EvalSet:
+    """Records of a CVAT export with one pixel size per frame (``pixel_size``, or each task's
+    ``stack.tif`` metadata)."""
     if pixel_size is not None and pixel_size <= 0:
         raise ValueError(f"pixel size must be positive (got {pixel_size})")
-    records = read_cvat(path).records
+    records = read_cvat(path, labels or CvatLabels()).records
     if pixel_size is not None:
         return EvalSet(records, [pixel_size] * len(records))
     stacks = {}

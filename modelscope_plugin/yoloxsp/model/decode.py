@@ -7,6 +7,8 @@ regressed pole is then refined by the pole heatmap: it snaps to the nearest unus
 (3x3) within reach, whose position includes the predicted sub-cell offset. A regressed pole with
 no peak in reach is kept only if the heatmap under it is above the threshold (two poles closer
 than a heatmap cell share one peak); otherwise it is reported missing (NaN) -- never invented.
+A spindle is reported only with evidence for at least ``min_poles`` of its two poles: most false
+detections on real fields (interphase bundles, blobs, glow) have no pole under them.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ class DecodeConfig:
     pole_reach: float = 6.0         # px a regressed pole may always move to meet a heatmap peak ...
     pole_reach_fraction: float = 0.5  # ... or this share of its box diagonal, if larger
     max_detections: int = 300
+    min_poles: int = 0              # poles (0-2) a spindle needs to be reported
 
 
 @dataclass
@@ -128,6 +131,8 @@ def decode(box_raw: torch.Tensor, pole_raw: torch.Tensor, input_hw: Tuple[int, i
         points, point_scores = peaks[b]
         poles, pole_scores = refine_poles(bx, rp, sc, points, point_scores, heat[b], pole_stride,
                                           config.pole_threshold, config.pole_reach, config.pole_reach_fraction)
+        evidenced = np.isfinite(poles[:, :, 0]).sum(axis=1) >= config.min_poles
+        bx, sc, lb, poles, pole_scores = bx[evidenced], sc[evidenced], lb[evidenced], poles[evidenced], pole_scores[evidenced]
         h, w = sizes[b]
         bx = np.clip(bx / scales[b], 0, [w, h, w, h]).astype(np.float32)
         results.append(Detections(bx, sc.astype(np.float32), lb.astype(np.int64), poles / scales[b], pole_scores))

@@ -142,6 +142,10 @@ class Field:
         return self.config.width * self.config.pixel_size, self.config.height * self.config.pixel_size
 
 
+class CrowdedFieldError(ValueError):
+    """The field cannot hold the mitotic cells its config asks for."""
+
+
 # ---------------------------------------------------------------------------------- building
 
 def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
@@ -164,7 +168,7 @@ def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
             if cell is not None:
                 wells = wells[[_fits(cell, [], w[None], radius) for w in wells]]
         if cell is None:
-            raise ValueError(f"cannot fit {config.spindles} mitotic cells and {config.breakdowns} cells after "
+            raise CrowdedFieldError(f"cannot fit {config.spindles} mitotic cells and {config.breakdowns} cells after "
                              f"breakdown into a {config.width}x{config.height} px field at {config.pixel_size} um/px")
         cell.spindle = _spindle_program(track_id, cell, movie_minutes, config, brightness, rng)
         if track_id >= config.spindles:  # over before the movie starts: two poles, no bar, no truth

@@ -1,16 +1,16 @@
-"""CVAT spindle items in the form EasyCV's trainer feeds its detectors, and the dataset-side
-half of EasyCV evaluation.
+"""Spindle items in the form EasyCV's trainer feeds its detectors, and the dataset-side half of
+EasyCV evaluation.
 
 EasyCV's trainer collates with mmcv (``DataContainer`` decides what is stacked and what stays a
-per-image list) and evaluates by calling ``eval_dataset.evaluate(results, evaluators)`` with the
-model's test outputs; :class:`MmcvSpindleItems` provides both over a
+per-image list; stacked images of different sizes are padded bottom/right, as inference pads)
+and evaluates by calling ``eval_dataset.evaluate(results, evaluators)`` with the model's test
+outputs; :class:`MmcvSpindleItems` provides both over a
 :class:`~yoloxsp.integrations.modelscope.CvatSpindleDataset`.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from typing import Dict, Sequence
 
-import numpy as np
 from mmcv.parallel import DataContainer
 from torch.utils.data import Dataset
 
@@ -23,8 +23,7 @@ class MmcvSpindleItems(Dataset):
 
     def __init__(self, dataset: CvatSpindleDataset):
         self.dataset = dataset
-        self.records = dataset.export.records
-        self.pixel_size = dataset.pixel_size
+        self.pixel_sizes = dataset.pixel_sizes
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -34,7 +33,7 @@ class MmcvSpindleItems(Dataset):
         meta = item["meta"]
         metas = {"index": index, "filename": f"{meta['image_path']}#{meta['frame']}",
                  "ori_img_shape": meta["orig_size"], "scale_factor": meta["scale"],
-                 "pixel_size": self.pixel_size}
+                 "pixel_size": self.pixel_sizes[index] if self.pixel_sizes else None}
         return {"img": DataContainer(item["image"], stack=True),
                 "gt_bboxes": DataContainer(item["boxes"]), "gt_labels": DataContainer(item["labels"]),
                 "gt_poles": DataContainer(item["poles"]),
@@ -51,6 +50,9 @@ class MmcvSpindleItems(Dataset):
         Outputs are put back in dataset order by ``img_metas['index']`` and duplicates dropped:
         a distributed sampler pads the last ranks with repeated images.
         """
+        records = getattr(self.dataset.frames, "records", None)
+        if records is None:
+            raise ValueError(f"{self.dataset.source} has no fixed annotations to evaluate against")
         order: Dict[int, int] = {}
         for position, meta in enumerate(results["img_metas"]):
             order.setdefault(int(meta["index"]), position)
@@ -59,19 +61,8 @@ class MmcvSpindleItems(Dataset):
             raise ValueError(f"evaluation got no outputs for {len(missing)} images (e.g. index {missing[0]})")
         picked = [order[i] for i in range(len(self))]
         predictions = {key: [values[p] for p in picked] for key, values in results.items()}
+        truth = {"records": records, "pixel_sizes": self.pixel_sizes}
         metrics: Dict[str, float] = {}
         for evaluator in evaluators:
-            metrics.update(evaluator.evaluate(predictions, self.groundtruth()))
+            metrics.update(evaluator.evaluate(predictions, truth))
         return metrics
-
-    def groundtruth(self) -> Dict[str, List[np.ndarray]]:
-        """Boxes (N, 4) x1y1x2y2, classes (N,), pole pairs (N, 2, 2) (NaN when unannotated)."""
-        boxes, poles = [], []
-        for record in self.records:
-            boxes.append(np.array([s.box for s in record.spindles], np.float32).reshape(-1, 4))
-            poles.append(np.array([s.poles if s.poles else np.full((2, 2), np.nan) for s in record.spindles],
-                                  np.float32).reshape(-1, 2, 2))
-        return {"groundtruth_boxes": boxes,
-                "groundtruth_classes": [np.zeros(len(b), np.int32) for b in boxes],
-                "groundtruth_is_crowd": [np.zeros(len(b), np.int32) for b in boxes],
-                "groundtruth_poles": poles}

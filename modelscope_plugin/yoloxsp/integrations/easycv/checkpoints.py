@@ -12,6 +12,7 @@ the end of an epoch none is), which would shift a resumed per-iteration lr sched
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 
@@ -21,6 +22,18 @@ from modelscope.utils.checkpoint import save_checkpoint
 from modelscope.utils.constant import ModelFile
 
 from ...model import save_weights
+
+
+def _record_training(config_file: str, record: dict) -> None:
+    """Write how the weights beside ``config_file`` were made into it (``training_record``)."""
+    with open(config_file, encoding="utf-8") as fh:
+        config = json.load(fh)
+    config["training_record"] = record
+    partial = config_file + ".partial"
+    with open(partial, "w", encoding="utf-8") as fh:
+        json.dump(config, fh, indent=2)
+        fh.write("\n")
+    os.replace(partial, config_file)
 
 
 def _plain(value):
@@ -37,6 +50,10 @@ def _plain(value):
 
 
 class AtomicCheckpointProcessor(CheckpointProcessor):
+    def save_checkpoints(self, trainer, checkpoint_path_prefix, output_dir, meta=None, save_optimizers=True):
+        super().save_checkpoints(trainer, checkpoint_path_prefix, output_dir, meta, save_optimizers)
+        _record_training(os.path.join(output_dir, ModelFile.CONFIGURATION), trainer.training_record())
+
     def save_trainer_state(self, trainer, model, train_state_file, meta, save_optimizers):
         if meta and "iter" in meta:
             meta = {**meta, "iter": min(meta["iter"], (trainer.epoch + 1) * trainer.iters_per_epoch)}

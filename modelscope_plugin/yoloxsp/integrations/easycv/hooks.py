@@ -5,6 +5,7 @@ HOOKS, which the EasyCV trainer uses).
 - :class:`ModelEMAHook`: an exponential moving average of the weights (YOLOX's ramped decay),
   used for evaluation and the final weights, and saved with the trainer state so a resumed run
   continues it. EasyCV's own EMAHook keeps its average outside any checkpoint.
+- :class:`FrozenNormHook`: BatchNorm layers keep their trained statistics (fine-tuning recipe).
 - :class:`ProgressBarHook`: a tqdm bar over the iterations of each epoch.
 """
 from __future__ import annotations
@@ -40,6 +41,16 @@ class YoloxSpModeSwitchHook(Hook):
         if trainer.epoch >= trainer.max_epochs - last:
             trainer.train_dataloader.dataset.disable_augmentation()
             _network(trainer).use_l1 = True
+
+
+@HOOKS.register_module(module_name="FrozenNormHook")
+class FrozenNormHook(Hook):
+    """Keep every BatchNorm layer in evaluation mode during training (see ``YoloxSpModel.train``)."""
+
+    def before_run(self, trainer):
+        wrapper = trainer.unwrap_module(trainer.model)
+        wrapper.frozen_norm = True
+        wrapper.train(wrapper.training)
 
 
 @HOOKS.register_module(module_name="ModelEMAHook")
@@ -101,7 +112,7 @@ class ProgressBarHook(Hook):
 
     def before_train_epoch(self, trainer):
         if is_master():
-            self.bar = tqdm(total=trainer.iters_per_epoch, initial=trainer.inner_iter, unit="batch",
+            self.bar = tqdm(total=len(trainer.train_dataloader), initial=trainer.inner_iter, unit="batch",
                             desc=f"epoch {trainer.epoch + 1}/{trainer.max_epochs}", leave=False)
 
     def after_train_iter(self, trainer):

@@ -14,7 +14,11 @@ What this subclass changes, and only when it matters:
 - A local model folder that did not come from the hub is not checked against the hub.
 - MsDataset conversion errors are raised, not printed and ignored.
 - Checkpoint hooks of a YOLOX-SP model save atomically in the yoloxsp weights format
-  (:class:`AtomicCheckpointProcessor`).
+  (:class:`AtomicCheckpointProcessor`), and the output folders' configuration.json records how
+  the weights were trained (``training_record``).
+- Starting from trained weights (``model`` is a model folder with weights), the config's
+  ``finetune`` section is merged over it before the caller's ``cfg_options``: a recipe made for a
+  handful of annotated frames instead of the one the weights were trained from scratch with.
 
 With CUDA and another model, it behaves exactly as EasyCV's trainer. It is registered in
 ModelScope's TRAINERS as ``easycv`` (replacing EasyCV's entry; see
@@ -23,6 +27,7 @@ ModelScope's TRAINERS as ``easycv`` (replacing EasyCV's entry; see
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 
 import torch
@@ -33,7 +38,7 @@ from modelscope.trainers.base import TRAINERS
 from modelscope.trainers.hooks.checkpoint.checkpoint_hook import CheckpointHook
 from modelscope.trainers.parallel.utils import is_parallel
 from modelscope.trainers.utils.inference import evaluate_batch
-from modelscope.utils.constant import DistributedParallelType, TrainerStages
+from modelscope.utils.constant import DistributedParallelType, ModelFile, TrainerStages
 from modelscope.utils.data_utils import to_device
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
@@ -66,6 +71,8 @@ def _device_index_zero_without_cuda():
 @TRAINERS.register_module(module_name=Trainers.easycv, force=True)
 class YoloxSpTrainer(EasyCVEpochBasedTrainer):
     def __init__(self, *args, train_dataset=None, eval_dataset=None, launcher=None, **kwargs):
+        self.train_source = str(train_dataset) if isinstance(train_dataset, (str, Path)) else type(train_dataset).__name__
+        self.started = time.time()
         if isinstance(train_dataset, (str, Path)):
             train_dataset = cvat_ms_dataset(train_dataset, "train")
         if isinstance(eval_dataset, (str, Path)):
@@ -90,6 +97,27 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
             for hook in self.hooks:
                 if isinstance(hook, CheckpointHook):
                     hook.set_processor(AtomicCheckpointProcessor())
+
+    def rebuild_config(self, cfg):
+        cfg = super().rebuild_config(cfg)
+        # model_dir is the model folder (given or downloaded), or the config file's folder.
+        self.finetuning = (Path(self.model_dir) / ModelFile.TORCH_MODEL_FILE).is_file()
+        recipe = cfg.get("finetune")
+        if self.finetuning and recipe:
+            cfg.merge_from_dict(recipe.to_dict() if hasattr(recipe, "to_dict") else dict(recipe))
+        return cfg
+
+    def training_record(self) -> dict:
+        """How the weights of this run's output folders were made (written into their configuration.json)."""
+        return {"recipe": "fine-tune" if self.finetuning else "from scratch",
+                "started_from": str(self.model_dir) if self.finetuning else None,
+                "config": Path(self.cfg.filename).name if getattr(self.cfg, "filename", None) else None,
+                "train_data": self.train_source, "epochs": self.epoch + 1, "iterations": self.iter,
+                "images": self.iter * self.cfg.train.dataloader.batch_size_per_gpu * max(1, self._world_size()),
+                "wall_time_s": round(time.time() - self.started, 1)}
+
+    def _world_size(self) -> int:
+        return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
 
     def unwrap_module(self, model):
         while is_parallel(model):  # the CPU-distributed model is wrapped twice

@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Sequence
 from huggingface_hub import EvalResult, ModelCard
 
 from ...errors import InputError, PathLike
-from ...metrics.sources import SYNTHETIC_VALIDATION
+from ...metrics.sources import is_synthetic_set
 
 # (metric key from yoloxsp eval, label in the table); the card shows these, in this order.
 CARD_METRICS = (
@@ -130,7 +130,7 @@ def referenced_files(card: ModelCard) -> List[str]:
     """Repository paths the card needs: images and links in the text, widget examples, eval sources."""
     prose = CODE_BLOCK.sub("", card.text)  # code samples are not links
     paths = [m.group(1) or m.group(2) for m in LINK.finditer(prose)] + widget_examples(card)
-    paths += [e.source for e in card_evals(card) if e.source != SYNTHETIC_VALIDATION]
+    paths += [e.source for e in card_evals(card) if not is_synthetic_set(e.source)]
     local = [p.split("#")[0] for p in paths if not re.match(r"^([a-z]+:|#|/)", p)]
     return sorted({p for p in local if p})
 

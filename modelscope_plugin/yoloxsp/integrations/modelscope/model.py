@@ -10,6 +10,8 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Optional
 
+import torch
+
 from modelscope.models.base import TorchModel
 from modelscope.models.builder import MODELS
 from modelscope.utils.constant import ModelFile, Tasks
@@ -45,6 +47,19 @@ class YoloxSpModel(TorchModel):
             # Logged as plain numbers: ModelScope would otherwise all-reduce them through CUDA.
             outputs["log_vars"] = {k: float(v.detach()) for k, v in outputs.items() if k != "total_loss"}
         return outputs
+
+    frozen_norm = False  # set by the fine-tuning recipe's FrozenNormHook
+
+    def train(self, mode: bool = True):
+        """With ``frozen_norm``, BatchNorm layers stay in evaluation mode while the rest trains:
+        they normalise with, and keep, the statistics the weights were trained with (a handful of
+        fine-tuning frames would otherwise replace them with noisy ones)."""
+        super().train(mode)
+        if mode and self.frozen_norm:
+            for module in self.modules():
+                if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+                    module.eval()
+        return self
 
     def state_dict(self, *args, **kwargs):
         return self.model.state_dict(*args, **kwargs)

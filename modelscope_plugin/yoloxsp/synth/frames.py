@@ -1,0 +1,59 @@
+"""Synthetic training frames rendered on demand: the ``synthetic:train`` data source.
+
+Frame ``i`` of the source is one field drawn by :func:`~yoloxsp.synth.looks.training_config`
+from seed ``first_seed + i`` (a random look, microscope and field; the spindles at random phases)
+and rendered when first asked for, so training needs no files on disk and anyone can regenerate
+exactly the frames a model saw. Rendered frames are kept in memory (each data-loader worker keeps
+its own), so every epoch after the first costs no rendering.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, Sequence, Tuple
+
+import numpy as np
+
+from ..data.records import FrameRecord
+from .looks import training_config
+from .movie import generate
+from .scene import CrowdedFieldError
+
+SOURCE_PREFIX = "synthetic:"
+RETRIES = 5
+
+
+class SyntheticFrames:
+    """A :class:`~yoloxsp.data.dataset.FrameSource` of ``count`` generated single-frame fields.
+
+    ``exclude`` names looks never drawn (leave-one-look-out training).
+    """
+
+    def __init__(self, count: int, first_seed: int = 0, exclude: Sequence[str] = ()):
+        if count < 1:
+            raise ValueError(f"a synthetic source needs at least one frame (got {count})")
+        self.count, self.first_seed, self.exclude = count, first_seed, tuple(exclude)
+        self._cache: Dict[int, Tuple[np.ndarray, FrameRecord]] = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def load(self, index: int) -> Tuple[np.ndarray, FrameRecord]:
+        if not 0 <= index < self.count:
+            raise IndexError(f"frame {index} of a {self.count}-frame synthetic source")
+        if index not in self._cache:
+            self._cache[index] = self._render(self.first_seed + index)
+        return self._cache[index]
+
+    def _render(self, seed: int) -> Tuple[np.ndarray, FrameRecord]:
+        for attempt in range(RETRIES):
+            config = training_config(seed + attempt * self.count, frames=1, exclude=self.exclude)
+            try:
+                frame = next(iter(generate(config)))
+                break
+            except CrowdedFieldError:  # a draw whose cells do not fit: the next seed of this slot
+                continue
+        else:
+            raise ValueError(f"no field of synthetic slot {seed} fits after {RETRIES} draws")
+        record = FrameRecord(Path(f"{SOURCE_PREFIX}seed-{seed}"), config.width, config.height, 0,
+                             [row.spindle for row in frame.truth], task=f"seed-{seed}")
+        return frame.image, record
