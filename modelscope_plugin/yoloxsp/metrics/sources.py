@@ -32,16 +32,17 @@ def is_synthetic_set(source: str) -> bool:
 
 def write_synthetic_set(source: str, folder: PathLike) -> Path:
     """Generate the named synthetic set into ``folder`` (a folder of CVAT tasks)."""
-    from ..synth.looks import LOOKS
+    from ..synth.looks import LOOKS, UNSEEN_LOOKS
     from ..synth.sets import write_look_set, write_validation_set
 
+    looks = sorted({**LOOKS, **UNSEEN_LOOKS})
     if source == SYNTHETIC_VALIDATION:
         write_validation_set(folder)
-    elif source.startswith(LOOK_PREFIX) and source[len(LOOK_PREFIX):] in LOOKS:
+    elif source.startswith(LOOK_PREFIX) and source[len(LOOK_PREFIX):] in looks:
         write_look_set(folder, source[len(LOOK_PREFIX):])
     else:
         raise InputError(f"unknown synthetic set {source!r}: use {SYNTHETIC_VALIDATION} or "
-                         f"{LOOK_PREFIX}NAME with NAME one of {', '.join(sorted(LOOKS))}")
+                         f"{LOOK_PREFIX}NAME with NAME one of {', '.join(looks)}")
     return Path(folder)
 
 

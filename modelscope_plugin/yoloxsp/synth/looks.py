@@ -157,17 +157,33 @@ LOOKS: Dict[str, Look] = {
 }
 
 
-def _check(names: Sequence[str]) -> None:
-    unknown = [n for n in names if n not in LOOKS]
+def _widefield_zoom(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    pixel_size = _u(rng, 0.045, 0.052)
+    return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False),
+                   spindles=int(rng.integers(1, 3)), z_blur=_u(rng, 0.5, 0.7, 2), crosstalk=_u(rng, 0.2, 0.3, 2),
+                   psf_sigma=_u(rng, 0.3, 0.36), channels=("tubulin", "spb"), frame_interval=_u(rng, 60.0, 180.0, 1))
+
+
+# Looks no training draws: outside every training look's ranges, to measure how fine-tuning
+# adapts a model to a microscope it has not seen.
+UNSEEN_LOOKS: Dict[str, Look] = {
+    "widefield-zoom": Look("high-magnification widefield, 0.045-0.052 um/px, out-of-focus haze, channel "
+                           "bleed-through", _widefield_zoom),
+}
+
+
+def _check(names: Sequence[str], known: Dict[str, Look] = LOOKS) -> None:
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown look(s) {', '.join(map(repr, unknown))}; known: {', '.join(LOOKS)}")
+        raise ValueError(f"unknown look(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
 
 
 def look_config(look: str, seed: int, frames: int) -> SynthConfig:
-    """A random but reproducible config of ``look`` for the movie ``seed``."""
-    _check([look])
+    """A random but reproducible config of ``look`` (of LOOKS or UNSEEN_LOOKS) for the movie ``seed``."""
+    every = {**LOOKS, **UNSEEN_LOOKS}
+    _check([look], every)
     rng = np.random.default_rng([seed, zlib.crc32(look.encode())])  # independent of the order of LOOKS
-    return LOOKS[look].draw(rng, seed, frames)
+    return every[look].draw(rng, seed, frames)
 
 
 def training_config(seed: int, frames: int, exclude: Sequence[str] = ()) -> SynthConfig:
