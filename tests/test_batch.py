@@ -102,6 +102,20 @@ def test_folder_and_glob_inputs(screen):
         read_movies(str(screen / "*.nd2"))
 
 
+def test_folder_input_lists_vendor_files_too(screen, tmp_path):
+    """Every kind of file ``open_movie`` reads is a movie of a folder; a DeltaVision file written by
+    ``mrc`` beside a TIFF is not left out."""
+    import mrc
+
+    tifffile.imwrite(tmp_path / "a.tif", tifffile.imread(screen / "wt_a" / "stack.tif"), imagej=True,
+                     metadata={"axes": "TCYX"})
+    mrc.imsave(str(tmp_path / "b.dv"), tifffile.imread(screen / "wt_a" / "stack.tif")[:, 0], resolution=(0.15, 0.15),
+               zAxisOrder="t")
+    (tmp_path / "notes.txt").write_text("not a movie")
+    entries, problems = read_movies(tmp_path)
+    assert [e.name for e in entries] == ["a", "b"] and not problems
+
+
 def test_batch_reports_bad_rows_and_summarises_the_rest(in_process):
     out = in_process.out
     status = {r.row: (r.status, r.reason) for r in in_process.results}

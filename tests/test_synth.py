@@ -187,12 +187,10 @@ def test_long_spindles_are_dimmer_than_short_ones_in_the_same_movie():
                 peaks["long"].append(peak)
     assert peaks["short"] and peaks["long"]
     assert np.median(peaks["long"]) < 0.5 * np.median(peaks["short"])
-    flat = replace(config, length_dimming=0.0)
-    kept = [max(r.spindle.box[2] - r.spindle.box[0], 0) for f in generate(flat) for r in f.truth]
-    assert kept  # the knob off: same movie, no dimming (checked through the same field below)
+    flat = replace(config, length_dimming=0.0)  # the knob off: the same movie, long spindles at full brightness
     a = next(f for f in generate(config) if any(r.length_um > 8 for r in f.truth))
     b = next(f for f in generate(flat) if f.index == a.index)
-    assert b.counts[0].max() > a.counts[0].max() or b.counts[0].sum() > a.counts[0].sum()
+    assert b.counts[0].sum() > a.counts[0].sum()
 
 
 def test_breakdown_has_two_spb_spots_and_no_truth_row():

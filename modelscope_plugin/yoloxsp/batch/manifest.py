@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from ..errors import InputError, PathLike
-from ..io.movies import TIFF_SUFFIXES, VIDEO_SUFFIXES
+from ..io.movies import MICROSCOPE_SUFFIXES, TIFF_SUFFIXES, VIDEO_SUFFIXES
 
 MANIFEST_COLUMNS = ("path", "condition", "pixel_size", "frame_interval")
-MOVIE_SUFFIXES = TIFF_SUFFIXES + VIDEO_SUFFIXES
+MOVIE_SUFFIXES = TIFF_SUFFIXES + MICROSCOPE_SUFFIXES + VIDEO_SUFFIXES
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 Seed ranges (a seed decides a movie's look and everything in it; ranges never overlap):
 
 - training: 0 .. 999_999, drawn by the trainer (``synthetic:train``, :func:`.looks.training_config`);
-  ``TRAIN_SEEDS`` is the fixed share that :mod:`tools.train_default` writes to disk;
 - validation: ``VALIDATION_SEEDS`` = 10_000_000 .., the looks taking turns (12 movies x 8 frames);
 - held-out sets per look: 20_000_000 .. (:func:`write_look_set`), for leave-one-look-out tests.
 
@@ -13,22 +12,15 @@ can re-measure its numbers.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, List
+from typing import List
 
 from ..errors import PathLike
-from .looks import LOOKS, look_config, training_config
+from .looks import LOOKS, look_config
 from .movie import write_movie
 
-TRAIN_SEEDS = range(1000, 1048)
 VALIDATION_SEEDS = range(10_000_000, 10_000_012)
 VALIDATION_FRAMES = 8
 LOOK_SET_SEED = 20_000_000
-
-
-def write_set(root: PathLike, seeds: Iterable[int], frames: int) -> List[Path]:
-    """One ``yoloxsp synth`` movie folder (CVAT task + stack.tif + ground truth) per training seed,
-    each in the look :func:`.looks.training_config` draws for it."""
-    return [write_movie(Path(root) / f"m{seed}", training_config(seed, frames), overwrite=True) for seed in seeds]
 
 
 def write_validation_set(root: PathLike) -> List[Path]:
