@@ -111,7 +111,8 @@ def test_refuses_to_overwrite_without_permission(small_movie, tmp_path):
     assert len(list((target / "images").iterdir())) == 2
 
 
-@pytest.mark.parametrize("bad", [dict(frames=0), dict(pixel_size=0), dict(width=8), dict(jpeg_quality=0)])
+@pytest.mark.parametrize("bad", [dict(frames=0), dict(pixel_size=0), dict(width=8), dict(jpeg_quality=0),
+                                 dict(psf_sigma=0.0)])
 def test_invalid_config_is_refused_with_reason(bad):
     with pytest.raises(ValueError, match="invalid synthetic config"):
         SynthConfig(**bad)

@@ -68,8 +68,16 @@ def test_finetune_writes_checkpoints_and_metrics_and_is_not_worse(spindle_set, t
     log = [json.loads(line) for line in next(work.glob("*.log.json")).read_text().splitlines() if line.strip()]
     evaluated = [entry for entry in log if entry.get("mode") == "eval"]
     assert len(evaluated) == 3 and "evaluation/pole_F1@2px" in evaluated[-1]
-    # The output folder is a model folder in the yoloxsp format.
+    # The output folder is a model folder in the yoloxsp format, whose configuration.json is the
+    # one the run started from (recipes intact) plus how these weights were made.
     finetuned = load_weights(work / "output" / "pytorch_model.pt")
+    written = json.loads((work / "output" / "configuration.json").read_text())
+    record = written.pop("training_record")
+    started_from = json.loads((yoloxsp.default_model_dir() / "configuration.json").read_text())
+    started_from.pop("training_record", None)
+    assert written == started_from
+    assert record["recipe"] == "fine-tune" and record["epochs"] == 3 and record["iterations"] == 3 * trainer.iters_per_epoch
+    assert record["cfg_options"]["train.max_epochs"] == 3 and record["train_data"] == str(spindle_set)
     assert finetuned.config.size == load_weights(model_path("yoloxsp") / "pytorch_model.pt").config.size
     for key in ("bbox_AP50", "pole_F1@2px", "both_poles_rate"):
         assert after[key] >= before[key] - 0.02, (key, before[key], after[key])

@@ -60,6 +60,8 @@ class SynthConfig:
             problems.append(f"size {self.width}x{self.height} is below 32x32")
         if self.frames < 1:
             problems.append(f"frames must be >= 1 (got {self.frames})")
+        if self.psf_sigma is not None and self.psf_sigma <= 0:
+            problems.append(f"PSF sigma must be positive (got {self.psf_sigma} um)")
         if not 0.02 <= self.pixel_size <= 1.0:
             problems.append(f"pixel size {self.pixel_size} um is outside 0.02-1.0")
         if self.frame_interval <= 0:

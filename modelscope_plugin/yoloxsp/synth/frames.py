@@ -1,7 +1,8 @@
 """Synthetic training frames rendered on demand: the ``synthetic:train`` data source.
 
 Frame ``i`` of the source is one field drawn by :func:`~yoloxsp.synth.looks.training_config`
-from seed ``first_seed + i`` (a random look, microscope and field; the spindles at random phases)
+from seed ``first_seed + i`` (or, when that draw's cells do not fit its field, from the seeds
+``count`` apart after it; the record names the seed used) (a random look, microscope and field; the spindles at random phases)
 and rendered when first asked for, so training needs no files on disk and anyone can regenerate
 exactly the frames a model saw. Rendered frames are kept in memory (each data-loader worker keeps
 its own), so every epoch after the first costs no rendering.
@@ -44,16 +45,17 @@ class SyntheticFrames:
             self._cache[index] = self._render(self.first_seed + index)
         return self._cache[index]
 
-    def _render(self, seed: int) -> Tuple[np.ndarray, FrameRecord]:
+    def _render(self, slot: int) -> Tuple[np.ndarray, FrameRecord]:
         for attempt in range(RETRIES):
-            config = training_config(seed + attempt * self.count, frames=1, exclude=self.exclude)
+            seed = slot + attempt * self.count
+            config = training_config(seed, frames=1, exclude=self.exclude)
             try:
                 frame = next(iter(generate(config)))
                 break
-            except CrowdedFieldError:  # a draw whose cells do not fit: the next seed of this slot
+            except CrowdedFieldError:  # a draw whose cells do not fit: the slot's next seed
                 continue
         else:
-            raise ValueError(f"no field of synthetic slot {seed} fits after {RETRIES} draws")
+            raise ValueError(f"no field of synthetic slot {slot} fits after {RETRIES} draws")
         record = FrameRecord(Path(f"{SOURCE_PREFIX}seed-{seed}"), config.width, config.height, 0,
                              [row.spindle for row in frame.truth], task=f"seed-{seed}")
         return frame.image, record

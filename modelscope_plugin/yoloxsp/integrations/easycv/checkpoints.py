@@ -24,9 +24,12 @@ from modelscope.utils.constant import ModelFile
 from ...model import save_weights
 
 
-def _record_training(config_file: str, record: dict) -> None:
-    """Write how the weights beside ``config_file`` were made into it (``training_record``)."""
-    with open(config_file, encoding="utf-8") as fh:
+def _write_model_config(config_file: str, source_file: str, record: dict) -> None:
+    """The output folder's configuration.json: the config the run started from, as written (a
+    model folder others fine-tune from needs its recipes, not ModelScope's run-time rewrite of
+    them), with how these weights were made (``training_record``, overrides included)."""
+    # A Python config cannot be copied as JSON: then ModelScope's dump of it is kept.
+    with open(source_file if source_file.endswith(".json") else config_file, encoding="utf-8") as fh:
         config = json.load(fh)
     config["training_record"] = record
     partial = config_file + ".partial"
@@ -52,7 +55,8 @@ def _plain(value):
 class AtomicCheckpointProcessor(CheckpointProcessor):
     def save_checkpoints(self, trainer, checkpoint_path_prefix, output_dir, meta=None, save_optimizers=True):
         super().save_checkpoints(trainer, checkpoint_path_prefix, output_dir, meta, save_optimizers)
-        _record_training(os.path.join(output_dir, ModelFile.CONFIGURATION), trainer.training_record())
+        _write_model_config(os.path.join(output_dir, ModelFile.CONFIGURATION), trainer.cfg.filename,
+                            trainer.training_record())
 
     def save_trainer_state(self, trainer, model, train_state_file, meta, save_optimizers):
         if meta and "iter" in meta:

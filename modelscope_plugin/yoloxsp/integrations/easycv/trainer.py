@@ -72,6 +72,7 @@ def _device_index_zero_without_cuda():
 class YoloxSpTrainer(EasyCVEpochBasedTrainer):
     def __init__(self, *args, train_dataset=None, eval_dataset=None, launcher=None, **kwargs):
         self.train_source = str(train_dataset) if isinstance(train_dataset, (str, Path)) else type(train_dataset).__name__
+        self.cfg_options_given = dict(kwargs.get("cfg_options") or {})
         self.started = time.time()
         if isinstance(train_dataset, (str, Path)):
             train_dataset = cvat_ms_dataset(train_dataset, "train")
@@ -111,7 +112,7 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
         """How the weights of this run's output folders were made (written into their configuration.json)."""
         return {"recipe": "fine-tune" if self.finetuning else "from scratch",
                 "started_from": str(self.model_dir) if self.finetuning else None,
-                "config": Path(self.cfg.filename).name if getattr(self.cfg, "filename", None) else None,
+                "config": Path(self.cfg.filename).name, "cfg_options": self.cfg_options_given,
                 "train_data": self.train_source, "epochs": self.epoch + 1, "iterations": self.iter,
                 "images": self.iter * self.cfg.train.dataloader.batch_size_per_gpu * max(1, self._world_size()),
                 "wall_time_s": round(time.time() - self.started, 1)}
