@@ -11,9 +11,11 @@ from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
 
-# Inference: the bundled model runs in ONNX Runtime; torch is there for ModelScope's pipeline and model
-# classes (built on it) and for training, so any build does (setup_env.sh core takes the CPU one).
-# torchvision is needed for training only (the `easycv` extra).
+# Inference: the bundled model runs in ONNX Runtime, and preprocessing and decoding are numpy, so
+# `yoloxsp predict`/`eval`/`demo` never import torch. torch stays a core dependency because the
+# mission's call needs it: ModelScope's pipeline module (modelscope.pipelines.base) imports
+# modelscope.utils.torch_utils, which imports torch at its top, and the model classes are torch
+# modules. Any build does (setup_env.sh core takes the CPU one); torchvision is for training only.
 CORE = [
     "torch>=2.1",
     "numpy",

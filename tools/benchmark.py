@@ -78,7 +78,7 @@ def bench_model(repeats: int) -> None:
                 flops = gflops(model, size)
                 with torch.no_grad():
                     torch_ms = _ms_per_frame(lambda m=model, x=image: m.forward_raw(x), repeats)
-                ort_ms = _ms_per_frame(lambda b=onnx_backend, x=image: b.raw(x), repeats)
+                ort_ms = _ms_per_frame(lambda b=onnx_backend, x=image.numpy(): b.raw(x), repeats)
                 print(f"{name:>5} {size:>5} {params:>8.2f} {flops:>7.2f} {torch_ms:>8.1f} {ort_ms:>7.1f} "
                       f"{flops / torch_ms * 1000:>13.1f} {flops / ort_ms * 1000:>11.1f}")
 

@@ -6,7 +6,7 @@ torch (``yoloxsp.model.resolve``, the ONNX Runtime backend) does not pay for tor
 import importlib
 
 _SOURCES = {"load_weights": "checkpoint", "save_weights": "checkpoint", "DecodeConfig": "decode",
-            "Detections": "decode", "SIZES": "yoloxsp", "YoloxSp": "yoloxsp", "YoloxSpConfig": "yoloxsp"}
+            "Detections": "decode", "SIZES": "config", "YoloxSp": "yoloxsp", "YoloxSpConfig": "config"}
 
 __all__ = sorted(_SOURCES)
 

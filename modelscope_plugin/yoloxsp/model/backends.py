@@ -1,21 +1,23 @@
-"""Inference backends: PyTorch or ONNX Runtime produce the same raw outputs, then share one
-preprocessing and one decoding (:class:`Predictor`)."""
+"""Inference backends: PyTorch or ONNX Runtime produce the same raw outputs (numpy arrays), then
+share one preprocessing and one decoding (:class:`Predictor`). Only the torch backend touches
+torch: a run on ONNX Runtime never pays for torch's import."""
 from __future__ import annotations
 
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
-import torch
 
 from ..errors import InputError, PathLike
+from .config import METADATA_KEY, YoloxSpConfig
 from .decode import Detections, decode
-from .onnx_export import METADATA_KEY
 from .preprocess import prepare_batch
-from .yoloxsp import YoloxSp, YoloxSpConfig
+
+if TYPE_CHECKING:
+    from .yoloxsp import YoloxSp
 
 
 class TorchBackend:
@@ -26,9 +28,12 @@ class TorchBackend:
         self.config = model.config
         self.device = device
 
-    @torch.no_grad()
-    def raw(self, images: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        return self.model.forward_raw(images.to(self.device))
+    def raw(self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        with torch.no_grad():
+            box_raw, pole_raw = self.model.forward_raw(torch.from_numpy(images).to(self.device))
+        return box_raw.float().cpu().numpy(), pole_raw.float().cpu().numpy()
 
 
 class OnnxBackend:
@@ -56,14 +61,13 @@ class OnnxBackend:
             raise InputError(f"ONNX file lacks the {METADATA_KEY!r} metadata (export it with yoloxsp export)", path)
         self.config = YoloxSpConfig(**json.loads(meta[METADATA_KEY]))
 
-    def raw(self, images: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        batch = images.cpu().numpy()
-        if self._pool is None or len(batch) == 1:
-            boxes, poles = self._run(batch)
+    def raw(self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        if self._pool is None or len(images) == 1:
+            boxes, poles = self._run(images)
         else:
-            outputs = list(self._pool.map(self._run, (batch[i:i + 1] for i in range(len(batch)))))
+            outputs = list(self._pool.map(self._run, (images[i:i + 1] for i in range(len(images)))))
             boxes, poles = (np.concatenate(parts) for parts in zip(*outputs))
-        return torch.from_numpy(boxes), torch.from_numpy(poles)
+        return boxes, poles
 
     def _run(self, batch: np.ndarray) -> List[np.ndarray]:
         return self.session.run(["boxes", "poles"], {"images": batch})

@@ -9,6 +9,9 @@ no peak in reach is kept only if the heatmap under it is above the threshold (tw
 than a heatmap cell share one peak); otherwise it is reported missing (NaN) -- never invented.
 A spindle is reported only with evidence for at least ``min_poles`` of its two poles: most false
 detections on real fields (interphase bundles, blobs, glow) have no pole under them.
+
+Decoding works on numpy arrays, whatever produced them, so that ONNX Runtime inference never
+imports torch; the torch backend hands over its outputs as numpy arrays.
 """
 from __future__ import annotations
 
@@ -17,12 +20,9 @@ from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-import torch
-import torch.nn.functional as F
+from scipy.special import expit as sigmoid
 
-from .grid import anchor_grid, decode_boxes, decode_pole_regression
-from .heads import pole_offsets
-from .heads import CLS, OBJ
+from .grid import CLS, OBJ, anchor_grid, decode_boxes, decode_pole_regression, pole_offsets
 
 
 @dataclass
@@ -50,17 +50,18 @@ class Detections:
         return len(self.boxes)
 
 
-def find_pole_peaks(pole_raw: torch.Tensor, stride: int, threshold: float) -> List[Tuple[np.ndarray, np.ndarray]]:
-    """Per image: (positions (M, 2) input px, scores (M,)) of heatmap peaks."""
-    heat = pole_raw[:, :1].sigmoid()
-    peaks = (heat == F.max_pool2d(heat, 3, 1, 1)) & (heat >= threshold)
+def find_pole_peaks(pole_raw: np.ndarray, stride: int, threshold: float) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """Per image: (positions (M, 2) input px, scores (M,)) of heatmap peaks: cells at the maximum of
+    their 3x3 neighbourhood (cells beyond the border do not count) and at least ``threshold``."""
+    heat = sigmoid(pole_raw[:, 0])
     offsets = pole_offsets(pole_raw[:, 1:])
+    neighbourhood = np.ones((3, 3), np.uint8)
     result = []
     for b in range(pole_raw.shape[0]):
-        ii, jj = peaks[b, 0].nonzero(as_tuple=True)
-        x = (jj.float() + 0.5 + offsets[b, 0, ii, jj]) * stride
-        y = (ii.float() + 0.5 + offsets[b, 1, ii, jj]) * stride
-        result.append((torch.stack([x, y], 1).cpu().numpy(), heat[b, 0, ii, jj].cpu().numpy()))
+        ii, jj = np.nonzero((heat[b] == cv2.dilate(heat[b], neighbourhood)) & (heat[b] >= threshold))
+        x = (jj.astype(np.float32) + 0.5 + offsets[b, 0, ii, jj]) * stride
+        y = (ii.astype(np.float32) + 0.5 + offsets[b, 1, ii, jj]) * stride
+        result.append((np.stack([x, y], 1), heat[b, ii, jj]))
     return result
 
 
@@ -109,23 +110,25 @@ def batched_nms(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, iou_t
     return np.asarray(kept, np.int64).reshape(-1)
 
 
-def decode(box_raw: torch.Tensor, pole_raw: torch.Tensor, input_hw: Tuple[int, int], pole_stride: int,
+def decode(box_raw: np.ndarray, pole_raw: np.ndarray, input_hw: Tuple[int, int], pole_stride: int,
            scales: Sequence[float], sizes: Sequence[Tuple[int, int]], config: Optional[DecodeConfig] = None
            ) -> List[Detections]:
-    """Decode a batch. ``scales``/``sizes`` map input pixels back to each original frame."""
+    """Decode a batch of raw outputs (numpy). ``scales``/``sizes`` map input pixels back to each
+    original frame."""
     config = config or DecodeConfig()
-    grids, strides = anchor_grid(input_hw, device=box_raw.device)
-    box_raw = box_raw.float()
+    grids, strides = anchor_grid(input_hw)
+    box_raw, pole_raw = np.asarray(box_raw, np.float32), np.asarray(pole_raw, np.float32)
     boxes = decode_boxes(box_raw, grids[None], strides[None])
     regressed = decode_pole_regression(box_raw, grids[None], strides[None])
-    class_prob, labels = box_raw[..., CLS:].sigmoid().max(-1)
-    scores = box_raw[..., OBJ].sigmoid() * class_prob
-    peaks = find_pole_peaks(pole_raw.float(), pole_stride, config.pole_threshold)
-    heat = pole_raw[:, 0].float().sigmoid().cpu().numpy()
+    class_probs = sigmoid(box_raw[..., CLS:])
+    labels = class_probs.argmax(-1)
+    scores = sigmoid(box_raw[..., OBJ]) * class_probs.max(-1)
+    peaks = find_pole_peaks(pole_raw, pole_stride, config.pole_threshold)
+    heat = sigmoid(pole_raw[:, 0])
     results = []
     for b in range(box_raw.shape[0]):
         keep = scores[b] >= config.score_threshold
-        bx, sc, lb, rp = (t[b][keep].cpu().numpy() for t in (boxes, scores, labels, regressed))
+        bx, sc, lb, rp = (t[b][keep] for t in (boxes, scores, labels, regressed))
         kept = batched_nms(bx, sc, lb, config.nms_threshold)[:config.max_detections]
         bx, sc, lb, rp = bx[kept], sc[kept], lb[kept], rp[kept]
         points, point_scores = peaks[b]

@@ -10,11 +10,6 @@ from torch import nn
 from .blocks import ConvBnAct, CSPLayer, conv
 
 PRIOR_PROB = 0.01
-# Layout of the box head's raw output channels: box (dx, dy, log w, log h), objectness, the two
-# poles relative to the anchor (dx1, dy1, dx2, dy2 in strides), then class logits.
-BOX, OBJ, POLES, CLS = slice(0, 4), 4, slice(5, 9), 9
-# Pole offsets are predicted for the 3x3 cells around a pole, so they span +-1.5 cells.
-OFFSET_RANGE = 1.5
 
 
 def _prior_bias(layer: nn.Conv2d) -> None:
@@ -23,7 +18,7 @@ def _prior_bias(layer: nn.Conv2d) -> None:
 
 class YoloxHead(nn.Module):
     """Per stride: a stem, then separate class and regression towers. Raw output per level is
-    ``(B, 9 + C, H, W)`` laid out as :data:`BOX`, :data:`OBJ`, :data:`POLES`, :data:`CLS`. The pole
+    ``(B, 9 + C, H, W)`` laid out as :mod:`.grid`'s ``BOX``, ``OBJ``, ``POLES``, ``CLS``. The pole
     regression (YOLO-pose style) pairs the poles with their spindle by construction and still
     separates poles closer than one heatmap cell (phase-1 spindles)."""
 
@@ -56,7 +51,7 @@ class YoloxHead(nn.Module):
 
 class PoleHead(nn.Module):
     """Heatmap of spindle poles with sub-cell offsets: output ``(B, 3, H/s, W/s)`` =
-    (heat logit, dx, dy), offsets in cells within +-OFFSET_RANGE after :func:`pole_offsets`.
+    (heat logit, dx, dy), offsets in cells within +-OFFSET_RANGE after :func:`.grid.pole_offsets`.
 
     ``stride=4`` is upstream's design (the stride-8 top-down feature upsampled and fused with
     the backbone's stride-4 stage); ``stride=8`` works on the stride-8 PAFPN output directly and
@@ -90,8 +85,3 @@ class PoleHead(nn.Module):
         else:
             x = stride8
         return self.pred(self.fuse(x))
-
-
-def pole_offsets(raw: torch.Tensor) -> torch.Tensor:
-    """Raw offset channels -> offsets in cells (bounded, differentiable)."""
-    return OFFSET_RANGE * torch.tanh(raw)

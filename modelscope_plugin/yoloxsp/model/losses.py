@@ -23,8 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .assign import simota_assign
-from .grid import decode_boxes, encode_boxes
-from .heads import BOX, CLS, OBJ, POLES, pole_offsets
+from .grid import BOX, CLS, OBJ, POLES, decode_boxes, encode_boxes, pole_offsets
 
 
 def detection_loss(raw: torch.Tensor, grids: torch.Tensor, strides: torch.Tensor, gt_boxes: List[torch.Tensor],

@@ -22,10 +22,10 @@ import torch
 from torch import nn
 
 from ..errors import PathLike
+from .config import METADATA_KEY
 from .yoloxsp import YoloxSp
 
 DEFAULT_OPSET = 17
-METADATA_KEY = "yoloxsp_config"
 
 
 class _Raw(nn.Module):

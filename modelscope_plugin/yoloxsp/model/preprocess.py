@@ -12,14 +12,13 @@ from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-import torch
 
 from ..io.images import to_rgb8
 
 
 @dataclass
 class Batch:
-    images: torch.Tensor                 # (B, 3, H, W) float32 0-255
+    images: np.ndarray                   # (B, 3, H, W) float32 0-255
     scales: List[float]                  # input px per original px
     sizes: List[Tuple[int, int]]         # original (h, w)
 
@@ -44,7 +43,7 @@ def prepare_batch(frames: Sequence[np.ndarray], input_size: Optional[int] = None
     batch = np.zeros((len(prepared), 3, height, width), np.float32)
     for i, rgb in enumerate(prepared):
         batch[i, :, :rgb.shape[0], :rgb.shape[1]] = rgb.transpose(2, 0, 1)
-    return Batch(torch.from_numpy(batch), scales, sizes)
+    return Batch(batch, scales, sizes)
 
 
 def _ceil32(n: int) -> int:

@@ -8,7 +8,6 @@ padded tensors whose padding rows are all zero. Boxes are x1y1x2y2 in input pixe
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -16,44 +15,11 @@ import torch
 from torch import nn
 
 from .backbone import CSPDarknet, PAFPN
-from .decode import DecodeConfig, Detections, decode
+from .config import SIZES, YoloxSpConfig
+from .decode import Detections, decode
 from .grid import anchor_grid
 from .heads import PoleHead, YoloxHead
 from .losses import LossBalance, detection_loss, pole_loss
-
-# (depth, width, depthwise) of the standard YOLOX sizes.
-SIZES: Dict[str, Tuple[float, float, bool]] = {
-    "nano": (0.33, 0.25, True),
-    "tiny": (0.33, 0.375, False),
-    "s": (0.33, 0.50, False),
-    "m": (0.67, 0.75, False),
-}
-
-
-@dataclass
-class YoloxSpConfig:
-    """Architecture and inference settings; stored with the weights and in configuration.json."""
-
-    size: str = "s"
-    num_classes: int = 1
-    in_channels: int = 3
-    pole_stride: int = 4
-    loss_balance: str = "uncertainty"
-    pole_weight: float = 1.0
-    input_size: Optional[int] = None     # None: native resolution padded to a multiple of 32
-    decode: DecodeConfig = field(default_factory=DecodeConfig)
-
-    def __post_init__(self):
-        if isinstance(self.decode, dict):
-            self.decode = DecodeConfig(**self.decode)
-        if self.size not in SIZES:
-            raise ValueError(f"unknown model size {self.size!r}; choose one of {sorted(SIZES)}")
-        if self.in_channels not in (1, 2, 3):
-            raise ValueError(f"in_channels must be 1, 2 or 3, got {self.in_channels}")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 Targets = Union[torch.Tensor, Sequence[torch.Tensor], None]
 
@@ -119,7 +85,8 @@ class YoloxSp(nn.Module):
         n = img.shape[0]
         scales = [float(np.ravel((img_metas or [{}] * n)[i].get("scale_factor", [1.0]))[0]) for i in range(n)]
         sizes = [tuple((img_metas or [{}] * n)[i].get("ori_img_shape", img.shape[-2:])[:2]) for i in range(n)]
-        dets = decode(box_raw, pole_raw, img.shape[-2:], self.config.pole_stride, scales, sizes, self.config.decode)
+        dets = decode(box_raw.cpu().numpy(), pole_raw.cpu().numpy(), img.shape[-2:], self.config.pole_stride,
+                      scales, sizes, self.config.decode)
         return {"detection_boxes": [d.boxes for d in dets], "detection_scores": [d.scores for d in dets],
                 "detection_classes": [d.labels.astype(np.int32) for d in dets],
                 "detection_poles": [d.poles for d in dets], "img_metas": list(img_metas or [])}

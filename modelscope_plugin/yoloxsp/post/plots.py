@@ -1,20 +1,23 @@
-"""Spindle length over time, one line per track (matplotlib, headless)."""
+"""Spindle length over time, one line per track.
+
+matplotlib's object-oriented Figure draws headless without choosing a pyplot backend (no global
+state touched), and is imported on first plot: it is a large share of a short run's start-up.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def plot_lengths(detections: List[Dict[str, float]], path: Path, frame_interval: Optional[float] = None) -> Path:
     """Write ``path`` (PNG): length in um when known (else px) against minutes (else frames)."""
+    from matplotlib.figure import Figure
+
     use_um = any(np.isfinite(d["length_um"]) for d in detections)
-    figure, axes = plt.subplots(figsize=(7, 4), dpi=120)
+    figure = Figure(figsize=(7, 4), dpi=120)
+    axes = figure.subplots()
     for track in sorted({d["track_id"] for d in detections}):
         mine = sorted((d for d in detections if d["track_id"] == track), key=lambda d: d["frame"])
         t = np.array([d["frame"] for d in mine], float) * ((frame_interval / 60.0) if frame_interval else 1.0)
@@ -27,5 +30,4 @@ def plot_lengths(detections: List[Dict[str, float]], path: Path, frame_interval:
     axes.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(path)
-    plt.close(figure)
     return path

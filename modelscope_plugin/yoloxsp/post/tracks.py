@@ -15,12 +15,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 import numpy as np
-import trackpy
 
 if TYPE_CHECKING:
     from ..model.decode import Detections
-
-trackpy.quiet()
 
 # trackpy's adaptive search: within an oversize subnetwork, multiply the search range by
 # ``adaptive_step`` until the subnetwork is solvable or the range reaches ``adaptive_stop`` (px).
@@ -44,6 +41,9 @@ class TrackLinker:
     """
 
     def __init__(self, search_range_px: float = 12.0, memory: int = 2):
+        import trackpy  # here, not at the top: trackpy and pandas are a large share of a short run's start-up
+
+        trackpy.quiet()
         self._linker = trackpy.linking.Linker(search_range_px, memory=memory, **LINK_OPTIONS)
         self._started = False
         self._frame = 0
