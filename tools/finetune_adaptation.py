@@ -2,10 +2,10 @@
 
     .venv/bin/python tools/finetune_adaptation.py [--model yoloxsp] [--frames 5] [--epochs 30]
 
-A look no training draws (``widefield-zoom`` of ``yoloxsp.synth.looks.UNSEEN_LOOKS``: high
-magnification, ~0.05 um/px, out-of-focus haze and channel bleed-through) is generated from
+A look no training draws (``widefield-haze`` of ``yoloxsp.synth.looks.UNSEEN_LOOKS``: a
+widefield set-up with strong out-of-focus haze, a wide PSF and channel bleed-through) is generated from
 disjoint seeds: ``--frames`` annotated fields to fine-tune on (the package's trainer with the
-model's fine-tuning recipe) and held-out movies to score on (``synthetic:look:widefield-zoom``).
+model's fine-tuning recipe) and held-out movies to score on (``synthetic:look:widefield-haze``).
 Prints detection F1 and long-spindle recall at IoU 0.5, the median pole error and the median
 relative length error of the model before and after, and the fine-tune's CPU time.
 """
@@ -28,7 +28,7 @@ from yoloxsp.model.resolve import open_backend
 from yoloxsp.synth import write_movie
 from yoloxsp.synth.looks import look_config
 
-LOOK = "widefield-zoom"
+LOOK = "widefield-haze"
 KEYS = {"det_F1@0.5": "F1", "long_recall@0.5": "long recall", "pole_median_error_px": "pole err px",
         "length_median_rel_error": "length err"}
 

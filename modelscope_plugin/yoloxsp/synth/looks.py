@@ -157,8 +157,8 @@ LOOKS: Dict[str, Look] = {
 }
 
 
-def _widefield_zoom(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
-    pixel_size = _u(rng, 0.045, 0.052)
+def _widefield_haze(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    pixel_size = _u(rng, 0.08, 0.1)
     return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False),
                    spindles=int(rng.integers(1, 3)), z_blur=_u(rng, 0.5, 0.7, 2), crosstalk=_u(rng, 0.2, 0.3, 2),
                    psf_sigma=_u(rng, 0.3, 0.36), channels=("tubulin", "spb"), frame_interval=_u(rng, 60.0, 180.0, 1))
@@ -167,8 +167,8 @@ def _widefield_zoom(rng: np.random.Generator, seed: int, frames: int) -> SynthCo
 # Looks no training draws: outside every training look's ranges, to measure how fine-tuning
 # adapts a model to a microscope it has not seen.
 UNSEEN_LOOKS: Dict[str, Look] = {
-    "widefield-zoom": Look("high-magnification widefield, 0.045-0.052 um/px, out-of-focus haze, channel "
-                           "bleed-through", _widefield_zoom),
+    "widefield-haze": Look("widefield, 0.08-0.1 um/px, strong out-of-focus haze, wide PSF, channel "
+                           "bleed-through", _widefield_haze),
 }
 
 

@@ -53,6 +53,13 @@ def _plain(value):
 
 
 class AtomicCheckpointProcessor(CheckpointProcessor):
+    def prepare_output(self, trainer, output_dir):
+        """Only configuration.json: ModelScope would copy every file of the starting model folder
+        (a fine-tune's output then held the starting model's model.onnx, which inference prefers)."""
+        os.makedirs(output_dir, exist_ok=True)
+        _write_model_config(os.path.join(output_dir, ModelFile.CONFIGURATION), trainer.cfg.filename,
+                            trainer.training_record())
+
     def save_checkpoints(self, trainer, checkpoint_path_prefix, output_dir, meta=None, save_optimizers=True):
         super().save_checkpoints(trainer, checkpoint_path_prefix, output_dir, meta, save_optimizers)
         _write_model_config(os.path.join(output_dir, ModelFile.CONFIGURATION), trainer.cfg.filename,
