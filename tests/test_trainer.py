@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "res" / "sample"
 PIXEL_SIZE = 0.15
 # Detection F1 gained on held-out frames of an unseen look by fine-tuning on 5 of its frames:
-# measured with tools/finetune_adaptation.py (see README), kept below the measured gain.
-ADAPTATION_MARGIN = 0.05
+# measured with tools/finetune_adaptation.py (+0.07, see README), kept below the measured gain.
+ADAPTATION_MARGIN = 0.03
 # Small enough for CI: 3 epochs of 3 batches of 2 frames at 192 px.
 OPTIONS = {"train.max_epochs": 3, "train.dataloader.batch_size_per_gpu": 2, "train.dataloader.workers_per_gpu": 0,
            "evaluation.dataloader.workers_per_gpu": 0, "evaluation.dataloader.batch_size_per_gpu": 2,
@@ -190,13 +190,13 @@ class EvaluationRecorder(Hook):
 
 
 def test_readme_finetune_of_the_bundled_model_does_no_harm_at_any_epoch(tmp_path):
-    """The README's fine-tune (12 epochs, batch 4, lr 0.00125) on the bundled sample, evaluated on the
-    same frames: box AP (0.5:0.95) and the median pole error must not get worse at any epoch."""
+    """The README's fine-tune (12 epochs, batch 4, the fine-tuning recipe's lr) on the bundled sample,
+    evaluated on the same frames: box AP (0.5:0.95) and the median pole error must not get worse at any epoch."""
     recorder = EvaluationRecorder()
     trainer = build_trainer(Trainers.easycv, dict(
         model=str(yoloxsp.default_model_dir()), train_dataset=str(SAMPLE), eval_dataset=str(SAMPLE),
         work_dir=str(tmp_path), callbacks=[recorder],
-        cfg_options={"train.max_epochs": 12, "train.dataloader.batch_size_per_gpu": 4, "train.optimizer.lr": 0.00125}))
+        cfg_options={"train.max_epochs": 12, "train.dataloader.batch_size_per_gpu": 4}))
     start = trainer.evaluate()
     trainer.train()
     assert len(recorder.evaluations) == 12
