@@ -2,10 +2,8 @@
 hooks and evaluators on a small synthetic CVAT set."""
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,13 +19,12 @@ from modelscope.trainers.hooks.priority import Priority
 from yoloxsp.metainfo import Trainers
 from yoloxsp.model import load_weights
 from yoloxsp.model.resolve import model_path
-from yoloxsp.data import read_cvat, write_cvat_images
 from yoloxsp.metrics import evaluate_records
 from yoloxsp.metrics.sources import LOOK_PREFIX, open_eval_set
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import open_backend
 from yoloxsp.synth import SynthConfig, write_movie
-from yoloxsp.synth.looks import look_config
+from yoloxsp.synth.sets import write_fields_task
 
 pytestmark = pytest.mark.easycv
 
@@ -35,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "res" / "sample"
 PIXEL_SIZE = 0.15
 # Detection F1 gained on held-out frames of an unseen look by fine-tuning on 5 of its frames:
-# measured with tools/finetune_adaptation.py (+0.07, see README), kept below the measured gain.
-ADAPTATION_MARGIN = 0.03
+# measured with tools/finetune_adaptation.py (+0.15, see README), kept well below the measured gain.
+ADAPTATION_MARGIN = 0.05
 # Small enough for CI: 3 epochs of 3 batches of 2 frames at 192 px.
 OPTIONS = {"train.max_epochs": 3, "train.dataloader.batch_size_per_gpu": 2, "train.dataloader.workers_per_gpu": 0,
            "evaluation.dataloader.workers_per_gpu": 0, "evaluation.dataloader.batch_size_per_gpu": 2,
@@ -227,23 +224,10 @@ def test_tools_and_tests_train_only_through_the_package_trainer():
     assert loops == []
 
 
-def _look_task(root: Path, look: str, seeds) -> Path:
-    """Single-frame fields of ``look`` as one CVAT-for-images task."""
-    (root / "images").mkdir(parents=True)
-    records = []
-    for index, seed in enumerate(seeds):
-        record = read_cvat(write_movie(root / "movies" / str(seed), look_config(look, seed, frames=1))).records[0]
-        image = root / "images" / f"field_{index:03d}.png"
-        shutil.copyfile(record.image_path, image)
-        records.append(dataclasses.replace(record, image_path=image, frame=index))
-    write_cvat_images(root / "annotations.xml", records)
-    return root
-
-
 def test_finetuning_on_five_frames_of_an_unseen_look_beats_the_bundled_model(tmp_path):
     """The default fine-tuning recipe adapts the bundled model to a look no training drew."""
     look = "widefield-haze"
-    train = _look_task(tmp_path / "train", look, range(500, 505))
+    train = write_fields_task(tmp_path / "train", look, 5)
     trainer = build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(train),
                                                   eval_dataset=str(train), work_dir=str(tmp_path / "work")))
     trainer.train()
@@ -254,3 +238,20 @@ def test_finetuning_on_five_frames_of_an_unseen_look_beats_the_bundled_model(tmp
 
     before, after = f1(yoloxsp.default_model_dir()), f1(tmp_path / "work" / "output")
     assert after >= before + ADAPTATION_MARGIN, (before, after)
+
+
+def test_training_config_names_registered_hooks_datasets_and_evaluators():
+    from easycv.core.evaluation.builder import EVALUATORS
+    from modelscope.msdatasets.dataset_cls.custom_datasets import CUSTOM_DATASETS
+    from modelscope.trainers.hooks import HOOKS
+
+    import yoloxsp.integrations.easycv  # noqa: F401  (registers hooks and evaluators)
+
+    config = json.loads((ROOT / "configuration.json").read_text())
+    own_hooks = {"ModelEMAHook", "YoloxSpModeSwitchHook", "ProgressBarHook", "FrozenNormHook"}
+    assert own_hooks <= {h["type"] for h in config["train"]["hooks"] + config["finetune"]["train"]["hooks"]}
+    assert own_hooks <= set(HOOKS.modules["default"])
+    for split in ("train", "val"):
+        assert CUSTOM_DATASETS.get(config["dataset"][split]["type"], group_key=config["task"]) is not None
+    evaluators = config["evaluation"]["metrics"][0]["evaluators"]
+    assert all(EVALUATORS.get(e["type"]) is not None for e in evaluators)

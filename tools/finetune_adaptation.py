@@ -12,40 +12,21 @@ relative length error of the model before and after, and the fine-tune's CPU tim
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import resource
-import shutil
 import tempfile
 import time
 from pathlib import Path
 from typing import Dict
 
-from yoloxsp.data import read_cvat, write_cvat_images
 from yoloxsp.metrics import evaluate_records
 from yoloxsp.metrics.sources import LOOK_PREFIX, open_eval_set
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import open_backend
-from yoloxsp.synth import write_movie
-from yoloxsp.synth.looks import look_config
+from yoloxsp.synth.sets import write_fields_task
 
 LOOK = "widefield-haze"
 KEYS = {"det_F1@0.5": "F1", "long_recall@0.5": "long recall", "pole_median_error_px": "pole err px",
         "length_median_rel_error": "length err"}
-
-
-def training_frames(root: Path, n_frames: int) -> Path:
-    """``n_frames`` annotated fields of the look (seeds never used for evaluation), as one
-    CVAT-for-images task."""
-    (root / "images").mkdir(parents=True)
-    records = []
-    for index in range(n_frames):
-        movie = write_movie(root / "movies" / f"m{index}", look_config(LOOK, 500 + index, frames=1))
-        record = read_cvat(movie).records[0]
-        image = root / "images" / f"field_{index:03d}.png"
-        shutil.copyfile(record.image_path, image)
-        records.append(dataclasses.replace(record, image_path=image, frame=index))
-    write_cvat_images(root / "annotations.xml", records)
-    return root
 
 
 def score(model: str) -> Dict[str, float]:
@@ -75,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     before = score(args.model)
     with tempfile.TemporaryDirectory() as tmp:
-        train = training_frames(Path(tmp) / "train", args.frames)
+        train = write_fields_task(Path(tmp) / "train", LOOK, args.frames)
         cpu, wall = _cpu_seconds(), time.perf_counter()
         tuned = finetune(args.model, train, Path(tmp) / "work", args.epochs)
         cpu, wall = _cpu_seconds() - cpu, time.perf_counter() - wall
