@@ -68,9 +68,8 @@ def detection_metrics(pred_boxes: Sequence[np.ndarray], truth_boxes: Sequence[np
         n_pred, n_truth, n_long = n_pred + len(pred), n_truth + len(truth), n_long + int(is_long.sum())
         if not len(pred) or not len(truth):
             continue
-        iou = box_iou(_xywh_array(pred), _xywh_array(truth), np.zeros(len(truth), np.uint8))
-        rows, cols = linear_sum_assignment(-iou)
-        matched = cols[iou[rows, cols] >= iou_threshold]
+        matched = matched_truths(box_iou(_xywh_array(pred), _xywh_array(truth), np.zeros(len(truth), np.uint8)),
+                                 iou_threshold)
         tp += len(matched)
         long_found += int(is_long[matched].sum())
     precision = tp / n_pred if n_pred else float("nan")
@@ -78,6 +77,17 @@ def detection_metrics(pred_boxes: Sequence[np.ndarray], truth_boxes: Sequence[np
     f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
     return {"det_precision@0.5": precision, "det_recall@0.5": recall, "det_F1@0.5": f1,
             "long_recall@0.5": long_found / n_long if n_long else float("nan"), "n_long_spindles": n_long}
+
+
+def matched_truths(iou: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Indices of the true boxes (columns of ``iou``, predictions x truths) matched one-to-one
+    to a prediction at IoU >= ``iou_threshold``. The matching maximises the number of such pairs,
+    and among those the total IoU: maximising the total IoU first and cutting afterwards can
+    trade two matches for one better-fitting pair."""
+    eligible = iou >= iou_threshold
+    tie_break = iou / (min(iou.shape) + 1)  # sums to < 1 over any matching: never outweighs one more pair
+    rows, cols = linear_sum_assignment(-np.where(eligible, 1.0 + tie_break, 0.0))
+    return cols[eligible[rows, cols]]
 
 
 def _xywh_array(boxes: np.ndarray) -> np.ndarray:

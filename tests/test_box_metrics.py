@@ -1,0 +1,33 @@
+"""Detection precision/recall at IoU 0.5: the one-to-one matching, hand-computed cases."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from yoloxsp.metrics.boxes import detection_metrics, matched_truths
+
+pytestmark = pytest.mark.core
+
+
+def test_matching_maximises_pairs_above_threshold_not_total_iou():
+    # prediction 0 fits truth 0 best (0.95) but then prediction 1 only reaches truth 1 at 0.45;
+    # pairing 0-1 and 1-0 (0.5 each) gives two matches at the threshold
+    iou = np.array([[0.95, 0.5], [0.5, 0.45]])
+    assert sorted(matched_truths(iou, 0.5).tolist()) == [0, 1]
+
+
+def test_matching_prefers_higher_iou_among_equal_counts():
+    iou = np.array([[0.6, 0.0], [0.9, 0.0]])
+    matched = matched_truths(iou, 0.5)
+    assert matched.tolist() == [0]
+
+
+def test_detection_metrics_counts_and_long_recall():
+    truth = [np.array([[0, 0, 10, 10], [20, 20, 60, 30]], float), np.zeros((0, 4))]
+    lengths = [np.array([8.0, 40.0]), np.zeros(0)]
+    pred = [np.array([[0, 0, 10, 11], [100, 100, 110, 110]], float), np.array([[5, 5, 15, 15]], float)]
+    metrics = detection_metrics(pred, truth, lengths)
+    assert metrics["det_precision@0.5"] == pytest.approx(1 / 3)
+    assert metrics["det_recall@0.5"] == pytest.approx(1 / 2)
+    assert metrics["det_F1@0.5"] == pytest.approx(0.4)
+    assert metrics["long_recall@0.5"] == 0.0 and metrics["n_long_spindles"] == 1
