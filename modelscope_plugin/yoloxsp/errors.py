@@ -48,5 +48,10 @@ class CvatFormatError(InputError):
     """A CVAT export is malformed or inconsistent."""
 
 
+class OutputExistsError(InputError, FileExistsError):
+    """An output would replace files the user did not ask to replace (``--overwrite`` does).
+    A FileExistsError too, so callers that catch the builtin keep working."""
+
+
 class InputWarning(UserWarning):
     """Something in the input was unusual but could be handled; the message says what was done."""

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-from ..errors import InputError
+from ..errors import InputError, OutputExistsError
 from ..io import open_movie
 from .manifest import MovieEntry
 
@@ -88,7 +88,7 @@ def analyse_entry(entry: MovieEntry, out_root: str, settings: JobSettings, overw
     started = time.perf_counter()
     try:
         if final.exists() and not is_done(final) and not overwrite:
-            raise FileExistsError(f"{final} exists but holds no {DONE_MARKER} (not written by a batch); "
+            raise OutputExistsError(f"{final} exists but holds no {DONE_MARKER} (not written by a batch); "
                                   "remove it or use --overwrite")
         facts = _analyse(entry, staging, settings)
         result.seconds = time.perf_counter() - started

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
 
 from tqdm import tqdm
 
-from ..errors import PathLike
+from ..errors import InputError, PathLike
 from .job import STAGING_TAG, JobSettings, MovieResult, analyse_entry, is_done
 from .manifest import MovieEntry, RowProblem
 
@@ -66,7 +66,7 @@ def run_batch(entries: Sequence[MovieEntry], out: PathLike, settings: JobSetting
     from ..post.summary import write_summary
 
     if workers < 1:
-        raise ValueError(f"workers must be >= 1 (got {workers})")
+        raise InputError(f"workers must be >= 1 (got {workers})")
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

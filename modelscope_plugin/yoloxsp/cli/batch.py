@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import InputError
 from ..model.resolve import BACKENDS
 from ..post.measure import LENGTH_METHODS
 from ..post.overlay import OVERLAYS
@@ -57,7 +58,7 @@ def run(args) -> int:
 
     for value, name in ((args.pixel_size, "--pixel-size"), (args.frame_interval, "--frame-interval")):
         if value is not None and value <= 0:
-            raise ValueError(f"{name} must be positive (got {value})")
+            raise InputError(f"{name} must be positive (got {value})")
     entries, problems = read_movies(args.input)
     settings = JobSettings(model=args.model, backend=args.backend, units=args.units, length=args.length,
                            overlay=args.overlay, channels=tuple(args.channels) if args.channels else None,

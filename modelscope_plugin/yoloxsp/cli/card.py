@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ..errors import InputError
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("card", help="measure a model and write the metrics into its model card",
@@ -26,7 +28,7 @@ def parse_eval(spec: str):
 
     match = re.fullmatch(r"([^=]+)=([^@]+)(?:@([0-9.]+))?", spec)
     if not match:
-        raise ValueError(f"--eval {spec!r} is not NAME=SOURCE[@PIXEL_SIZE]")
+        raise InputError(f"--eval {spec!r} is not NAME=SOURCE[@PIXEL_SIZE]")
     name, source, pixel_size = match.groups()
     return CardEval(name.strip(), source.strip(), float(pixel_size) if pixel_size else None, {})
 

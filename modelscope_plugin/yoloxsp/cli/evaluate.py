@@ -9,6 +9,7 @@ pixel size), ``n_images``, ``n_spindles``, ``n_detections``; with ``--tracking``
 """
 from __future__ import annotations
 
+from ..errors import InputError
 from ..model.resolve import BACKENDS
 
 
@@ -37,7 +38,7 @@ def run(args) -> int:
     from ..model.resolve import open_backend
 
     if args.pixel_size is not None and args.pixel_size <= 0:
-        raise ValueError(f"--pixel-size must be positive (got {args.pixel_size})")
+        raise InputError(f"--pixel-size must be positive (got {args.pixel_size})")
     predictor = Predictor(open_backend(args.model, args.backend))
     with open_eval_set(args.data, args.pixel_size) as data:
         metrics = evaluate_records(predictor, data.records, data.pixel_sizes, args.batch_size,

@@ -1,4 +1,9 @@
-"""``yoloxsp`` entry point: one sub-command per module, input errors printed without a traceback."""
+"""``yoloxsp`` entry point: one sub-command per module.
+
+Only yoloxsp's own user-facing errors (:class:`yoloxsp.errors.InputError` and its kinds: bad
+input, an output that exists) become a one-line ``error:`` message with exit status 2; anything
+else is a bug and keeps its traceback, so it can be reported and fixed rather than mistaken for a
+user's mistake."""
 from __future__ import annotations
 
 import argparse
@@ -38,7 +43,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     warnings.showwarning = _show_warning
     try:
         return int(args.run(args) or 0)
-    except (InputError, FileExistsError, ValueError) as exc:
+    except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:

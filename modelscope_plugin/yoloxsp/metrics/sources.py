@@ -65,7 +65,7 @@ def read_eval_set(path: PathLike, pixel_size: Optional[float] = None,
     """Records of a CVAT export with one pixel size per frame (``pixel_size``, or each task's
     ``stack.tif`` metadata)."""
     if pixel_size is not None and pixel_size <= 0:
-        raise ValueError(f"pixel size must be positive (got {pixel_size})")
+        raise InputError(f"pixel size must be positive (got {pixel_size})")
     records = read_cvat(path, labels or CvatLabels()).records
     if pixel_size is not None:
         return EvalSet(records, [pixel_size] * len(records))

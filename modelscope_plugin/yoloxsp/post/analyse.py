@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from ..errors import InputError, PathLike
+from ..errors import InputError, OutputExistsError, PathLike
 from ..io import Movie, open_movie, to_rgb8
 from ..model.backends import Predictor
 from ..model.decode import Detections
@@ -69,15 +69,15 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     a PNG for a single image.
     """
     if overlay not in OVERLAYS:
-        raise ValueError(f"unknown overlay {overlay!r}; choose one of {OVERLAYS}")
+        raise InputError(f"unknown overlay {overlay!r}; choose one of {OVERLAYS}")
     for value, name in ((pixel_size, "pixel size"), (frame_interval, "frame interval")):
         if value is not None and value <= 0:
-            raise ValueError(f"{name} must be positive (got {value})")
+            raise InputError(f"{name} must be positive (got {value})")
     movie = open_movie(source, axes=axes, scene=scene)
     out = Path(out)
     existing = [name for name in OUTPUTS if (out / name).exists()]
     if existing and not overwrite:
-        raise FileExistsError(f"{out} already holds {', '.join(existing)}; use --overwrite to replace them")
+        raise OutputExistsError(f"{out} already holds {', '.join(existing)}; use --overwrite to replace them")
     pixel_size = pixel_size or movie.pixel_size
     frame_interval = frame_interval or movie.frame_interval
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from ..errors import InputError
+
 CHANNEL_MODES = ("two-colour", "tubulin-only", "spb-on-microtubules")
 CHANNEL_NAMES = ("tubulin", "spb")
 EXPORTS = ("avi8", "raw16")
@@ -93,4 +95,4 @@ class SynthConfig:
         if self.jpeg_quality is not None and not 1 <= self.jpeg_quality <= 100:
             problems.append(f"jpeg quality {self.jpeg_quality} is outside 1-100")
         if problems:
-            raise ValueError("invalid synthetic config: " + "; ".join(problems))
+            raise InputError("invalid synthetic config: " + "; ".join(problems))

@@ -25,6 +25,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..errors import InputError
 from .config import SynthConfig
 
 MAX_SIDE = 384
@@ -175,7 +176,7 @@ UNSEEN_LOOKS: Dict[str, Look] = {
 def _check(names: Sequence[str], known: Dict[str, Look] = LOOKS) -> None:
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown look(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+        raise InputError(f"unknown look(s) {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
 
 
 def look_config(look: str, seed: int, frames: int) -> SynthConfig:
@@ -192,6 +193,6 @@ def training_config(seed: int, frames: int, exclude: Sequence[str] = ()) -> Synt
     _check(list(exclude))
     names = [name for name in LOOKS if name not in set(exclude)]
     if not names:
-        raise ValueError("every look is excluded; nothing left to train on")
+        raise InputError("every look is excluded; nothing left to train on")
     look = names[int(np.random.default_rng(seed).integers(len(names)))]
     return look_config(look, seed, frames)

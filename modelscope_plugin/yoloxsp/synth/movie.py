@@ -24,7 +24,7 @@ import tifffile
 
 from ..data.cvat_writer import write_cvat_video
 from ..data.records import FrameRecord, Spindle, canonical_poles
-from ..errors import PathLike
+from ..errors import OutputExistsError, PathLike
 from ..io.images import to_rgb8
 from .config import SynthConfig
 from .render import SPINDLE_WIDTH_UM, Camera, display_frame, display_limits, render_signal
@@ -108,7 +108,7 @@ def write_movie(out_dir: PathLike, config: SynthConfig, overwrite: bool = False,
     out = Path(out_dir)
     existing = [n for n in OUTPUT_NAMES if (out / n).exists()]
     if existing and not overwrite:
-        raise FileExistsError(f"{out} already holds {', '.join(existing)}; use --overwrite to replace them")
+        raise OutputExistsError(f"{out} already holds {', '.join(existing)}; use --overwrite to replace them")
     out.mkdir(parents=True, exist_ok=True)
     staging_images = out / "images.partial"
     shutil.rmtree(staging_images, ignore_errors=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import List
 
 from ... import __version__
-from ...errors import InputError, PathLike
+from ...errors import InputError, OutputExistsError, PathLike
 from ...model.resolve import WEIGHTS_NAME, model_path
 from .card import card_evals, load_card, measure, mismatches, referenced_files, widget_examples
 from .upload import TOKEN_VARIABLES
@@ -40,7 +40,7 @@ def assemble(model: str, card: PathLike, root: PathLike, app: PathLike, out: Pat
 
     source, root, out = model_path(model), Path(root), Path(out)
     if out.exists() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out} is not empty; use --overwrite to replace it")
+        raise OutputExistsError(f"{out} is not empty; use --overwrite to replace it")
     for needed in ("configuration.json", WEIGHTS_NAME):
         if not (source / needed).is_file():
             raise PublishError(f"the model folder has no {needed}", source)

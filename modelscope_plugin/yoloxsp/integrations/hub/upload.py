@@ -24,9 +24,9 @@ class UploadError(InputError):
 def upload(folder: PathLike, repo_id: str, hub: str = "modelscope", private: bool = False) -> str:
     """Create ``repo_id`` if missing, upload ``folder`` into it, and return the repository URL."""
     if hub not in HUBS:
-        raise ValueError(f"unknown hub {hub!r}; choose one of {HUBS}")
+        raise InputError(f"unknown hub {hub!r}; choose one of {HUBS}")
     if repo_id.count("/") != 1 or not all(repo_id.split("/")):
-        raise ValueError(f"--repo-id must be OWNER/NAME (got {repo_id!r})")
+        raise InputError(f"--repo-id must be OWNER/NAME (got {repo_id!r})")
     message = f"Upload yoloxsp model ({Path(folder).name})"
     try:
         if hub == "huggingface":
