@@ -1,0 +1,108 @@
+"""The one write-then-rename helper: a failure mid-write leaves the old file (or folder) intact and
+no temporary file behind; success replaces it; writers that choose the format by suffix still work."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from yoloxsp.io.atomic import TEMPORARY_TAG, AtomicPath, atomic_path
+
+pytestmark = pytest.mark.core
+
+
+def test_success_replaces_the_file_and_leaves_nothing_else(tmp_path):
+    target = tmp_path / "tracks.csv"
+    target.write_text("old\n")
+    with atomic_path(target) as partial:
+        assert partial.parent == tmp_path and partial.suffix == ".csv" and TEMPORARY_TAG in partial.name
+        assert not partial.exists()  # nothing is created for the writer
+        partial.write_text("new\n")
+        assert target.read_text() == "old\n"  # not yet visible under the real name
+    assert target.read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["tracks.csv"]
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_failure_mid_write_keeps_the_old_file_and_removes_the_temporary_one(tmp_path, error):
+    target = tmp_path / "model.pt"
+    target.write_bytes(b"the old model")
+    with pytest.raises(type(error)):
+        with atomic_path(target) as partial:
+            partial.write_bytes(b"half a mod")
+            raise error
+    assert target.read_bytes() == b"the old model"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+
+
+def test_a_failure_before_anything_was_written_is_fine(tmp_path):
+    with pytest.raises(ValueError):
+        with atomic_path(tmp_path / "new.json"):
+            raise ValueError("bad input")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_replaces_an_earlier_folder_only_when_complete(tmp_path):
+    target = tmp_path / "images"
+    target.mkdir()
+    (target / "old.png").write_bytes(b"old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as staging:
+            staging.mkdir()
+            (staging / "frame_000000.png").write_bytes(b"new")
+            raise RuntimeError("stopped after one frame")
+    assert [p.name for p in tmp_path.iterdir()] == ["images"] and (target / "old.png").exists()
+    with atomic_path(target) as staging:
+        staging.mkdir()
+        (staging / "frame_000000.png").write_bytes(b"new")
+    assert [p.name for p in tmp_path.iterdir()] == ["images"]
+    assert [p.name for p in target.iterdir()] == ["frame_000000.png"]
+
+
+def test_two_writers_of_one_target_get_separate_temporary_paths(tmp_path):
+    first, second = AtomicPath(tmp_path / "a.csv"), AtomicPath(tmp_path / "a.csv")
+    assert first.path != second.path
+
+
+def test_published_early_then_appended_through_the_open_handle(tmp_path):
+    """The way detections.csv is written: visible after its first frame, appended to after."""
+    staged = AtomicPath(tmp_path / "detections.csv")
+    with open(staged.path, "w") as handle:
+        handle.write("frame\n0\n")
+        handle.flush()
+        staged.commit()
+        handle.write("1\n")
+    assert (tmp_path / "detections.csv").read_text() == "frame\n0\n1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["detections.csv"]
+
+
+def test_the_suffix_is_kept_for_writers_that_choose_the_format_by_name(tmp_path):
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    figure.add_subplot().plot([0, 1], [1, 0])
+    with atomic_path(tmp_path / "lengths.png") as partial:
+        figure.savefig(partial)
+    assert (tmp_path / "lengths.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_killed_writer_leaves_the_old_file_under_its_name(tmp_path):
+    """SIGKILL mid-write: no handler runs; the real name still holds the old, whole file."""
+    target = tmp_path / "big.bin"
+    target.write_bytes(b"old")
+    script = ("import sys, time\n"
+              "from yoloxsp.io.atomic import atomic_path\n"
+              "with atomic_path(sys.argv[1]) as partial, open(partial, 'wb') as handle:\n"
+              "    handle.write(b'x' * 1000); handle.flush(); print('writing', flush=True); time.sleep(60)\n")
+    process = subprocess.Popen([sys.executable, "-c", script, str(target)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "writing"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    time.sleep(0.1)
+    assert target.read_bytes() == b"old"
+    left = [p for p in tmp_path.iterdir() if p != target]
+    assert len(left) == 1 and TEMPORARY_TAG in left[0].name and left[0].stat().st_size == 1000
