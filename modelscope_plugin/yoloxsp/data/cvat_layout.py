@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import List, Optional, Tuple
 
 from ..errors import CvatFormatError, PathLike
+from ..io.atomic import atomic_path
+from ..io.natural import natural_key
 
 ANNOTATION_NAMES = ("annotations.xml", "annotation.xml")
 
@@ -28,7 +27,7 @@ def find_tasks(source: Path, cache_dir: Optional[PathLike]) -> List[Tuple[Path, 
     if _has_annotations(source):
         return [(source, source.name)]
     tasks = []
-    for child in sorted(source.iterdir(), key=_natural_key):
+    for child in sorted(source.iterdir(), key=natural_key):
         if child.is_dir() and _has_annotations(child):
             tasks.append((child, child.name))
         elif child.is_file() and child.suffix.lower() == ".zip":
@@ -52,10 +51,6 @@ def _task_root(unpacked: Path, archive: Path) -> Path:
     raise CvatFormatError("zip holds no annotations.xml at its top level", archive)
 
 
-def _natural_key(path: Path):
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
-
-
 def _unzip(archive: Path, cache_dir: Optional[PathLike]) -> Path:
     """Unpack ``archive`` once into a content-keyed cache folder (atomically, safely)."""
     stat = archive.stat()
@@ -65,18 +60,14 @@ def _unzip(archive: Path, cache_dir: Optional[PathLike]) -> Path:
     if target.is_dir():
         return target
     cache.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=cache))
     try:
-        with zipfile.ZipFile(archive) as zf:
+        with atomic_path(target) as staging, zipfile.ZipFile(archive) as zf:
+            staging.mkdir()
             for member in zf.namelist():
                 resolved = (staging / member).resolve()
                 if not str(resolved).startswith(str(staging.resolve()) + os.sep) and resolved != staging.resolve():
                     raise CvatFormatError(f"zip member {member!r} points outside the archive", archive)
             zf.extractall(staging)
-        os.replace(staging, target)
     except zipfile.BadZipFile as exc:
         raise CvatFormatError(f"corrupt zip file: {exc}", archive) from exc
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return target

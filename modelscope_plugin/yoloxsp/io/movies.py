@@ -8,7 +8,6 @@ has them. Frames are read lazily, so memory stays flat however long the movie is
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 from ..errors import InputError, PathLike
 from .images import IMAGE_SUFFIXES, read_image
 from .microscope import READER_PLUGINS, microscope_frames, open_microscope_file
+from .natural import natural_key
 from .tiff_stack import open_tiff_stack, tiff_frames
 
 TIFF_SUFFIXES = (".tif", ".tiff")
@@ -59,7 +59,7 @@ def open_movie(path: PathLike, axes: Optional[str] = None, scene: Optional[Union
     if scene is not None and (path.is_dir() or suffix not in MICROSCOPE_SUFFIXES):
         raise InputError(f"--scene applies to {', '.join(MICROSCOPE_SUFFIXES)} files only", path)
     if path.is_dir():
-        files = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=_natural)
+        files = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
         if not files:
             raise InputError("folder holds no image files (png, jpg, tif, bmp)", path)
         return Movie(path, "folder", len(files), _read=partial(map, read_image, files))
@@ -77,10 +77,6 @@ def open_movie(path: PathLike, axes: Optional[str] = None, scene: Optional[Union
         return Movie(path, "image", 1, _read=partial(map, read_image, [path]))
     raise InputError(f"unsupported input type {suffix or '(no extension)'} (images, TIFF stacks, ND2, CZI, LIF, "
                      "DV, AVI/MP4 videos)", path)
-
-
-def _natural(path: Path):
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
 
 
 # ---------------------------------------------------------------------------------------- video
