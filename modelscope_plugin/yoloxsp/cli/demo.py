@@ -1,11 +1,9 @@
-"""``yoloxsp demo``: start the Gradio demo app (``tools/app.py`` of the repository / model page)."""
+"""``yoloxsp demo``: start the Gradio demo app (the app a published model repository serves)."""
 from __future__ import annotations
 
 import importlib.util
 import runpy
 import sys
-
-from ..clone import clone_file
 
 
 def add_parser(sub) -> None:
@@ -17,11 +15,12 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from ..errors import InputError
+    from ..integrations.hub import demo_app_file
+
     if importlib.util.find_spec("gradio") is None:  # the `demo` extra: not every install serves a web app
-        print("error: the demo app needs Gradio: pip install 'yoloxsp[demo]' (tools/setup_env.sh core includes it)",
-              file=sys.stderr)
-        return 2
-    app = clone_file("tools/app.py", "the demo app (also on the hosted model page)")
-    sys.argv = [str(app), "--model", args.model, "--port", str(args.port), "--host", args.host]
-    runpy.run_path(str(app), run_name="__main__")
+        raise InputError("the demo app needs Gradio: pip install 'yoloxsp[demo]' (tools/setup_env.sh core includes it)")
+    with demo_app_file() as app:  # run as a script, as in a model repository
+        sys.argv = [str(app), "--model", args.model, "--port", str(args.port), "--host", args.host]
+        runpy.run_path(str(app), run_name="__main__")
     return 0

@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..errors import PathLike
+from .plots import new_figure
 
 SUMMARY_FILES = ("summary.csv", "conditions.csv", "rates_by_condition.png", "lengths_by_condition.png",
                  "aligned_lengths.png")
@@ -115,7 +116,7 @@ def _per_condition(tracks: pd.DataFrame, movie_conditions: Dict[str, str], names
 
 def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[str, str]]) -> Figure:
     """One panel per column: a box per condition, every track as a jittered dot, n under the box."""
-    figure = Figure(figsize=(3.2 + 1.2 * max(1, len(conditions)), 3.8 * len(panels)), dpi=120)
+    figure = new_figure(figsize=(3.2 + 1.2 * max(1, len(conditions)), 3.8 * len(panels)), dpi=120)
     rng = np.random.default_rng(0)  # fixed jitter: the same data give the same figure
     for i, (column, label) in enumerate(panels):
         axes = figure.add_subplot(len(panels), 1, i + 1)
@@ -142,7 +143,7 @@ def _values(tracks: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _aligned_figure(curves: List[dict], names: Dict[str, str]) -> Figure:
-    figure = Figure(figsize=(7, 4), dpi=120)
+    figure = new_figure(figsize=(7, 4), dpi=120)
     axes = figure.add_subplot()
     conditions = sorted({c["condition"] for c in curves})
     colours = {c: f"C{i % 10}" for i, c in enumerate(conditions)}

@@ -43,7 +43,8 @@ class TrackLinker:
     def __init__(self, search_range_px: float = 12.0, memory: int = 2):
         import trackpy  # here, not at the top: trackpy and pandas are a large share of a short run's start-up
 
-        trackpy.quiet()
+        # No trackpy.quiet(): it would set the user's trackpy log level for the whole process, and
+        # the Linker used frame by frame logs nothing (only trackpy's link functions do).
         self._linker = trackpy.linking.Linker(search_range_px, memory=memory, **LINK_OPTIONS)
         self._started = False
         self._frame = 0

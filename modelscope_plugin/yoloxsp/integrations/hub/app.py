@@ -1,14 +1,19 @@
 """yoloxsp demo app (Gradio) for the hosted model page (ModelScope Studio / Hugging Face Space).
 
-    python tools/app.py [--model yoloxsp] [--port 7860]      # or: yoloxsp demo
+    yoloxsp demo [--model yoloxsp] [--port 7860]      # in a model repository: python app.py
 
 Upload an image, a TIFF stack or a video; the model finds the spindles and their poles, links
 them into tracks and measures them (the same job as ``yoloxsp predict``). Shows the overlay of the
 middle frame, the detections table and the length plot, and offers the CSVs. The "Many movies" tab
 takes several movies at once (the job of ``yoloxsp batch``, in this process): the condition of a
 movie is its file name up to the first underscore (``wt_01.tif`` -> ``wt``), and the page shows the
-per-condition table and figures. In a published model repository this file is ``app.py`` beside
-the model and ``res/``, and serves that model.
+per-condition table and figures.
+
+It ships inside the package (``yoloxsp demo`` runs it from any install) and ``yoloxsp publish``
+copies it into a model repository as ``app.py``, where it serves the model beside it. It imports
+yoloxsp by absolute name only, so it runs there as a script. The examples are the served model
+folder's ``res/sample`` frame and stack (a published repository carries them for its card); the
+bundled model has none.
 """
 from __future__ import annotations
 
@@ -24,18 +29,23 @@ import pandas as pd
 from yoloxsp.batch.job import JobSettings
 from yoloxsp.batch.manifest import read_movies
 from yoloxsp.batch.runner import run_batch
+from yoloxsp.errors import InputError
 from yoloxsp.model.backends import Predictor
-from yoloxsp.model.resolve import open_backend
+from yoloxsp.model.resolve import model_path, open_backend
 from yoloxsp.post.analyse import analyse_movie
 
 HERE = Path(__file__).resolve().parent
 IN_MODEL_REPO = (HERE / "configuration.json").is_file()  # app.py of a published model repository
-RES = (HERE if IN_MODEL_REPO else HERE.parent) / "res"
 DEFAULT_MODEL = str(HERE) if IN_MODEL_REPO else "yoloxsp"
 COLUMNS = ("frame", "track_id", "score", "length_px", "length_um")
 HEADERS = ["frame", "track", "score", "length (px)", "length (um)"]
-EXAMPLES = [[str(RES / "sample" / "images" / "frame_000000.png"), 0.13, 30.0],
-            [str(RES / "sample" / "stack.tif"), None, None]]
+
+
+def examples(model: str) -> List[list]:
+    """(upload, pixel size, frame interval) rows for the sample files the model folder carries."""
+    sample = model_path(model) / "res" / "sample"
+    rows = [[sample / "images" / "frame_000000.png", 0.13, 30.0], [sample / "stack.tif", None, None]]
+    return [[str(path), *rest] for path, *rest in rows if path.is_file()]
 
 
 def build_app(model: str = DEFAULT_MODEL) -> gr.Blocks:
@@ -48,7 +58,7 @@ def build_app(model: str = DEFAULT_MODEL) -> gr.Blocks:
         try:
             analysis = analyse_movie(upload, out, predictor, pixel_size or None, frame_interval or None,
                                      overlay="frames", progress=False)
-        except (ValueError, FileExistsError) as exc:  # InputError included: one clear line for the user
+        except InputError as exc:  # the user's file: one clear line; anything else is a bug and shows as one
             raise gr.Error(str(exc)) from None
         overlays = sorted((out / "overlay").iterdir())
         table = pd.DataFrame([[float(row[c]) for c in COLUMNS] for row in analysis.detections],
@@ -61,13 +71,13 @@ def build_app(model: str = DEFAULT_MODEL) -> gr.Blocks:
                     "Upload a frame, a 16-bit TIFF stack or a video of S. pombe (red/first channel: tubulin, "
                     "green/second: spindle pole bodies).")
         with gr.Tab("One movie"):
-            _one_movie(run)
+            _one_movie(run, examples(model))
         with gr.Tab("Many movies", elem_id="many-tab"):
             _many_movies(model)
     return app
 
 
-def _one_movie(run) -> None:
+def _one_movie(run, example_rows: List[list]) -> None:
     with gr.Row():
         upload = gr.File(label="image, TIFF stack or video", type="filepath", elem_id="upload")
         with gr.Column():
@@ -81,7 +91,8 @@ def _one_movie(run) -> None:
     table = gr.Dataframe(headers=HEADERS, label="detections", elem_id="table")
     files = gr.File(label="tables (CSV)", file_count="multiple", elem_id="csv")
     button.click(run, [upload, pixel_size, frame_interval], [overlay, table, plot, files, summary])
-    gr.Examples(EXAMPLES, [upload, pixel_size, frame_interval])
+    if example_rows:
+        gr.Examples(example_rows, [upload, pixel_size, frame_interval])
 
 
 def _many_movies(model: str) -> None:
