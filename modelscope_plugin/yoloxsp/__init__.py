@@ -5,9 +5,16 @@ nor easycv. The ModelScope registrations (pipeline, model, dataset type, trainer
 when modelscope is imported, before or after ``import yoloxsp``: a post-import hook (wrapt) runs
 them as soon as the ``modelscope`` package itself is loaded, before any of its sub-packages. So
 ``import yoloxsp`` followed by ``pipeline(Tasks.image_object_detection, model='yoloxsp')`` works,
-while the CLI and plain inference never pay for importing modelscope, transformers and datasets
-(about 6 s on a 2-core machine).
+while the CLI and plain inference never pay for importing modelscope, transformers and datasets.
+
+The Python API (:mod:`yoloxsp.api`) is reached from here and imported on first use, so ``import
+yoloxsp`` stays cheap:
+
+    detector = yoloxsp.load()                 # the bundled model on ONNX Runtime
+    results = detector("movie.tif")           # one FrameResult per frame
+    results[0].to_dataframe()                 # .plot() a matplotlib Figure, .save("overlay.png")
 """
+import warnings
 from pathlib import Path
 
 import wrapt
@@ -23,7 +30,15 @@ def default_model_dir() -> Path:
     return model_path("yoloxsp")
 
 
+API = ("load", "SpindleDetector", "FrameResult")  # of yoloxsp.api, imported on first access (PEP 562)
+__all__ = [*API, "default_model_dir", "__version__"]
+
+
 def __getattr__(name: str):
+    if name in API:
+        from . import api
+
+        return getattr(api, name)
     if name == "cvat_ms_dataset":
         from .integrations.modelscope import cvat_ms_dataset
 
@@ -31,6 +46,19 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'yoloxsp' has no attribute {name!r}")
 
 
+def __dir__():
+    return sorted({*globals(), *API, "cvat_ms_dataset"})
+
+
 @wrapt.when_imported("modelscope")
 def _register_with_modelscope(_module) -> None:
-    from .integrations import modelscope  # noqa: F401  (its import registers everything)
+    """Never raises: ``import modelscope`` must not fail because of yoloxsp. A ModelScope that
+    moved what the registrations use gets a warning naming what is unavailable."""
+    try:
+        from .integrations.modelscope import install_name_hooks
+    except Exception as exc:  # any failure here would otherwise fail `import modelscope` itself
+        warnings.warn(f"yoloxsp: could not register with ModelScope ({type(exc).__name__}: {exc}); "
+                      "pipeline(..., model='yoloxsp') and build_trainer('easycv') are unavailable, while yoloxsp's "
+                      "own Python API and command line do not need ModelScope", stacklevel=2)
+        return
+    install_name_hooks()

@@ -1,0 +1,173 @@
+"""The Python API: :func:`load` a model, call it on images, get one :class:`FrameResult` per frame.
+
+    >>> detector = yoloxsp.load()                          # doctest: +SKIP
+    >>> results = detector("movie.tif")                     # doctest: +SKIP
+    >>> results[0].to_dataframe(); results[0].plot(); results[0].save("frame_0.png")  # doctest: +SKIP
+
+A thin layer over what ``yoloxsp predict`` runs (the backend from :func:`~yoloxsp.model.resolve.
+open_backend`, :class:`~yoloxsp.model.backends.Predictor`, the length measurement and the overlay
+drawing of :mod:`yoloxsp.post`), so both give the same numbers. Frames are independent here: linking
+spindles into tracks over a movie is the job of ``yoloxsp predict`` (:func:`yoloxsp.post.analyse.analyse_movie`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .errors import InputError, PathLike
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from .model.backends import Predictor
+    from .model.decode import Detections
+
+Image = np.ndarray  # H x W (one channel) or H x W x C (C = 1-4; red/first = tubulin, green/second = poles)
+Source = Union[Image, PathLike, Sequence[Union[Image, PathLike]]]
+
+
+@dataclass(repr=False)
+class FrameResult:
+    """The spindles found in one frame.
+
+    ``image``: the frame as the model saw it (8-bit RGB); ``detections``: boxes, scores and poles
+    in its pixel coordinates; ``lengths_px``: one per spindle (NaN when a pole is missing);
+    ``pixel_size``: um per pixel, None when unknown; ``frame``: index within ``source`` (the
+    file it came from, None for an array)."""
+
+    image: np.ndarray
+    detections: Detections
+    lengths_px: np.ndarray
+    pixel_size: Optional[float]
+    frame: int = 0
+    source: Optional[Path] = None
+
+    def __len__(self) -> int:
+        return len(self.detections)
+
+    def __repr__(self) -> str:
+        scale = f"{self.pixel_size:.4g} um/px" if self.pixel_size else "pixel size unknown"
+        where = f"{self.source}, " if self.source else ""
+        return f"<FrameResult {where}frame {self.frame}: {len(self)} spindle(s), {scale}>"
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per spindle: frame, score, box (x1 y1 x2 y2), the two poles, ``length_px`` and
+        ``length_um`` (NaN when the pixel size is unknown), the columns of ``detections.csv``
+        without the track id."""
+        import pandas as pd
+
+        from .post.measure import DETECTION_COLUMNS, detection_rows
+
+        columns = [c for c in DETECTION_COLUMNS if c != "track_id"]
+        rows = detection_rows(self.frame, self.detections, [-1] * len(self), self.pixel_size, self.lengths_px)
+        return pd.DataFrame(rows, columns=columns).astype({c: float for c in columns if c != "frame"})
+
+    def overlay(self) -> np.ndarray:
+        """The frame with boxes, poles and scores drawn (RGB uint8; small frames enlarged twice,
+        as in ``yoloxsp predict``'s overlays)."""
+        from .post.overlay import draw_detections
+
+        scale = 2 if min(self.image.shape[:2]) < 400 else 1
+        labels = [f"{score:.2f}" for score in self.detections.scores]
+        return draw_detections(self.image, self.detections, labels, scale=scale)
+
+    def plot(self, width: float = 6.0) -> Figure:
+        """The overlay as a matplotlib ``Figure`` ``width`` inches wide. It is not registered with
+        pyplot: a notebook shows it as a cell's value, ``figure.savefig`` writes it."""
+        from .post.plots import new_figure
+
+        image = self.overlay()
+        figure = new_figure(figsize=(width, width * image.shape[0] / image.shape[1]), dpi=100)
+        axes = figure.add_axes((0, 0, 1, 1))
+        axes.imshow(image, interpolation="nearest")
+        axes.set_axis_off()
+        return figure
+
+    def save(self, path: PathLike) -> Path:
+        """Write the overlay to ``path`` (format from the suffix: .png, .jpg, .tif...), replacing
+        the file only once the new one is complete; returns the path."""
+        import cv2
+
+        from .io.atomic import atomic_path
+
+        path = Path(path)
+        if not cv2.haveImageWriter(str(path)):
+            raise InputError("cannot write an image there: the suffix is no image format OpenCV writes", path)
+        with atomic_path(path) as partial:
+            if not cv2.imwrite(str(partial), cv2.cvtColor(self.overlay(), cv2.COLOR_RGB2BGR)):
+                raise InputError("the overlay could not be written", path)
+        return path
+
+
+class SpindleDetector:
+    """Call with an image (H x W or H x W x C array), a file (image, TIFF stack, microscope file,
+    video, or a folder of images) or a list of those; returns one :class:`FrameResult` per frame,
+    in order. A movie is read whole: for long movies use ``yoloxsp predict``, which streams.
+
+    ``pixel_size`` (um per pixel) overrides what the files record; arrays have none otherwise.
+    """
+
+    def __init__(self, predictor: Predictor, length: str = "ridge"):
+        from .post.measure import LENGTH_METHODS
+
+        if length not in LENGTH_METHODS:
+            raise InputError(f"unknown length method {length!r}; choose one of {LENGTH_METHODS}")
+        self.predictor, self.length = predictor, length
+
+    def __repr__(self) -> str:
+        return f"<SpindleDetector {self.predictor.config.size} on {type(self.predictor.backend).__name__}>"
+
+    def __call__(self, source: Source, pixel_size: Optional[float] = None) -> List[FrameResult]:
+        from .io import to_rgb8
+        from .post.measure import spindle_lengths
+
+        if pixel_size is not None and pixel_size <= 0:
+            raise InputError(f"pixel size must be positive (got {pixel_size})")
+        frames = list(_frames(source))
+        results = []
+        step = max(1, self.predictor.parallel_frames)
+        for start in range(0, len(frames), step):
+            chunk = frames[start:start + step]
+            images = [to_rgb8(image) for image, *_ in chunk]
+            for image, detections, (_, index, path, recorded) in zip(images, self.predictor(images), chunk):
+                results.append(FrameResult(image, detections, spindle_lengths(image, detections, self.length),
+                                           pixel_size or recorded, index, path))
+        return results
+
+
+def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", length: str = "ridge"
+         ) -> SpindleDetector:
+    """A ready :class:`SpindleDetector` for ``model``: ``yoloxsp`` (the bundled model), a model
+    folder, a weights file or an ``.onnx`` file. ``backend``: ``auto`` (ONNX Runtime when the model
+    has an ONNX file, as the bundled one does; else torch), ``onnx`` or ``torch``; ``device``: for
+    torch. ``length``: ``ridge`` (along the tubulin ridge, the default) or ``straight`` (pole to pole).
+
+        >>> detector = yoloxsp.load()                                # doctest: +SKIP
+        >>> [result] = detector("frame.png", pixel_size=0.13)        # doctest: +SKIP
+        >>> result.to_dataframe()[["score", "length_um"]]            # doctest: +SKIP
+    """
+    from .model.backends import Predictor
+    from .model.resolve import open_backend
+
+    return SpindleDetector(Predictor(open_backend(model, backend, device)), length)
+
+
+def _frames(source: Source) -> Iterator[Tuple[np.ndarray, int, Optional[Path], Optional[float]]]:
+    """(frame, index in its source, source path, recorded pixel size) for every frame of ``source``."""
+    if isinstance(source, np.ndarray):
+        yield source, 0, None, None
+    elif isinstance(source, (str, Path)):
+        from .io import open_movie
+
+        movie = open_movie(source)
+        for index, frame in enumerate(movie.frames()):
+            yield frame, index, movie.path, movie.pixel_size
+    elif isinstance(source, (list, tuple)):
+        for item in source:
+            yield from _frames(item)
+    else:
+        raise InputError(f"expected an image array, a path or a list of them, got {type(source).__name__}")

@@ -1,0 +1,125 @@
+"""The Python API (``yoloxsp.load``) on the bundled model and the bundled sample: what a notebook
+user gets, checked against the sample's ground truth and against ``yoloxsp predict``'s table."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linear_sum_assignment
+
+import yoloxsp
+from yoloxsp.errors import InputError
+from yoloxsp.post.analyse import analyse_movie
+
+pytestmark = pytest.mark.core
+
+SAMPLE = Path(__file__).resolve().parents[1] / "res" / "sample"
+COLUMNS = ["frame", "score", "x1", "y1", "x2", "y2", "pole1_x", "pole1_y", "pole2_x", "pole2_y", "length_px",
+           "length_um"]
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return yoloxsp.load()
+
+
+@pytest.fixture(scope="module")
+def stack_results(detector):
+    return detector(SAMPLE / "stack.tif")
+
+
+def test_import_stays_cheap_and_the_api_is_found_at_the_top():
+    probe = ("import sys, yoloxsp\nbefore = sorted(m for m in ('yoloxsp.api', 'numpy', 'onnxruntime') "
+             "if m in sys.modules)\nyoloxsp.load\nafter = 'onnxruntime' in sys.modules\n"
+             "print(before, after, 'load' in dir(yoloxsp), yoloxsp.load.__module__)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[]", "False", "True", "yoloxsp.api"]
+    with pytest.raises(AttributeError, match="no attribute 'lod'"):
+        yoloxsp.lod
+
+
+def test_a_stack_gives_every_frame_with_its_pixel_size_and_the_annotated_spindles(stack_results):
+    truth = pd.read_csv(SAMPLE / "ground_truth.csv")
+    assert len(stack_results) == truth.frame.max() + 1 == 8
+    pole_errors, length_errors = [], []
+    for result in stack_results:
+        assert result.pixel_size == pytest.approx(0.13) and result.source == SAMPLE / "stack.tif"
+        table, expected = result.to_dataframe(), truth[truth.frame == result.frame]
+        assert list(table.columns) == COLUMNS and (table.frame == result.frame).all()
+        assert len(table) == len(expected), f"frame {result.frame}"
+        centres = lambda t: np.c_[(t.x1 + t.x2) / 2, (t.y1 + t.y2) / 2]  # noqa: E731
+        rows, cols = linear_sum_assignment(np.linalg.norm(centres(table)[:, None] - centres(expected)[None], axis=2))
+        for found, (_, annotated) in zip(table.iloc[rows].itertuples(), expected.iloc[cols].iterrows()):
+            poles = np.array([[found.pole1_x, found.pole1_y], [found.pole2_x, found.pole2_y]])
+            true_poles = annotated[["pole1_x", "pole1_y", "pole2_x", "pole2_y"]].to_numpy(float).reshape(2, 2)
+            pole_errors.append(min(np.linalg.norm(poles - true_poles, axis=1).max(),
+                                   np.linalg.norm(poles[::-1] - true_poles, axis=1).max()))
+            assert found.length_um == pytest.approx(found.length_px * 0.13)
+            length_errors.append(abs(found.length_um - annotated.length_um) / annotated.length_um)
+    assert max(pole_errors) < 3.0 and np.median(pole_errors) < 1.0
+    assert np.median(length_errors) < 0.05
+
+
+def test_the_same_numbers_as_yoloxsp_predict(detector, stack_results, tmp_path):
+    analysis = analyse_movie(SAMPLE / "stack.tif", tmp_path, detector.predictor, overlay="none", progress=False)
+    predicted = pd.read_csv(tmp_path / "detections.csv")
+    ours = pd.concat([r.to_dataframe() for r in stack_results], ignore_index=True)
+    assert len(ours) == len(predicted) == len(analysis.detections)
+    for column in ("frame", "x1", "y2", "pole1_x", "pole2_y", "length_px", "length_um"):
+        np.testing.assert_allclose(ours[column], predicted[column], atol=1e-3, err_msg=column)
+
+
+def test_arrays_paths_and_lists_mix_and_a_pixel_size_overrides(detector):
+    frame = cv2.cvtColor(cv2.imread(str(SAMPLE / "images" / "frame_000000.png")), cv2.COLOR_BGR2RGB)
+    [single] = detector(frame)
+    assert single.source is None and single.pixel_size is None and single.frame == 0 and len(single) >= 1
+    assert single.to_dataframe().length_um.isna().all()
+    mixed = detector([frame, frame[..., 0], str(SAMPLE / "stack.tif")], pixel_size=0.2)
+    assert len(mixed) == 2 + 8 and {r.pixel_size for r in mixed} == {0.2}
+    assert [r.frame for r in mixed[2:]] == list(range(8))
+    np.testing.assert_allclose(mixed[0].to_dataframe().x1, single.to_dataframe().x1)
+    table = mixed[3].to_dataframe()
+    np.testing.assert_allclose(table.length_um, table.length_px * 0.2)
+
+
+def test_an_empty_frame_gives_an_empty_table_with_the_columns(detector):
+    [empty] = detector(np.zeros((96, 128), np.uint8))
+    table = empty.to_dataframe()
+    assert len(empty) == 0 and table.empty and list(table.columns) == COLUMNS
+    assert "0 spindle(s)" in repr(empty)
+
+
+def test_plot_is_a_figure_outside_pyplot_and_save_writes_the_overlay(stack_results, tmp_path):
+    result = stack_results[0]
+    figure = result.plot(width=4)
+    assert type(figure).__name__ == "Figure" and "matplotlib.pyplot" not in sys.modules
+    height, width = result.image.shape[:2]
+    assert tuple(figure.get_size_inches()) == pytest.approx((4, 4 * height / width))
+    figure.savefig(tmp_path / "figure.png")
+    assert cv2.imread(str(tmp_path / "figure.png")) is not None
+    saved = result.save(tmp_path / "overlay.png")
+    written = cv2.cvtColor(cv2.imread(str(saved)), cv2.COLOR_BGR2RGB)
+    np.testing.assert_array_equal(written, result.overlay())
+    assert written.shape[:2] == (2 * height, 2 * width)  # a small field is enlarged, as in predict's overlays
+    assert not np.array_equal(written, cv2.resize(result.image, None, fx=2, fy=2,
+                                                  interpolation=cv2.INTER_NEAREST))  # something is drawn
+
+
+def test_bad_inputs_are_named(detector, tmp_path):
+    with pytest.raises(InputError, match="expected an image array, a path or a list of them, got int"):
+        detector(42)
+    with pytest.raises(InputError, match="missing.tif: input not found"):
+        detector([np.zeros((64, 64), np.uint8), tmp_path / "missing.tif"])
+    with pytest.raises(InputError, match="pixel size must be positive"):
+        detector(np.zeros((64, 64), np.uint8), pixel_size=0)
+    with pytest.raises(InputError, match="unknown length method 'curvy'"):
+        yoloxsp.load(length="curvy")
+    with pytest.raises(InputError, match="cannot write an image there"):
+        detector(np.zeros((64, 64), np.uint8))[0].save(tmp_path / "overlay.unknown")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no partial file left behind
