@@ -35,8 +35,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 def main(argv: Optional[List[str]] = None) -> int:
     # Importing torch, scipy and friends creates about a million long-lived objects; with the
-    # default thresholds the collector walks them again and again (about 1 s of a 4 s start on 2
-    # cores), and once more at exit. Fewer young-generation passes while running, and freezing
+    # default thresholds the collector walks them again and again (a large share of a short run's
+    # start-up; tools/benchmark.py measures it), and once more at exit. Fewer young-generation passes while running, and freezing
     # the survivors before exit, keep what a short ``yoloxsp predict`` spends outside its frames down.
     gc.set_threshold(50_000, 20, 100)
     args = build_parser().parse_args(argv)

@@ -71,7 +71,7 @@ def contrast_limits(image: np.ndarray, low_percentile: float = 0.5,
     field, and a lower cut would saturate exactly the structures we measure.
     """
     image = _hwc(image)
-    if image.dtype == np.uint16:  # exact and ~10x faster through a histogram
+    if image.dtype == np.uint16:  # exact, and cheaper than sorting, through a histogram
         return np.array([_uint16_percentiles(image[..., c], (low_percentile, high_percentile))
                          for c in range(image.shape[2])])
     data = image.astype(np.float32)

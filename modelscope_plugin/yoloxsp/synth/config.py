@@ -1,4 +1,5 @@
-"""Parameters of a synthetic S. pombe time-lapse field (defaults follow ../shared/NOTES.md §3 and §7).
+"""Parameters of a synthetic S. pombe time-lapse field (defaults follow the real upstream frames,
+their annotations and published spindle kinetics).
 
 Every knob is also a ``yoloxsp synth`` option; :mod:`.looks` draws them within the ranges of
 named real microscope set-ups for training.
@@ -32,7 +33,7 @@ class SynthConfig:
     spindles: int = 4                  # mitotic cells (one spindle track each)
     cell_coverage: float = 0.45        # share of the free field covered by cells
     overlap: bool = False              # cells may lie on top of each other (lawns without wells)
-    wells: bool = False                # micro-wells like the real frame in ../shared/real/
+    wells: bool = False                # micro-wells like those of the real upstream frames
     well_diameter: float = 10.0
     psf_sigma: Optional[float] = None  # um; None draws 0.15-0.28 (max-projected spinning disk)
     z_blur: float = 0.0                # share of the signal spread into an out-of-focus halo (z max-projection)

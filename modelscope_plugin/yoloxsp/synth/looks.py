@@ -1,11 +1,11 @@
 """Named microscope looks: each draws random :class:`SynthConfig` values within the ranges of one
-kind of real set-up (ranges from ../shared/NOTES.md §3 and §7).
+kind of real set-up (typical spinning-disk and widefield acquisitions of S. pombe).
 
 A model trained on one synthetic look fails on microscopes it has never seen, so training draws
 a look per movie (:func:`training_config`), and leaving one look out of training
 (``exclude``) estimates how the model does on a set-up it has not seen. The looks:
 
-- ``wells-avi``: micro-wells, 8-bit AVI export with MJPEG artefacts, two colours (like ../shared/real/);
+- ``wells-avi``: micro-wells, 8-bit AVI export with MJPEG artefacts, two colours (like the real upstream frames);
 - ``dense-lawn``: no wells, overlapping cells in every orientation, coverage up to 0.85;
 - ``green-glow``: a diffuse SPB-channel glow as bright as the tubulin background;
 - ``spb-decorates-mts``: an SPB marker that also lights up spots along interphase bundles;

@@ -327,8 +327,8 @@ class Camera:
     def expose(self, layers: dict, frame: int, rng: np.random.Generator) -> np.ndarray:
         """Expected signal per channel name -> noisy uint16 counts, shape (C, H, W) in the config's
         channel order. Shot noise is scaled so that sigma at the background level is ~3 counts at
-        noise=1 (NOTES.md §3), plus read noise of 1 count; at these photon counts the Gaussian
-        approximation of Poisson noise is exact to well under a count and several times faster."""
+        noise=1 (typical raw 16-bit stacks), plus read noise of 1 count; at these photon counts the
+        Gaussian approximation of Poisson noise is exact to well under a count, and cheaper to draw."""
         gain = self.illumination * np.float32(math.exp(-frame / self.bleach_frames))
         counts = {}
         for name in CHANNEL_NAMES:  # noise drawn in one fixed order: the channel order only permutes

@@ -2,11 +2,11 @@
 
 A field holds micro-wells (optional) and rod-shaped cells packed around them. Interphase cells
 carry dim curved microtubule bundles and one or two SPB dots -- the distractors a detector must
-ignore. Mitotic cells run a spindle program (NOTES.md §3): phase 1 formation (< 1 um growing to
+ignore. Mitotic cells run a spindle program (published S. pombe kinetics): phase 1 formation (< 1 um growing to
 the plateau), phase 2 plateau (~2.5-3 um), phase 3 anaphase B elongation (0.5-1 um/min) up to
 10-14 um, then breakdown, after which two daughter SPB dots remain. Before its spindle forms a
 mitotic cell looks like an interphase cell with one SPB. The tubulin of a spindle stays about
-constant as it elongates, so long anaphase spindles are thin and dim (NOTES.md §7); long ones
+constant as it elongates, so long anaphase spindles are thin and dim (as in real movies); long ones
 bend, some into a hook at one end.
 
 Hard negatives beside the interphase cells: cells caught after breakdown (two poles, no bar),
@@ -193,7 +193,7 @@ def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
         covered += cell.length * cell.width
     debris = [(rng.uniform(0, fw), rng.uniform(0, fh), rng.uniform(0.6, 2.0), brightness * rng.uniform(0.3, 1.0))
               for _ in range(config.debris)]
-    # Dead cells: round, 1-2 um across, brighter than spindles in both channels (NOTES.md §7).
+    # Dead cells: round, 1-2 um across, brighter than spindles in both channels (as in real movies).
     dead = [(rng.uniform(0, fw), rng.uniform(0, fh), rng.uniform(0.5, 1.0), brightness * rng.uniform(0.8, 2.5),
              brightness * rng.uniform(0.5, 2.0)) for _ in range(config.dead_cells)]
     glow = rng.uniform(0.02, 0.06) if config.wells else 0.0
@@ -371,6 +371,6 @@ def spindle_view(cell: Cell, t: float, drift: Array) -> Optional[SpindleView]:
     curve = cell.to_field(u, v) + drift
     arc = float(np.linalg.norm(np.diff(curve, axis=0), axis=1).sum())
     # Tubulin per spindle stays about constant, so once anaphase B is under way its line thins and
-    # dims: real long spindles are ~4x dimmer than short ones, ~2/3 as bright at 25-45 px (NOTES.md §7).
+    # dims: real long spindles are ~4x dimmer than short ones, ~2/3 as bright at 25-45 px (real frames).
     dimming = min(1.0, DIMMING_ONSET * program.plateau_length / arc) ** program.dimming
     return SpindleView(program.track_id, phase, curve, arc, program.red_peak * dimming, program.green_peak)
