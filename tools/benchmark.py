@@ -22,6 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from yoloxsp.model import SIZES, YoloxSp
 from yoloxsp.model.backends import OnnxBackend
+from yoloxsp.model.config import INPUT_CHANNELS
 from yoloxsp.model.onnx_export import export_onnx
 from yoloxsp.synth import SynthConfig, generate, write_movie
 
@@ -51,7 +52,7 @@ def gflops(model: torch.nn.Module, size: int) -> float:
     """Forward FLOPs (2 x multiply-accumulates, as YOLOX reports them) in billions."""
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
-        model.forward_raw(torch.zeros(1, model.config.in_channels, size, size))
+        model.forward_raw(torch.zeros(1, INPUT_CHANNELS, size, size))
     return counter.get_total_flops() / 1e9
 
 

@@ -11,13 +11,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from ..model.config import INPUT_CHANNELS, NUM_CLASSES
     from ..model.onnx_export import DEFAULT_OPSET, export_onnx  # imported here: other commands skip torch
     from ..model.resolve import open_backend
 
     opset = args.opset or DEFAULT_OPSET
     model = open_backend(args.model, "torch").model
     path = export_onnx(model, args.out, opset=opset)
-    print(f"wrote {path} (opset {opset}, inputs images[B,{model.config.in_channels},H,W]; "
-          f"outputs boxes[B,N,{9 + model.config.num_classes}], poles[B,3,H/{model.config.pole_stride},"
+    print(f"wrote {path} (opset {opset}, inputs images[B,{INPUT_CHANNELS},H,W]; "
+          f"outputs boxes[B,N,{9 + NUM_CLASSES}], poles[B,3,H/{model.config.pole_stride},"
           f"W/{model.config.pole_stride}])")
     return 0

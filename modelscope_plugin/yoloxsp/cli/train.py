@@ -1,6 +1,6 @@
 """``yoloxsp train``: train or fine-tune through ModelScope's ``build_trainer('easycv', ...)``.
 
-``--config`` is a training config (``configs/*.json``), a model folder, or ``yoloxsp`` (the
+``--config`` is a training config (``configs/yoloxsp_<size>.json``), a model folder, or ``yoloxsp`` (the
 bundled model's configuration.json). Training starts from the weights of ``--model`` (default:
 the config's folder when it holds weights, else from scratch); starting from weights, the
 config's fine-tuning recipe applies. ``--train`` is a CVAT export or ``synthetic:train`` (frames

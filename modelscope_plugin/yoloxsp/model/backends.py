@@ -59,7 +59,7 @@ class OnnxBackend:
         meta = self.session.get_modelmeta().custom_metadata_map
         if METADATA_KEY not in meta:
             raise InputError(f"ONNX file lacks the {METADATA_KEY!r} metadata (export it with yoloxsp export)", path)
-        self.config = YoloxSpConfig(**json.loads(meta[METADATA_KEY]))
+        self.config = YoloxSpConfig.from_dict(json.loads(meta[METADATA_KEY]), path)
 
     def raw(self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         if self._pool is None or len(images) == 1:

@@ -39,12 +39,12 @@ def load_weights(path: PathLike, config: Optional[YoloxSpConfig] = None, map_loc
         raise InputError(f"cannot read weights (truncated or not a yoloxsp weights file): {exc}", path) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT or "state_dict" not in payload:
         raise InputError("not a yoloxsp weights file (expected a dict with format='yoloxsp')", path)
-    model = YoloxSp(config or YoloxSpConfig(**payload["config"]))
+    model = YoloxSp(config or YoloxSpConfig.from_dict(payload["config"], path))
     try:
         missing, unexpected = model.load_state_dict(payload["state_dict"], strict=False)
-    except RuntimeError as exc:  # tensor shapes differ: weights of another size or channel count
-        raise InputError(f"weights do not fit a {model.config.size} model with {model.config.in_channels} input"
-                         f" channel(s): {str(exc).splitlines()[1].strip()}", path) from None
+    except RuntimeError as exc:  # tensor shapes differ: weights of another size
+        raise InputError(f"weights do not fit a {model.config.size} model: {str(exc).splitlines()[1].strip()}",
+                         path) from None
     if missing or unexpected:
         raise InputError(f"weights do not fit a {model.config.size} model: {len(missing)} missing "
                          f"(e.g. {missing[:2]}), {len(unexpected)} unexpected (e.g. {unexpected[:2]})", path)

@@ -3,8 +3,9 @@ them too, and ONNX Runtime inference reads them without importing torch."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Dict, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple
 
+from ..errors import InputError, PathLike
 from .decode import DecodeConfig
 
 # Where an exported ONNX file stores its YoloxSpConfig (JSON in the model's metadata).
@@ -18,14 +19,29 @@ SIZES: Dict[str, Tuple[float, float, bool]] = {
     "m": (0.67, 0.75, False),
 }
 
+# What every YOLOX-SP model takes and finds: the 3 channels preprocessing always makes (tubulin
+# first; one model serves one- and two-colour movies) and one class (spindle; every box label
+# is 0). Earlier configs stored these as options that no model could be trained or run with.
+INPUT_CHANNELS = 3
+NUM_CLASSES = 1
+RETIRED_KEYS: Dict[str, int] = {"in_channels": INPUT_CHANNELS, "num_classes": NUM_CLASSES}
+
+
+def without_retired_keys(values: Mapping, source: Optional[PathLike] = None) -> dict:
+    """``values`` less the retired keys, which older configuration.json, weights and ONNX files
+    carry: each is accepted with its one valid value, anything else raises naming key and file."""
+    for key, valid in RETIRED_KEYS.items():
+        if key in values and values[key] != valid:
+            raise InputError(f"model.{key} = {values[key]!r} is not supported: every YOLOX-SP model has "
+                             f"{key} = {valid}", source)
+    return {k: v for k, v in values.items() if k not in RETIRED_KEYS}
+
 
 @dataclass
 class YoloxSpConfig:
     """Architecture and inference settings; stored with the weights and in configuration.json."""
 
     size: str = "s"
-    num_classes: int = 1
-    in_channels: int = 3
     pole_stride: int = 4
     loss_balance: str = "uncertainty"
     pole_weight: float = 1.0
@@ -37,8 +53,12 @@ class YoloxSpConfig:
             self.decode = DecodeConfig(**self.decode)
         if self.size not in SIZES:
             raise ValueError(f"unknown model size {self.size!r}; choose one of {sorted(SIZES)}")
-        if self.in_channels not in (1, 2, 3):
-            raise ValueError(f"in_channels must be 1, 2 or 3, got {self.in_channels}")
+
+    @classmethod
+    def from_dict(cls, values: Mapping, source: Optional[PathLike] = None) -> "YoloxSpConfig":
+        """The config stored in a weights file, ONNX metadata or configuration.json (``source``,
+        named in errors), older files with retired keys included."""
+        return cls(**without_retired_keys(values, source))
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,10 +1,10 @@
 """Export YOLOX-SP to ONNX with batch, height and width dynamic.
 
-Inputs: ``images`` float32 (B, C, H, W), raw 0-255, H and W multiples of 32.
+Inputs: ``images`` float32 (B, 3, H, W), raw 0-255, H and W multiples of 32.
 Outputs (raw, undecoded; :mod:`yoloxsp.model.decode` turns them into spindles):
 
-- ``boxes`` (B, N, 9 + num_classes): per anchor (dx, dy, log w, log h, objectness logit, the two
-  regressed poles dx1, dy1, dx2, dy2, class logits), offsets in strides from the anchor's cell;
+- ``boxes`` (B, N, 10): per anchor (dx, dy, log w, log h, objectness logit, the two
+  regressed poles dx1, dy1, dx2, dy2, the spindle class logit), offsets in strides from the anchor's cell;
   anchors ordered stride 8, 16, 32, each row-major; N = sum over strides of H/s * W/s;
 - ``poles`` (B, 3, H/ps, W/ps): pole heat logit and raw sub-cell offsets (ps = pole stride).
 
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ..errors import PathLike
-from .config import METADATA_KEY
+from .config import INPUT_CHANNELS, METADATA_KEY
 from .yoloxsp import YoloxSp
 
 DEFAULT_OPSET = 17
@@ -43,7 +43,7 @@ def export_onnx(model: YoloxSp, path: PathLike, opset: int = DEFAULT_OPSET, samp
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".partial")
     model = model.eval()
-    dummy = torch.zeros(1, model.config.in_channels, *sample_hw)
+    dummy = torch.zeros(1, INPUT_CHANNELS, *sample_hw)
     with torch.no_grad():
         torch.onnx.export(_Raw(model), (dummy,), str(tmp), opset_version=opset, dynamo=False,
                           input_names=["images"], output_names=["boxes", "poles"],

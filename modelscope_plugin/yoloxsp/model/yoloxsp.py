@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .backbone import CSPDarknet, PAFPN
-from .config import SIZES, YoloxSpConfig
+from .config import INPUT_CHANNELS, NUM_CLASSES, SIZES, YoloxSpConfig
 from .decode import Detections, decode
 from .grid import anchor_grid
 from .heads import PoleHead, YoloxHead
@@ -30,9 +30,9 @@ class YoloxSp(nn.Module):
         config = config or YoloxSpConfig(**overrides)
         self.config = config
         depth, width, depthwise = SIZES[config.size]
-        self.backbone = CSPDarknet(depth, width, config.in_channels, depthwise)
+        self.backbone = CSPDarknet(depth, width, INPUT_CHANNELS, depthwise)
         self.neck = PAFPN(depth, width, depthwise)
-        self.head = YoloxHead(config.num_classes, width, (int(256 * width), int(512 * width), int(1024 * width)),
+        self.head = YoloxHead(NUM_CLASSES, width, (int(256 * width), int(512 * width), int(1024 * width)),
                               depthwise)
         self.pole_head = PoleHead(width, config.pole_stride, depth, depthwise)
         self.balance = LossBalance(config.loss_balance, config.pole_weight)

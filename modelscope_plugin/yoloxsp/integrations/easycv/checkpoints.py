@@ -22,16 +22,15 @@ from modelscope.utils.checkpoint import save_checkpoint
 from modelscope.utils.constant import ModelFile
 
 from ...model import save_weights
+from ...model.config_file import model_folder_config
 
 
 def _write_model_config(config_file: str, source_file: str, record: dict) -> None:
-    """The output folder's configuration.json: the config the run started from, as written (a
+    """The output folder's configuration.json: the config the run started from, read whole (a
     model folder others fine-tune from needs its recipes, not ModelScope's run-time rewrite of
     them), with how these weights were made (``training_record``, overrides included)."""
     # A Python config cannot be copied as JSON: then ModelScope's dump of it is kept.
-    with open(source_file if source_file.endswith(".json") else config_file, encoding="utf-8") as fh:
-        config = json.load(fh)
-    config["training_record"] = record
+    config = model_folder_config(source_file if source_file.endswith(".json") else config_file, record)
     partial = config_file + ".partial"
     with open(partial, "w", encoding="utf-8") as fh:
         json.dump(config, fh, indent=2)

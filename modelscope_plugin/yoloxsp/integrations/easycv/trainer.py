@@ -16,6 +16,9 @@ What this subclass changes, and only when it matters:
 - Checkpoint hooks of a YOLOX-SP model save atomically in the yoloxsp weights format
   (:class:`AtomicCheckpointProcessor`), and the output folders' configuration.json records how
   the weights were trained (``training_record``).
+- A JSON config is read by :func:`~yoloxsp.model.config_file.read_config` (its ``_base_``
+  merged; ModelScope's reader keeps it as a plain key), and each dataset's ``heatmap_stride`` is
+  the model's ``pole_stride`` (:func:`~yoloxsp.model.config_file.derive_values`).
 - Starting from trained weights (``model`` is a model folder with weights), the config's
   ``finetune`` section is merged over it before the caller's ``cfg_options``: a recipe made for a
   handful of annotated frames instead of the one the weights were trained from scratch with.
@@ -35,15 +38,18 @@ import torch.distributed as dist
 from mmcv.parallel import MMDataParallel
 from modelscope.msdatasets import MsDataset
 from modelscope.trainers.base import TRAINERS
+from modelscope.trainers.default_config import merge_cfg
 from modelscope.trainers.hooks.checkpoint.checkpoint_hook import CheckpointHook
 from modelscope.trainers.parallel.utils import is_parallel
 from modelscope.trainers.utils.inference import evaluate_batch
+from modelscope.utils.config import Config
 from modelscope.utils.constant import DistributedParallelType, ModelFile, TrainerStages
 from modelscope.utils.data_utils import to_device
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
-from ...metainfo import Trainers
+from ...metainfo import Models, Trainers
+from ...model.config_file import BASE_KEY, derive_values, read_config
 from ..modelscope.dataset import CvatSpindleDataset, cvat_ms_dataset
 from ..modelscope.model import YoloxSpModel
 from ..modelscope.trainer_entry import make_room_for_easycv
@@ -100,6 +106,11 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
                     hook.set_processor(AtomicCheckpointProcessor())
 
     def rebuild_config(self, cfg):
+        is_ours = cfg.safe_get(BASE_KEY) or cfg.safe_get("model.type") == Models.yoloxsp
+        if is_ours and str(cfg.filename).endswith(".json"):
+            # Read again through yoloxsp's reader: ModelScope's keeps _base_ as a plain key.
+            cfg = Config(read_config(cfg.filename), filename=cfg.filename)
+            merge_cfg(cfg)  # ModelScope's default hooks, as it merged them into the file it read
         cfg = super().rebuild_config(cfg)
         # model_dir is the model folder (given or downloaded), or the config file's folder.
         self.finetuning = (Path(self.model_dir) / ModelFile.TORCH_MODEL_FILE).is_file()
@@ -159,6 +170,8 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
         if isinstance(datasets, MsDataset) and not datasets.is_custom:
             # Convert here: ModelScope's build_dataset prints conversion errors and goes on
             # with the unconverted dataset, which then fails far away in the data loader.
+            if model_cfg.safe_get("model.type") == Models.yoloxsp:
+                derive_values(model_cfg, model_cfg.filename)  # after cfg_options: they may change pole_stride
             datasets.to_custom_dataset(custom_cfg=model_cfg, preprocessor=preprocessor, mode=mode, **kwargs)
         built = super().build_dataset(datasets, model_cfg, mode, preprocessor=preprocessor, **kwargs)
         if isinstance(built, CvatSpindleDataset):

@@ -17,9 +17,10 @@ from modelscope.models.builder import MODELS
 from modelscope.utils.constant import ModelFile, Tasks
 
 from ...model import YoloxSp, YoloxSpConfig, load_weights
+from ...model.config import RETIRED_KEYS
 from ...metainfo import Models
 
-CONFIG_KEYS = {f.name for f in fields(YoloxSpConfig)}
+CONFIG_KEYS = {f.name for f in fields(YoloxSpConfig)} | set(RETIRED_KEYS)  # older folders carry the retired ones
 
 
 @MODELS.register_module(Tasks.image_object_detection, module_name=Models.yoloxsp)
@@ -33,7 +34,8 @@ class YoloxSpModel(TorchModel):
     def __init__(self, model_dir: str = None, **kwargs):
         super().__init__(model_dir, **{k: v for k, v in kwargs.items() if k not in CONFIG_KEYS})
         params = {k: v for k, v in kwargs.items() if k in CONFIG_KEYS}
-        config = YoloxSpConfig(**params) if params else None
+        source = Path(model_dir) / ModelFile.CONFIGURATION if model_dir else None
+        config = YoloxSpConfig.from_dict(params, source) if params else None
         weights = Path(model_dir or ".") / ModelFile.TORCH_MODEL_FILE
         self.model = load_weights(weights, config) if model_dir and weights.exists() else YoloxSp(config)
 

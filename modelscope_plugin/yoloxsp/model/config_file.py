@@ -1,0 +1,100 @@
+"""Training config files: one base plus per-size differences, read into one self-contained dict.
+
+``configs/base.json`` holds everything the model sizes share; ``configs/yoloxsp_<size>.json``
+names it as ``_base_`` and holds only what differs. ModelScope's ``Config`` keeps ``_base_`` as
+a plain key (mmcv's merges it, but the trainer reads configs with ModelScope's, and the core
+install has no mmcv), so :func:`read_config` merges it: the trainer, the tools and the model
+folders' generator all read configs through it. A model folder's ``configuration.json`` is
+self-contained (ModelScope and the hub read it alone): it is what :func:`read_config` returns.
+
+Values that follow from others are not stored: each dataset's ``heatmap_stride`` is the model's
+``pole_stride`` (:func:`derive_values` fills it in when the trainer builds the datasets). Older
+files still carry it and the retired model keys (``in_channels``, ``num_classes``): accepted with
+their one valid value and dropped, anything else raises naming the key and the file.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Mapping, MutableMapping, Optional
+
+from ..errors import InputError, PathLike
+from .config import YoloxSpConfig, without_retired_keys
+
+BASE_KEY = "_base_"
+DEFAULT_POLE_STRIDE = YoloxSpConfig.pole_stride
+
+
+def read_config(path: PathLike) -> dict:
+    """The config in ``path`` with its ``_base_`` chain merged in (a base names a file relative
+    to the file naming it; the file's own values are merged over the base's, dictionaries key by
+    key, anything else replaced), and repeated or retired keys of older files checked and dropped."""
+    config = _merged_chain(Path(path), [])
+    if isinstance(config.get("model"), Mapping):
+        config["model"] = without_retired_keys(config["model"], path)
+    for section in _dataset_sections(config, path):
+        section.pop("heatmap_stride", None)
+    return config
+
+
+def derive_values(config: MutableMapping, source: Optional[PathLike] = None) -> None:
+    """Fill in what follows from other values, in place: every dataset's ``heatmap_stride`` is the
+    model's ``pole_stride`` (the pole loss compares heatmaps with the pole head's output grid).
+    A config that sets it to anything else (``source``, named in the error) is refused."""
+    for section in _dataset_sections(config, source):
+        section["heatmap_stride"] = _pole_stride(config)
+
+
+def _dataset_sections(config: Mapping, source: Optional[PathLike]) -> List[MutableMapping]:
+    """The dataset sections, each checked: a ``heatmap_stride`` it carries equals ``model.pole_stride``."""
+    sections = []
+    for split, section in (config.get("dataset") or {}).items():
+        if not isinstance(section, MutableMapping):
+            continue
+        stride = section.get("heatmap_stride", _pole_stride(config))
+        if stride != _pole_stride(config):
+            raise InputError(f"dataset.{split}.heatmap_stride = {stride} differs from model.pole_stride = "
+                             f"{_pole_stride(config)}: the heatmap stride is the pole stride (remove "
+                             f"dataset.{split}.heatmap_stride)", source)
+        sections.append(section)
+    return sections
+
+
+def _pole_stride(config: Mapping) -> int:
+    return (config.get("model") or {}).get("pole_stride", DEFAULT_POLE_STRIDE)
+
+
+def _merged_chain(path: Path, seen: List[Path]) -> dict:
+    if path.resolve() in seen:
+        raise InputError(f"{BASE_KEY} chain loops back to this file", path)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("config file not found", path) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not a JSON config: {exc}", path) from None
+    if not isinstance(config, dict):
+        raise InputError("a config file holds one JSON object", path)
+    base = config.pop(BASE_KEY, None)
+    if base is None:
+        return config
+    if not isinstance(base, str):
+        raise InputError(f"{BASE_KEY} must be one file name, got {base!r}", path)
+    return _merge(_merged_chain(path.parent / base, seen + [path.resolve()]), config)
+
+
+def _merge(base: dict, override: Mapping) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def model_folder_config(source: PathLike, training_record: Mapping) -> dict:
+    """A model folder's configuration.json: the config its weights were trained with, read whole
+    (a folder others fine-tune from needs the recipes, and ModelScope reads the file alone), and
+    how the weights were made."""
+    return {**read_config(source), "training_record": dict(training_record)}

@@ -1,0 +1,78 @@
+"""Write the bundled model's two configuration.json copies from the config it was trained with.
+
+    .venv/bin/python tools/sync_configuration.py --record work_dirs/default/output_best
+
+The bundled model folder (``modelscope_plugin/yoloxsp/assets/default_model``) and the top-level
+``configuration.json`` (the model repository's copy) are generated, never edited: each is the
+training config named by the weights' ``training_record`` (``configs/<record["config"]>``, read
+whole with its base) plus that record. ``--record`` takes the record of a new run (its output
+model folder or that folder's configuration.json: only ``training_record`` is read from it); without
+it, the bundled copy's record is kept, which regenerates both copies after a config edit.
+``--check`` writes nothing and exits 1 when a copy differs from what would be written.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from yoloxsp.errors import InputError
+from yoloxsp.io.atomic import atomic_path
+from yoloxsp.model.config_file import model_folder_config
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / "configs"
+COPIES = (ROOT / "configuration.json", ROOT / "modelscope_plugin" / "yoloxsp" / "assets" / "default_model"
+          / "configuration.json")
+
+
+def training_record(source: Path) -> dict:
+    """The ``training_record`` of a model folder or a configuration.json."""
+    path = source / "configuration.json" if source.is_dir() else source
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")).get("training_record")
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read a configuration.json: {exc}", path) from None
+    if not isinstance(record, dict) or not record.get("config"):
+        raise InputError("no training_record naming the config the weights were trained with", path)
+    return record
+
+
+def generated(record: dict) -> dict:
+    """What both copies hold: the recorded training config, read whole, plus the record."""
+    source = CONFIGS / Path(record["config"]).name
+    if not source.is_file():
+        raise InputError(f"the training record names config {record['config']!r}, which configs/ lacks", source)
+    return model_folder_config(source, record)
+
+
+def differing_copies(config: dict) -> List[Path]:
+    return [path for path in COPIES if not path.is_file() or json.loads(path.read_text(encoding="utf-8")) != config]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--record", type=Path, help="a run's output model folder (or its configuration.json) "
+                                                    "whose training_record to take (default: keep the bundled one)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when a copy differs")
+    args = parser.parse_args(argv)
+    config = generated(training_record(args.record or COPIES[1]))
+    stale = differing_copies(config)
+    if args.check:
+        for path in stale:
+            print(f"{path} differs from what tools/sync_configuration.py writes", file=sys.stderr)
+        return 1 if stale else 0
+    written: Dict[Path, str] = {}
+    for path in COPIES:
+        with atomic_path(path) as partial:
+            partial.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        written[path] = "updated" if path in stale else "unchanged"
+    for path, state in written.items():
+        print(f"{path}: {state}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
