@@ -120,7 +120,7 @@ class KillTheNextSave(Hook):
     PRIORITY = Priority.LOWEST
 
     def __init__(self, monkeypatch):
-        self.monkeypatch = monkeypatch
+        self.monkeypatch, self.struck = monkeypatch, []
 
     def after_train_epoch(self, trainer):
         real_save = torch.save
@@ -131,25 +131,28 @@ class KillTheNextSave(Hook):
             if not isinstance(target, (str, os.PathLike)):
                 return real_save(obj, target, *args, **kwargs)
             Path(target).write_bytes(b"half a file")
+            self.struck.append(Path(target))
             raise KeyboardInterrupt
 
         self.monkeypatch.setattr(torch, "save", killed)
 
 
 def test_a_killed_save_leaves_the_previous_checkpoint(spindle_set, tmp_path, monkeypatch):
+    kill = KillTheNextSave(monkeypatch)
     trainer = build_trainer(Trainers.easycv, dict(
         model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set), eval_dataset=str(spindle_set),
         work_dir=str(tmp_path),
         cfg_options={**OPTIONS, "train.max_epochs": 2, "train.lr_scheduler.num_last_epochs": 0},
-        callbacks=[KillTheNextSave(monkeypatch)]))
+        callbacks=[kill]))
     with pytest.raises(KeyboardInterrupt):
         trainer.train()
     monkeypatch.undo()
     assert load_weights(tmp_path / "epoch_1.pth").config.size
     assert load_weights(tmp_path / "output" / "pytorch_model.pt").config.size
     assert not (tmp_path / "epoch_2.pth").exists()  # the file a resume names never holds half a model
-    struck = list(tmp_path.glob("*.pth.partial"))  # the kill hit a model save (epoch_2 or best_ of epoch 2)
-    assert struck and all(p.read_bytes() == b"half a file" for p in struck)
+    # the kill hit a model save (epoch_2 or best_ of epoch 2) under a temporary name, removed on the way out
+    assert kill.struck and all(p.suffix == ".pth" and ".partial-" in p.name for p in kill.struck)
+    assert not any(p.exists() for p in kill.struck)
     assert not any(p.name.startswith("best_epoch2") and p.suffix == ".pth" and "_trainer_state" not in p.name
                    for p in tmp_path.iterdir())  # (a best checkpoint's trainer state, saved first, may exist)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +20,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from ..data.coco import records_to_coco  # imported here: the CLI starts without scipy and lxml
     from ..data.cvat import CvatLabels, read_cvat
+    from ..io.atomic import atomic_path
 
     default = CvatLabels()
     labels = CvatLabels(tuple(args.box_labels or default.boxes), tuple(args.pole_labels or default.poles))
@@ -35,8 +35,7 @@ def run(args) -> int:
         print(f"  {task}: {per_task[task]} frames")
     if args.coco:
         out = Path(args.coco)
-        tmp = out.with_name(out.name + ".partial")
-        tmp.write_text(json.dumps(records_to_coco(export.records)))
-        os.replace(tmp, out)
+        with atomic_path(out) as partial:
+            partial.write_text(json.dumps(records_to_coco(export.records)))
         print(f"wrote {out}")
     return 0

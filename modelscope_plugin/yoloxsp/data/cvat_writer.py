@@ -12,6 +12,7 @@ from typing import Dict, List, Sequence
 from lxml import etree
 
 from ..errors import PathLike
+from ..io.atomic import atomic_path
 from .records import FrameRecord, Spindle
 
 BOX_LABEL, POLES_LABEL = "microtubule", "poles"
@@ -46,9 +47,8 @@ def _meta(root, mode: str, n_frames: int, width: int, height: int, task_name: st
 
 
 def _write(root, path: PathLike) -> None:
-    tmp = Path(str(path) + ".tmp")
-    etree.ElementTree(root).write(str(tmp), xml_declaration=True, encoding="utf-8", pretty_print=True)
-    tmp.replace(path)
+    with atomic_path(path) as partial:
+        etree.ElementTree(root).write(str(partial), xml_declaration=True, encoding="utf-8", pretty_print=True)
 
 
 def write_cvat_video(path: PathLike, records: Sequence[FrameRecord], task_name: str = "task") -> None:

@@ -7,13 +7,13 @@ raises :class:`~yoloxsp.errors.InputError` naming it.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
 import torch
 
 from ..errors import InputError, PathLike
+from ..io.atomic import atomic_path
 from .yoloxsp import YoloxSp, YoloxSpConfig
 
 FORMAT = "yoloxsp"
@@ -22,9 +22,8 @@ FORMAT = "yoloxsp"
 def save_weights(model: YoloxSp, path: PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    torch.save({"format": FORMAT, "config": model.config.to_dict(), "state_dict": model.state_dict()}, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as partial:
+        torch.save({"format": FORMAT, "config": model.config.to_dict(), "state_dict": model.state_dict()}, partial)
     return path
 
 

@@ -14,7 +14,6 @@ so an ONNX file is enough to run the model.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import onnx
@@ -22,6 +21,7 @@ import torch
 from torch import nn
 
 from ..errors import PathLike
+from ..io.atomic import atomic_path
 from .config import INPUT_CHANNELS, METADATA_KEY
 from .yoloxsp import YoloxSp
 
@@ -41,19 +41,18 @@ def export_onnx(model: YoloxSp, path: PathLike, opset: int = DEFAULT_OPSET, samp
     """Write ``model`` to ``path`` (atomically) and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    model = model.eval()
-    dummy = torch.zeros(1, INPUT_CHANNELS, *sample_hw)
-    with torch.no_grad():
-        torch.onnx.export(_Raw(model), (dummy,), str(tmp), opset_version=opset, dynamo=False,
-                          input_names=["images"], output_names=["boxes", "poles"],
-                          dynamic_axes={"images": {0: "batch", 2: "height", 3: "width"},
-                                        "boxes": {0: "batch", 1: "anchors"},
-                                        "poles": {0: "batch", 2: "pole_height", 3: "pole_width"}})
-    proto = onnx.load(str(tmp))
-    entry = proto.metadata_props.add()
-    entry.key, entry.value = METADATA_KEY, json.dumps(model.config.to_dict())
-    onnx.checker.check_model(proto)
-    onnx.save(proto, str(tmp))
-    os.replace(tmp, path)
+    with atomic_path(path) as partial:
+        model = model.eval()
+        dummy = torch.zeros(1, INPUT_CHANNELS, *sample_hw)
+        with torch.no_grad():
+            torch.onnx.export(_Raw(model), (dummy,), str(partial), opset_version=opset, dynamo=False,
+                              input_names=["images"], output_names=["boxes", "poles"],
+                              dynamic_axes={"images": {0: "batch", 2: "height", 3: "width"},
+                                            "boxes": {0: "batch", 1: "anchors"},
+                                            "poles": {0: "batch", 2: "pole_height", 3: "pole_width"}})
+        proto = onnx.load(str(partial))
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = METADATA_KEY, json.dumps(model.config.to_dict())
+        onnx.checker.check_model(proto)
+        onnx.save(proto, str(partial))
     return path

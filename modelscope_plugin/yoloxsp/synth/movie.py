@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, List
@@ -25,6 +23,7 @@ import tifffile
 from ..data.cvat_writer import write_cvat_video
 from ..data.records import FrameRecord, Spindle, canonical_poles
 from ..errors import OutputExistsError, PathLike
+from ..io.atomic import atomic_path
 from ..io.images import to_rgb8
 from .config import SynthConfig
 from .render import SPINDLE_WIDTH_UM, Camera, display_frame, display_limits, render_signal
@@ -110,45 +109,39 @@ def write_movie(out_dir: PathLike, config: SynthConfig, overwrite: bool = False,
     if existing and not overwrite:
         raise OutputExistsError(f"{out} already holds {', '.join(existing)}; use --overwrite to replace them")
     out.mkdir(parents=True, exist_ok=True)
-    staging_images = out / "images.partial"
-    shutil.rmtree(staging_images, ignore_errors=True)
-    staging_images.mkdir()
-    records: List[FrameRecord] = []
-    truth: List[TruthRow] = []
+    # the images are written while tifffile consumes the pages: both appear, complete, at the end
+    with atomic_path(out / "images") as staging_images, atomic_path(out / "stack.tif") as stack_tmp:
+        staging_images.mkdir()
+        records: List[FrameRecord] = []
+        truth: List[TruthRow] = []
 
-    def pages() -> Iterator[np.ndarray]:
-        frames = generate(config)
-        if progress:
-            from tqdm import tqdm
-            frames = tqdm(frames, total=config.frames, desc="synth", unit="frame")
-        for frame in frames:
-            name = f"frame_{frame.index:06d}.png"
-            if not cv2.imwrite(str(staging_images / name), frame.image[..., ::-1]):
-                raise OSError(f"cannot write {staging_images / name}")
-            records.append(FrameRecord(out / "images" / name, config.width, config.height, frame.index,
-                                       [row.spindle for row in frame.truth]))
-            truth.extend(frame.truth)
-            yield from frame.counts
+        def pages() -> Iterator[np.ndarray]:
+            frames = generate(config)
+            if progress:
+                from tqdm import tqdm
+                frames = tqdm(frames, total=config.frames, desc="synth", unit="frame")
+            for frame in frames:
+                name = f"frame_{frame.index:06d}.png"
+                if not cv2.imwrite(str(staging_images / name), frame.image[..., ::-1]):
+                    raise OSError(f"cannot write {staging_images / name}")
+                records.append(FrameRecord(out / "images" / name, config.width, config.height, frame.index,
+                                           [row.spindle for row in frame.truth]))
+                truth.extend(frame.truth)
+                yield from frame.counts
 
-    stack_tmp = out / "stack.tif.partial"
-    n_channels = len(config.channels)
-    tifffile.imwrite(stack_tmp, data=pages(), shape=(config.frames, n_channels, config.height, config.width),
-                     dtype=np.uint16, imagej=True,
-                     resolution=(1 / config.pixel_size, 1 / config.pixel_size),
-                     metadata={"axes": "TCYX", "unit": "um", "finterval": config.frame_interval,
-                               "Labels": [CHANNEL_LABELS[c] for c in config.channels] * config.frames})
-    os.replace(stack_tmp, out / "stack.tif")
-    if (out / "images").exists():
-        shutil.rmtree(out / "images")
-    os.replace(staging_images, out / "images")
+        n_channels = len(config.channels)
+        tifffile.imwrite(stack_tmp, data=pages(), shape=(config.frames, n_channels, config.height, config.width),
+                         dtype=np.uint16, imagej=True,
+                         resolution=(1 / config.pixel_size, 1 / config.pixel_size),
+                         metadata={"axes": "TCYX", "unit": "um", "finterval": config.frame_interval,
+                                   "Labels": [CHANNEL_LABELS[c] for c in config.channels] * config.frames})
     write_cvat_video(out / "annotations.xml", records, task_name=out.name or "synthetic")
     _write_truth(out / "ground_truth.csv", truth)
     return out
 
 
 def _write_truth(path: Path, rows: List[TruthRow]) -> None:
-    tmp = path.with_name(path.name + ".partial")
-    with open(tmp, "w", newline="") as fh:
+    with atomic_path(path) as partial, open(partial, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(GROUND_TRUTH_COLUMNS)
         for row in rows:
@@ -156,7 +149,6 @@ def _write_truth(path: Path, rows: List[TruthRow]) -> None:
             (p1x, p1y), (p2x, p2y) = s.poles
             writer.writerow([row.frame, s.track_id, *(f"{v:.4f}" for v in (*s.box, p1x, p1y, p2x, p2y)),
                              f"{row.length_um:.4f}", row.phase])
-    os.replace(tmp, path)
 
 
 def read_truth(path: PathLike) -> List[TruthRow]:

@@ -21,6 +21,7 @@ from modelscope.trainers.hooks.checkpoint.checkpoint_processor import Checkpoint
 from modelscope.utils.checkpoint import save_checkpoint
 from modelscope.utils.constant import ModelFile
 
+from ...io.atomic import atomic_path
 from ...model import save_weights
 from ...model.config_file import model_folder_config
 
@@ -31,11 +32,9 @@ def _write_model_config(config_file: str, source_file: str, record: dict) -> Non
     them), with how these weights were made (``training_record``, overrides included)."""
     # A Python config cannot be copied as JSON: then ModelScope's dump of it is kept.
     config = model_folder_config(source_file if source_file.endswith(".json") else config_file, record)
-    partial = config_file + ".partial"
-    with open(partial, "w", encoding="utf-8") as fh:
+    with atomic_path(config_file) as partial, open(partial, "w", encoding="utf-8") as fh:
         json.dump(config, fh, indent=2)
         fh.write("\n")
-    os.replace(partial, config_file)
 
 
 def _plain(value):
@@ -67,21 +66,16 @@ class AtomicCheckpointProcessor(CheckpointProcessor):
     def save_trainer_state(self, trainer, model, train_state_file, meta, save_optimizers):
         if meta and "iter" in meta:
             meta = {**meta, "iter": min(meta["iter"], (trainer.epoch + 1) * trainer.iters_per_epoch)}
-        partial = train_state_file + ".partial"
-        save_checkpoint(model, partial, trainer.optimizer if save_optimizers else None,
-                        trainer.lr_scheduler if save_optimizers else None, meta=_plain(meta), with_model=False)
-        os.replace(partial, train_state_file)
+        with atomic_path(train_state_file) as partial:
+            save_checkpoint(model, str(partial), trainer.optimizer if save_optimizers else None,
+                            trainer.lr_scheduler if save_optimizers else None, meta=_plain(meta), with_model=False)
 
     def save_model_state(self, model, model_file):
         save_weights(model.model, model_file)
 
     def link(self, model, src_file, output_dir):
-        dest = os.path.join(output_dir, ModelFile.TORCH_MODEL_FILE)
-        partial = dest + ".partial"
-        if os.path.lexists(partial):
-            os.unlink(partial)
-        try:
-            os.link(src_file, partial)
-        except OSError:  # no hard links on this file system
-            shutil.copyfile(src_file, partial)
-        os.replace(partial, dest)
+        with atomic_path(os.path.join(output_dir, ModelFile.TORCH_MODEL_FILE)) as partial:
+            try:
+                os.link(src_file, partial)
+            except OSError:  # no hard links on this file system
+                shutil.copyfile(src_file, partial)

@@ -17,6 +17,7 @@ from typing import List
 
 from ... import __version__
 from ...errors import InputError, OutputExistsError, PathLike
+from ...io.atomic import atomic_path
 from ...model.resolve import WEIGHTS_NAME, model_path
 from .card import card_evals, load_card, measure, mismatches, referenced_files, widget_examples
 from .upload import TOKEN_VARIABLES
@@ -44,10 +45,9 @@ def assemble(model: str, card: PathLike, root: PathLike, app: PathLike, out: Pat
     for needed in ("configuration.json", WEIGHTS_NAME):
         if not (source / needed).is_file():
             raise PublishError(f"the model folder has no {needed}", source)
-    staging = out.with_name(out.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out) as staging:
+        staging.mkdir()
         for name in ("configuration.json", WEIGHTS_NAME):
             shutil.copy2(source / name, staging / name)
         export_onnx(load_weights(source / WEIGHTS_NAME), staging / "model.onnx")
@@ -56,11 +56,6 @@ def assemble(model: str, card: PathLike, root: PathLike, app: PathLike, out: Pat
             _copy(root, relative, staging)
         shutil.copy2(app, staging / "app.py")
         (staging / "requirements.txt").write_text(f"yoloxsp[demo]=={__version__}\n")
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(staging, out)
     return out
 
 

@@ -10,7 +10,6 @@ and refuses a card whose numbers no longer match.
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Dict, List, Optional, Sequence
 from huggingface_hub import EvalResult, ModelCard
 
 from ...errors import InputError, PathLike
+from ...io.atomic import atomic_path
 from ...metrics.sources import is_synthetic_set
 
 # (metric key from yoloxsp eval, label in the table); the card shows these, in this order.
@@ -94,9 +94,8 @@ def write_card_evals(path: PathLike, model_name: str, evals: Sequence[CardEval])
         for e in evals for key, label in CARD_METRICS if _finite(e.metrics.get(key))]
     head, rest = card.text.split(TABLE_BEGIN, 1)
     card.text = head + TABLE_BEGIN + "\n" + metrics_table(evals) + TABLE_END + rest.split(TABLE_END, 1)[1]
-    partial = path.with_name(path.name + ".partial")
-    card.save(partial)
-    os.replace(partial, path)
+    with atomic_path(path) as partial:
+        card.save(partial)
 
 
 def metrics_table(evals: Sequence[CardEval]) -> str:
