@@ -66,7 +66,7 @@ def generate(config: SynthConfig) -> Iterator[SynthFrame]:
     field = build_field(config, np.random.default_rng(geometry_seed))
     camera_rng = np.random.default_rng(camera_seed)
     camera = Camera(field, camera_rng)
-    # The white point of an AVI export (matched to ../shared/real/): short spindles saturate,
+    # The white point of an AVI export (matched to the real upstream frames): short spindles saturate,
     # SPB dots mostly do not (the real frame's green p99.9 is ~64 of 255).
     high = (camera_rng.uniform(99.85, 99.97), camera_rng.uniform(99.99, 99.999))
     dynamics_rng, noise_rng = np.random.default_rng(dynamics_seed), np.random.default_rng(noise_seed)
