@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class TorchBackend:
-    parallel_frames = 1  # concurrent forwards from several Python threads contend (2.6x slower per frame)
+    parallel_frames = 1  # concurrent forwards from several Python threads contend (slower per frame)
 
     def __init__(self, model: YoloxSp, device: str = "cpu"):
         self.model = model.to(device).eval()
@@ -38,9 +38,9 @@ class TorchBackend:
 
 class OnnxBackend:
     """ONNX Runtime on the CPU. By default each frame runs on one thread and the frames of a batch
-    (or concurrent calls) run side by side, one per core: on 2 cores at 512x512 that is 18 ms per
-    frame against 24 ms for one frame on both cores (``tools/benchmark.py model``). ``threads``
-    gives every run that many threads instead."""
+    (or concurrent calls) run side by side, one per core, which gives more frames per second than
+    one frame on every core (``tools/benchmark.py model`` measures both). ``threads`` gives every
+    run that many threads instead."""
 
     def __init__(self, path: PathLike, threads: Optional[int] = None):
         import onnxruntime as ort
