@@ -7,14 +7,14 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, List, Optional, Tuple, Union
 
 import numpy as np
 
 from ..errors import InputError, PathLike
 from .config import METADATA_KEY, YoloxSpConfig
-from .decode import Detections, decode
-from .preprocess import prepare_batch
+from .decode import Detections
+from .inference import Frames, detect_frames
 
 if TYPE_CHECKING:
     from .yoloxsp import YoloxSp
@@ -29,11 +29,7 @@ class TorchBackend:
         self.device = device
 
     def raw(self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        import torch
-
-        with torch.no_grad():
-            box_raw, pole_raw = self.model.forward_raw(torch.from_numpy(images).to(self.device))
-        return box_raw.float().cpu().numpy(), pole_raw.float().cpu().numpy()
+        return self.model.raw_outputs(images)
 
 
 class OnnxBackend:
@@ -84,10 +80,5 @@ class Predictor:
         self.config = backend.config
         self.parallel_frames = backend.parallel_frames  # frames worth running at once (calls are thread-safe)
 
-    def __call__(self, frames: Union[np.ndarray, Sequence[np.ndarray]]) -> List[Detections]:
-        if isinstance(frames, np.ndarray) and frames.ndim in (2, 3):
-            frames = [frames]
-        batch = prepare_batch(frames, self.config.input_size)
-        box_raw, pole_raw = self.backend.raw(batch.images)
-        return decode(box_raw, pole_raw, tuple(batch.images.shape[-2:]), self.config.pole_stride,
-                      batch.scales, batch.sizes, self.config.decode)
+    def __call__(self, frames: Frames) -> List[Detections]:
+        return detect_frames(self.backend.raw, self.config, frames)

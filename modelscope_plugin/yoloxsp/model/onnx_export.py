@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import onnx
 import torch
 from torch import nn
 
 from ..errors import PathLike
 from ..io.atomic import atomic_path
 from .config import INPUT_CHANNELS, METADATA_KEY
-from .yoloxsp import YoloxSp
+
+if TYPE_CHECKING:  # the network is only passed through: exporting needs no import of it
+    from .yoloxsp import YoloxSp
 
 DEFAULT_OPSET = 17
 
@@ -39,6 +41,8 @@ class _Raw(nn.Module):
 
 def export_onnx(model: YoloxSp, path: PathLike, opset: int = DEFAULT_OPSET, sample_hw=(256, 256)) -> Path:
     """Write ``model`` to ``path`` (atomically) and return the path."""
+    import onnx  # here, not at the top: only an export needs it, not every run that imports this module
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as partial:

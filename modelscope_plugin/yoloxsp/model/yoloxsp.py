@@ -19,6 +19,7 @@ from .config import INPUT_CHANNELS, NUM_CLASSES, SIZES, YoloxSpConfig
 from .decode import Detections, decode
 from .grid import anchor_grid
 from .heads import PoleHead, YoloxHead
+from .inference import Frames, detect_frames
 from .losses import LossBalance, detection_loss, pole_loss
 
 Targets = Union[torch.Tensor, Sequence[torch.Tensor], None]
@@ -48,6 +49,14 @@ class YoloxSp(nn.Module):
         levels = self.head(pyramid)
         box_raw = torch.cat([lvl.flatten(2) for lvl in levels], dim=2).permute(0, 2, 1)
         return box_raw, self.pole_head(pyramid[0], features["dark2"])
+
+    def raw_outputs(self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """:meth:`forward_raw` of a numpy batch (B, 3, H, W), without gradients, on the model's
+        device, as numpy arrays: the raw outputs ONNX Runtime gives for the same batch."""
+        device = next(self.parameters()).device
+        with torch.no_grad():
+            box_raw, pole_raw = self.forward_raw(torch.from_numpy(images).to(device))
+        return box_raw.float().cpu().numpy(), pole_raw.float().cpu().numpy()
 
     # ---------------------------------------------------------------------------- EasyCV interface
     def forward(self, img: torch.Tensor, mode: str = "train", **kwargs):
@@ -92,14 +101,12 @@ class YoloxSp(nn.Module):
                 "detection_poles": [d.poles for d in dets], "img_metas": list(img_metas or [])}
 
     # ---------------------------------------------------------------------------- plain API
-    def predict(self, frames: Union[np.ndarray, Sequence[np.ndarray]]) -> List[Detections]:
+    def predict(self, frames: Frames) -> List[Detections]:
         """Detect spindles and poles in frames (H x W [x C], 8/16-bit, 1-3 channels)."""
-        from .backends import Predictor, TorchBackend
-
-        device = next(self.parameters()).device
         was_training = self.training
+        self.eval()
         try:
-            return Predictor(TorchBackend(self, str(device)))(frames)
+            return detect_frames(self.raw_outputs, self.config, frames)
         finally:
             self.train(was_training)
 

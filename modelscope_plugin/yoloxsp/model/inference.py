@@ -1,0 +1,28 @@
+"""Frames in, :class:`~yoloxsp.model.decode.Detections` out, for any function that computes the
+raw outputs: one preprocessing and one decoding for the network's own ``predict`` and for every
+backend. It sits below both, so neither the network nor the backends import each other, and it
+needs no torch (the ONNX Runtime backend uses it too).
+"""
+from __future__ import annotations
+
+from typing import Callable, List, Sequence, Tuple, Union
+
+import numpy as np
+
+from .config import YoloxSpConfig
+from .decode import Detections, decode
+from .preprocess import prepare_batch
+
+# (B, 3, H, W) float32 images -> (box_raw, pole_raw) as numpy arrays (see onnx_export for their layout).
+RawOutputs = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
+Frames = Union[np.ndarray, Sequence[np.ndarray]]
+
+
+def detect_frames(raw: RawOutputs, config: YoloxSpConfig, frames: Frames) -> List[Detections]:
+    """Detections per frame (H x W [x C], 8/16-bit, 1-3 channels; one frame or a list of them)."""
+    if isinstance(frames, np.ndarray) and frames.ndim in (2, 3):
+        frames = [frames]
+    batch = prepare_batch(frames, config.input_size)
+    box_raw, pole_raw = raw(batch.images)
+    return decode(box_raw, pole_raw, tuple(batch.images.shape[-2:]), config.pole_stride,
+                  batch.scales, batch.sizes, config.decode)
