@@ -23,18 +23,20 @@ What this subclass changes, and only when it matters:
   ``finetune`` section is merged over it before the caller's ``cfg_options``: a recipe made for a
   handful of annotated frames instead of the one the weights were trained from scratch with.
 
-With CUDA and another model, it behaves exactly as EasyCV's trainer. It is registered in
-ModelScope's TRAINERS as ``easycv`` (replacing EasyCV's entry; see
-:mod:`yoloxsp.integrations.modelscope.trainer_entry` for how ``import yoloxsp`` finds it).
+With CUDA and another model, it behaves exactly as EasyCV's trainer. Importing this module
+registers it in ModelScope's TRAINERS as ``easycv``, in place of EasyCV's entry (see
+:mod:`yoloxsp.integrations.modelscope.trainer_entry` for how ``build_trainer`` imports it).
 """
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
+from easycv.toolkit.modelscope.trainers.trainer import EasyCVEpochBasedTrainer
 from mmcv.parallel import MMDataParallel
 from modelscope.msdatasets import MsDataset
 from modelscope.trainers.base import TRAINERS
@@ -52,22 +54,28 @@ from ...metainfo import Models, Trainers
 from ...model.config_file import BASE_KEY, derive_values, read_config
 from ..modelscope.dataset import CvatSpindleDataset, cvat_ms_dataset
 from ..modelscope.model import YoloxSpModel
-from ..modelscope.trainer_entry import make_room_for_easycv
 from . import hooks  # noqa: F401  (registers the YOLOX-SP hooks named in configs)
 from .batches import MmcvSpindleItems
 from .checkpoints import AtomicCheckpointProcessor
 
-make_room_for_easycv()  # EasyCV's trainer module registers 'easycv' when imported
-from easycv.toolkit.modelscope.trainers.trainer import EasyCVEpochBasedTrainer  # noqa: E402
-
 
 @contextlib.contextmanager
-def _device_index_zero_without_cuda():
+def device_index_zero_for(module_name: str):
+    """Inside the block, on a machine without CUDA, ``torch.cuda.current_device()`` answers 0 to
+    calls made from the module ``module_name`` (EasyCV's trainer, which asks for it unconditionally
+    to wrap the model in ``MMDataParallel``; mmcv then runs the model on the CPU). Every other
+    caller, and every call after the block, gets torch's own function. With CUDA it does nothing."""
     if torch.cuda.is_available():
         yield
         return
     original = torch.cuda.current_device
-    torch.cuda.current_device = lambda: 0
+
+    def current_device() -> int:
+        if sys._getframe(1).f_globals.get("__name__") == module_name:
+            return 0
+        return original()
+
+    torch.cuda.current_device = current_device
     try:
         yield
     finally:
@@ -91,7 +99,7 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
             launcher = None
         if launcher is not None:
             kwargs["launcher"] = launcher
-        with _device_index_zero_without_cuda():
+        with device_index_zero_for(EasyCVEpochBasedTrainer.__module__):
             super().__init__(*args, train_dataset=train_dataset, eval_dataset=eval_dataset, **kwargs)
         if cpu_distributed:
             self.parallel_groups[DistributedParallelType.DP] = None  # what ModelScope's DDP hook records

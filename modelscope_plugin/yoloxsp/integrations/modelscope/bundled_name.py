@@ -1,22 +1,28 @@
 """Let ``pipeline(task, model='yoloxsp')`` mean the bundled default model, offline.
 
-ModelScope treats a bare string that is not an existing path as a hub id and asks the hub about
-it (which fails: 'yoloxsp' is not ``owner/name``). The pipeline builder resolves the model
-through four functions it imported by name; each is wrapped so that exactly the string
-``yoloxsp`` (alone or as the first of a list) becomes the bundled model folder before the
-original function runs. Every other argument reaches the original unchanged, so no other model
-behaves differently. Wrapping the builder's globals (not the ``pipeline`` function) works
-whichever of ``import yoloxsp`` and ``from modelscope.pipelines import pipeline`` came first.
+ModelScope reads a bare string that is not an existing path as a hub id and asks the hub about
+it (which fails: 'yoloxsp' is not ``owner/name``). Its pipeline builder looks the model up through
+three functions it imported by name (:data:`RESOLVERS`); :func:`resolve_bundled_name` wraps each
+in the builder's namespace so that exactly the string ``yoloxsp`` (alone, or first of a list, as
+the first positional argument) becomes the bundled model folder before the original runs. Every
+other call reaches the original unchanged. Wrapping the builder's names, not ``pipeline`` itself,
+works whichever of ``import yoloxsp`` and ``from modelscope.pipelines import pipeline`` came first.
+The builder's fourth look-up, ``is_model_from_trusted_source``, is left alone: for a name that is
+not ``owner/name`` it answers False without asking the hub, as it does for the folder.
+
+All or nothing, and never an exception: when ModelScope no longer has one of the three, none is
+wrapped and a warning says what to pass instead.
 """
 from __future__ import annotations
 
 import functools
-
-from modelscope.pipelines import builder
+import warnings
+from typing import Callable
 
 from ...metainfo import Models
 
-WRAPPED = ("is_model_from_trusted_source", "is_official_hub_path", "read_config", "normalize_model_input")
+RESOLVERS = ("is_official_hub_path", "read_config", "normalize_model_input")
+MARK = "yoloxsp_resolves_bundled_name"
 
 
 def _bundled_if_named(model):
@@ -29,15 +35,29 @@ def _bundled_if_named(model):
     return model
 
 
-def _resolving(function):
+def _resolving(function: Callable) -> Callable:
     @functools.wraps(function)
-    def wrapper(model, *args, **kwargs):
-        return function(_bundled_if_named(model), *args, **kwargs)
+    def wrapper(*args, **kwargs):
+        if args:
+            args = (_bundled_if_named(args[0]),) + args[1:]
+        return function(*args, **kwargs)
 
-    wrapper.yoloxsp_wrapped = True
+    setattr(wrapper, MARK, True)
     return wrapper
 
 
-for _name in WRAPPED:
-    if not getattr(getattr(builder, _name), "yoloxsp_wrapped", False):
-        setattr(builder, _name, _resolving(getattr(builder, _name)))
+def resolve_bundled_name() -> bool:
+    """Wrap the builder's model look-ups (once); False, with a warning, when ModelScope lacks one."""
+    from modelscope.pipelines import builder
+
+    missing = [name for name in RESOLVERS if not callable(getattr(builder, name, None))]
+    if missing:
+        warnings.warn(f"yoloxsp: modelscope.pipelines.builder has no {', '.join(missing)} (a ModelScope version "
+                      "yoloxsp does not know), so pipeline(..., model='yoloxsp') cannot resolve the bare name; "
+                      "pass model=yoloxsp.default_model_dir() instead", stacklevel=2)
+        return False
+    for name in RESOLVERS:
+        function = getattr(builder, name)
+        if not getattr(function, MARK, False):
+            setattr(builder, name, _resolving(function))
+    return True
