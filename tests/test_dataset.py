@@ -45,19 +45,19 @@ def _green_at(image: torch.Tensor, points: torch.Tensor) -> np.ndarray:
 def test_augmented_items_keep_poles_on_spb_spots_and_inside_boxes(small_movie):
     records = read_cvat(small_movie).records
     dataset = SpindleDataset(records, input_size=256, train=True, seed=1)
-    background = np.median(dataset[0]["image"][1].numpy())
+    background = np.median(dataset[0]["img"][1].numpy())
     checked = 0
     for index in range(12):
         item = dataset[index % len(dataset)]
-        assert item["image"].shape == (3, 256, 256)
-        assert item["heatmap"].shape == item["heatmap_mask"].shape == (1, 64, 64)
-        boxes, poles = item["boxes"], item["poles"]
-        assert len(boxes) == len(poles) == len(item["labels"])
+        assert item["img"].shape == (3, 256, 256)
+        assert item["gt_heatmap"].shape == item["gt_heatmap_mask"].shape == (1, 64, 64)
+        boxes, poles = item["gt_bboxes"], item["gt_poles"]
+        assert len(boxes) == len(poles) == len(item["gt_labels"])
         for box, pair in zip(boxes, poles):
             for x, y in pair:
                 if torch.isfinite(x):
                     assert box[0] - 3 <= x <= box[2] + 3 and box[1] - 3 <= y <= box[3] + 3
-        spots = _green_at(item["image"], poles)
+        spots = _green_at(item["img"], poles)
         if len(spots):
             # Poles land on SPB signal in the warped image (not where the image was before).
             assert np.median(spots) > background + 40
@@ -65,7 +65,7 @@ def test_augmented_items_keep_poles_on_spb_spots_and_inside_boxes(small_movie):
         finite = poles[torch.isfinite(poles[..., 0])]
         if len(finite):
             cells = (finite / 4).long().clamp(0, 63)
-            assert item["heatmap"][0, cells[:, 1], cells[:, 0]].min() > 0.3
+            assert item["gt_heatmap"][0, cells[:, 1], cells[:, 0]].min() > 0.3
     assert checked > 20
 
 
@@ -74,10 +74,11 @@ def test_evaluation_items_are_letterboxed_exactly(small_movie):
     dataset = SpindleDataset(records, input_size=256, train=False)
     item = dataset[0]
     scale = 256 / 192
-    assert item["meta"]["scale"] == pytest.approx(scale)
+    assert item["img_metas"]["scale_factor"] == pytest.approx(scale)
+    assert item["img_metas"]["ori_img_shape"] == (160, 192) and item["img_metas"]["index"] == 0
     want = torch.tensor([s.box for s in records[0].spindles]) * scale
-    torch.testing.assert_close(item["boxes"], want.float(), atol=1e-3, rtol=0)
-    assert item["image"][:, 214:, :].abs().max() == 0  # padding below the 160*4/3 = 213.3 px image
+    torch.testing.assert_close(item["gt_bboxes"], want.float(), atol=1e-3, rtol=0)
+    assert item["img"][:, 214:, :].abs().max() == 0  # padding below the 160*4/3 = 213.3 px image
 
 
 def test_no_augmentation_switch_and_collate(small_movie):
@@ -85,9 +86,10 @@ def test_no_augmentation_switch_and_collate(small_movie):
     dataset = SpindleDataset(records, input_size=128, train=True, augment=AugmentConfig(mosaic_prob=0.5), seed=0)
     dataset.disable_augmentation()
     a, b = dataset[1], dataset[1]
-    torch.testing.assert_close(a["image"], b["image"])
+    torch.testing.assert_close(a["img"], b["img"])
     batch = collate([dataset[0], dataset[1]])
-    assert batch["image"].shape == (2, 3, 128, 128) and len(batch["boxes"]) == 2
+    assert batch["img"].shape == (2, 3, 128, 128) and len(batch["gt_bboxes"]) == 2
+    assert batch["gt_heatmap"].shape == (2, 1, 32, 32) and [m["index"] for m in batch["img_metas"]] == [0, 1]
 
 
 def test_dihedral_transforms_map_boxes_exactly():

@@ -218,8 +218,7 @@ def test_easycv_style_test_mode(overfitted):
     model, _, records, _ = overfitted
     dataset = SpindleDataset(records, input_size=128, train=False)
     batch = collate([dataset[0], dataset[1]])
-    metas = [{"scale_factor": [1.0], "ori_img_shape": (128, 128, 3)}] * 2
-    out = model(batch["image"], mode="test", img_metas=metas)
+    out = model(**batch, mode="test")  # the dataset's items are named as the forward's arguments
     assert set(out) >= {"detection_boxes", "detection_scores", "detection_classes", "detection_poles", "img_metas"}
     found = len(out["detection_boxes"][0])
     assert len(out["detection_boxes"]) == 2 and found >= 1 and out["detection_boxes"][0].shape == (found, 4)
@@ -242,8 +241,7 @@ def test_modelscope_builds_the_model_from_a_model_folder(overfitted, tmp_path):
     np.testing.assert_allclose(loaded.model.predict(frame)[0].boxes, model.predict(frame)[0].boxes)
     # In training mode the wrapper also reports "loss", the key ModelScope's optimizer hook reads.
     batch = collate([SpindleDataset(records, input_size=128, train=False)[0]])
-    losses = loaded(batch["image"], mode="train", gt_bboxes=batch["boxes"], gt_poles=batch["poles"],
-                    gt_heatmap=batch["heatmap"], gt_heatmap_mask=batch["heatmap_mask"])
+    losses = loaded(**batch, mode="train")
     assert losses["loss"] is losses["total_loss"] and losses["loss"].requires_grad
 
 

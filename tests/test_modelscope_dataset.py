@@ -32,15 +32,15 @@ def test_trainer_build_dataset_turns_cvat_msdataset_into_spindle_dataset(small_m
     assert isinstance(built, CvatSpindleDataset)
     assert len(built) == 6 and built.mode == ModeKeys.TRAIN
     item = built[0]
-    assert item["image"].shape == (3, 128, 128) and item["heatmap"].shape == (1, 32, 32)
+    assert item["img"].shape == (3, 128, 128) and item["gt_heatmap"].shape == (1, 32, 32)
 
 
 def test_eval_mode_is_letterbox_only(small_movie):
     ms = yoloxsp.cvat_ms_dataset(small_movie, split="validation")
     built = EpochBasedTrainer.build_dataset(None, ms, _cfg(), ModeKeys.EVAL)
     first, again = built[2], built[2]
-    assert (first["image"] == again["image"]).all()
-    assert first["meta"]["scale"] == pytest.approx(128 / 192)
+    assert (first["img"] == again["img"]).all()
+    assert first["img_metas"]["scale_factor"] == pytest.approx(128 / 192)
 
 
 def test_missing_split_config_is_explained():

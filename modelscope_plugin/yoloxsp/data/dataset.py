@@ -4,10 +4,14 @@ Frames come from a :class:`FrameSource`: annotated files (:class:`RecordFrames`,
 exports give) or frames rendered on demand (the synthetic generator's source), so training
 needs no files on disk.
 
-Each item is a dict: ``image`` (3 x H x W float32, raw 0-255 RGB as upstream: no mean/std),
-``boxes`` (N x 4, input pixels), ``labels`` (N, all 0: one class), ``poles`` (N x 2 x 2, NaN for an
-unknown pole), ``heatmap`` and ``heatmap_mask`` (1 x H/stride x W/stride), and ``meta`` (source
-image, frame, scale, original size). Training items are augmented (mosaic with probability
+Each item is a dict named as :meth:`YoloxSp.forward <yoloxsp.model.YoloxSp.forward>` takes its
+arguments (the EasyCV detector convention), so ``model(**collate(items))`` trains on a batch
+without renaming: ``img`` (3 x H x W float32, raw 0-255 RGB as upstream: no mean/std),
+``gt_bboxes`` (N x 4, input pixels), ``gt_labels`` (N, all 0: one class), ``gt_poles`` (N x 2 x 2,
+NaN for an unknown pole), ``gt_heatmap`` and ``gt_heatmap_mask`` (1 x H/stride x W/stride), and
+``img_metas``: ``index``, ``image_path``, ``frame``, ``task``, ``scale_factor`` (input px per
+original px; NaN for an augmented item) and ``ori_img_shape`` (original height, width), what the
+test forward needs to map detections back. Training items are augmented (mosaic with probability
 ``mosaic_prob``, then random affine, flips and right-angle rotations) on an S x S canvas.
 Evaluation items, and training items once :meth:`SpindleDataset.disable_augmentation` was called
 (the final no-augmentation epochs), are not augmented: with ``input_size=None`` an evaluation
@@ -31,7 +35,7 @@ from ..errors import InputError
 from ..io.images import read_image, to_rgb8
 from .augment import Sample, affine_matrix, dihedral_matrix, letterbox_matrix, mosaic, warp
 from .heatmap import pole_heatmap, pole_loss_mask
-from .records import FrameRecord
+from .records import FrameRecord, spindle_arrays
 
 
 @dataclass
@@ -106,12 +110,9 @@ class SpindleDataset(Dataset):
     def load_sample(self, index: int) -> Tuple[Sample, FrameRecord]:
         """The frame's image (8-bit RGB) and annotations, untransformed, and its record."""
         image, record = self.frames.load(index)
-        nan_pair = np.full((2, 2), np.nan, np.float32)
-        boxes = np.array([s.box for s in record.spindles], np.float32).reshape(-1, 4)
-        poles = np.array([s.poles if s.poles is not None else nan_pair for s in record.spindles],
-                         np.float32).reshape(-1, 2, 2)
+        boxes, poles = spindle_arrays(record, np.float32)
         stray = np.array(record.stray_poles, np.float32).reshape(-1, 2, 2)
-        ignore = np.array([s.box for s in record.spindles if s.poles is None], np.float32).reshape(-1, 4)
+        ignore = boxes[np.isnan(poles).all(axis=(1, 2))]  # spindles without annotated poles
         return Sample(image, boxes, poles, stray, ignore), record
 
     def _placement(self, hw, rng: Optional[np.random.Generator] = None) -> np.ndarray:
@@ -159,33 +160,29 @@ class SpindleDataset(Dataset):
             placement = letterbox_matrix(sample.hw, size) if not self.train else self._placement(sample.hw)
             sample = warp(sample, placement, (size, size))
             scale = float(placement[0, 0])
-        return self._to_item(sample, record, scale)
+        return self._to_item(sample, record, scale, index)
 
-    def _to_item(self, sample: Sample, record: FrameRecord, scale: float) -> Dict:
+    def _to_item(self, sample: Sample, record: FrameRecord, scale: float, index: int) -> Dict:
         hw = sample.hw
         all_poles = np.concatenate([sample.poles.reshape(-1, 2), sample.stray_poles.reshape(-1, 2)])
         heatmap = pole_heatmap(all_poles, hw, self.heatmap_stride, self.heatmap_sigma)
         mask = pole_loss_mask(sample.ignore, hw, self.heatmap_stride)
         return {
-            "image": torch.from_numpy(np.ascontiguousarray(sample.image.transpose(2, 0, 1))).float(),
-            "boxes": torch.from_numpy(sample.boxes.reshape(-1, 4)),
-            "labels": torch.zeros(len(sample.boxes), dtype=torch.int64),
-            "poles": torch.from_numpy(sample.poles.reshape(-1, 2, 2)),
-            "heatmap": torch.from_numpy(heatmap)[None],
-            "heatmap_mask": torch.from_numpy(mask)[None],
-            "meta": {"image_path": str(record.image_path), "frame": record.frame, "task": record.task,
-                     "scale": scale, "orig_size": (record.height, record.width)},
+            "img": torch.from_numpy(np.ascontiguousarray(sample.image.transpose(2, 0, 1))).float(),
+            "gt_bboxes": torch.from_numpy(sample.boxes.reshape(-1, 4)),
+            "gt_labels": torch.zeros(len(sample.boxes), dtype=torch.int64),
+            "gt_poles": torch.from_numpy(sample.poles.reshape(-1, 2, 2)),
+            "gt_heatmap": torch.from_numpy(heatmap)[None],
+            "gt_heatmap_mask": torch.from_numpy(mask)[None],
+            "img_metas": {"index": index, "image_path": str(record.image_path), "frame": record.frame,
+                          "task": record.task, "scale_factor": scale, "ori_img_shape": (record.height, record.width)},
         }
 
 
+STACKED = ("img", "gt_heatmap", "gt_heatmap_mask")  # same shape in every item of a batch
+
+
 def collate(items: List[Dict]) -> Dict:
-    """Stack images and heatmaps; keep per-image annotation lists (their lengths differ)."""
-    return {
-        "image": torch.stack([i["image"] for i in items]),
-        "heatmap": torch.stack([i["heatmap"] for i in items]),
-        "heatmap_mask": torch.stack([i["heatmap_mask"] for i in items]),
-        "boxes": [i["boxes"] for i in items],
-        "labels": [i["labels"] for i in items],
-        "poles": [i["poles"] for i in items],
-        "meta": [i["meta"] for i in items],
-    }
+    """Stack images and heatmaps; keep per-image annotations and metas as lists (their lengths differ)."""
+    return {key: torch.stack([i[key] for i in items]) if key in STACKED else [i[key] for i in items]
+            for key in items[0]}

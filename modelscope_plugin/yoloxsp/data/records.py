@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Tuple
 
+import numpy as np
+
 Point = Tuple[float, float]
 Box = Tuple[float, float, float, float]  # x1, y1, x2, y2
 
@@ -39,3 +41,12 @@ class FrameRecord:
 def canonical_poles(p: Point, q: Point) -> Tuple[Point, Point]:
     """Order a pole pair deterministically (by x, then y) so pole1/pole2 mean the same everywhere."""
     return (p, q) if (p[0], p[1]) <= (q[0], q[1]) else (q, p)
+
+
+def spindle_arrays(record: FrameRecord, dtype=np.float64) -> Tuple[np.ndarray, np.ndarray]:
+    """A frame's spindles as arrays: boxes (N, 4) and pole pairs (N, 2, 2), NaN where a spindle's
+    poles are unannotated. The one conversion that training items and scoring both read."""
+    boxes = np.array([s.box for s in record.spindles], dtype).reshape(-1, 4)
+    poles = np.array([s.poles if s.poles is not None else np.full((2, 2), np.nan) for s in record.spindles],
+                     dtype).reshape(-1, 2, 2)
+    return boxes, poles

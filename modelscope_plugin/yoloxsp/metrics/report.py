@@ -8,7 +8,7 @@ from typing import Callable, Dict, List, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from ..data.records import FrameRecord
+from ..data.records import FrameRecord, spindle_arrays
 from ..io.images import read_image
 from .boxes import box_metrics, detection_metrics
 from .poles import pole_metrics
@@ -18,12 +18,6 @@ from .spindles import PixelSize, per_image, spindle_metrics
 def metrics_json(metrics: Dict[str, float]) -> str:
     """One JSON object; NaN (nothing to measure) is written as ``null``, which JSON can represent."""
     return json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()})
-
-
-def truth_poles(record: FrameRecord) -> np.ndarray:
-    """(N, 2, 2) pole pairs of a frame's spindles, NaN where a spindle's poles are unannotated."""
-    return np.array([s.poles if s.poles else np.full((2, 2), np.nan) for s in record.spindles],
-                    float).reshape(-1, 2, 2)
 
 
 def evaluate_records(detect: Callable[[List[np.ndarray]], list], records: Sequence[FrameRecord],
@@ -62,8 +56,9 @@ def box_scores(boxes: Sequence[np.ndarray], scores: Sequence[np.ndarray],
                records: Sequence[FrameRecord]) -> Dict[str, float]:
     """COCO box AP of the detections against the records' spindle boxes, and precision, recall,
     F1 and long-spindle recall of the reported detections at IoU 0.5."""
-    truth = [np.array([s.box for s in r.spindles], float).reshape(-1, 4) for r in records]
-    lengths = [np.linalg.norm(np.diff(truth_poles(r), axis=1).reshape(-1, 2), axis=1) for r in records]
+    arrays = [spindle_arrays(r) for r in records]
+    truth = [boxes for boxes, _ in arrays]
+    lengths = [np.linalg.norm(np.diff(pairs, axis=1).reshape(-1, 2), axis=1) for _, pairs in arrays]
     metrics = box_metrics(boxes, scores, truth)
     metrics.update(detection_metrics(boxes, truth, lengths))
     return metrics
@@ -73,7 +68,7 @@ def pole_scores(poles: Sequence[np.ndarray], records: Sequence[FrameRecord],
                 pixel_size: PixelSize = None) -> Dict[str, float]:
     """Pole precision/recall/F1 at 1/2/3 px (and 0.1/0.2/0.3 um with a pixel size, one for all
     frames or one per frame), pole errors, the both-poles rate and spindle length errors."""
-    true_pairs = [truth_poles(r) for r in records]
+    true_pairs = [spindle_arrays(r)[1] for r in records]
     pred_pairs = [np.asarray(p, float).reshape(-1, 2, 2) for p in poles]
     metrics = pole_metrics([p.reshape(-1, 2) for p in pred_pairs], [t.reshape(-1, 2) for t in true_pairs])
     sizes = per_image(pixel_size, len(records))

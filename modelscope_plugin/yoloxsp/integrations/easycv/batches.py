@@ -14,12 +14,13 @@ from typing import Dict, Sequence
 from mmcv.parallel import DataContainer
 from torch.utils.data import Dataset
 
+from ...data.dataset import STACKED
 from ..modelscope.dataset import CvatSpindleDataset
 
 
 class MmcvSpindleItems(Dataset):
-    """Wraps a :class:`CvatSpindleDataset`; items are dicts of ``DataContainer`` named as the
-    EasyCV detector forward expects (``img``, ``gt_bboxes``, ``gt_poles``, ..., ``img_metas``)."""
+    """Wraps a :class:`CvatSpindleDataset`; items are its items, named as the model's forward
+    takes them, each in a ``DataContainer``; ``img_metas`` gains the frame's ``pixel_size``."""
 
     def __init__(self, dataset: CvatSpindleDataset):
         self.dataset = dataset
@@ -30,16 +31,10 @@ class MmcvSpindleItems(Dataset):
 
     def __getitem__(self, index: int) -> Dict[str, DataContainer]:
         item = self.dataset[index]
-        meta = item["meta"]
-        metas = {"index": index, "filename": f"{meta['image_path']}#{meta['frame']}",
-                 "ori_img_shape": meta["orig_size"], "scale_factor": meta["scale"],
-                 "pixel_size": self.pixel_sizes[index] if self.pixel_sizes else None}
-        return {"img": DataContainer(item["image"], stack=True),
-                "gt_bboxes": DataContainer(item["boxes"]), "gt_labels": DataContainer(item["labels"]),
-                "gt_poles": DataContainer(item["poles"]),
-                "gt_heatmap": DataContainer(item["heatmap"], stack=True),
-                "gt_heatmap_mask": DataContainer(item["heatmap_mask"], stack=True),
-                "img_metas": DataContainer(metas, cpu_only=True)}
+        metas = {**item.pop("img_metas"), "pixel_size": self.pixel_sizes[index] if self.pixel_sizes else None}
+        containers = {key: DataContainer(value, stack=key in STACKED) for key, value in item.items()}
+        containers["img_metas"] = DataContainer(metas, cpu_only=True)
+        return containers
 
     def disable_augmentation(self) -> None:
         self.dataset.spindle_dataset.disable_augmentation()
