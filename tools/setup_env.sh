@@ -69,8 +69,12 @@ if [ "$mode" = core ]; then
     # no pip inside: uv installs (and pip would be 17 MB of the environment)
     [ -x "$venv/bin/python" ] || "$uv_venv/bin/uv" venv --quiet --python "$py" "$venv"
     echo "[setup] ${torch_pins[*]}, yoloxsp[test] (demo app and test tools included)"
-    "$uv_venv/bin/uv" pip install --quiet --python "$venv/bin/python" "${sources[@]}" -c "$constraints" \
-        --override "$root/tools/core-overrides.txt" "setuptools>=77,<81" wheel "${torch_pins[@]}" -e "$root[test]"
+    # --compile-bytecode: as pip does; without .pyc files (and with PYTHONDONTWRITEBYTECODE set, as on
+    # this machine kind) every run would compile its imports again
+    "$uv_venv/bin/uv" pip install --quiet --compile-bytecode --python "$venv/bin/python" "${sources[@]}" \
+        -c "$constraints" --override "$root/tools/core-overrides.txt" "setuptools>=77,<81" wheel "${torch_pins[@]}" -e "$root[test]"
+    # the editable package's own .pyc files, for the same reason
+    "$venv/bin/python" -m compileall -q "$root/modelscope_plugin/yoloxsp" >/dev/null
     "$venv/bin/python" -c "import yoloxsp, torch, onnxruntime, modelscope" >/dev/null
 else
     [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"

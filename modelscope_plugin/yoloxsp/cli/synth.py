@@ -4,8 +4,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..synth import SynthConfig, write_movie
-from ..synth.config import CHANNEL_MODES, CHANNEL_NAMES, EXPORTS
+from ..synth.config import CHANNEL_MODES, CHANNEL_NAMES, EXPORTS, SynthConfig
 
 
 def _channel_list(text: str):
@@ -100,6 +99,8 @@ def config_from_args(args) -> SynthConfig:
 
 
 def run(args) -> int:
+    from ..synth import write_movie  # here: building the CLI's parsers must not load the generator
+
     config = config_from_args(args)
     start = time.perf_counter()
     out = write_movie(args.out_dir, config, overwrite=args.overwrite, progress=not args.quiet)

@@ -41,25 +41,39 @@ class TrackLinker:
     """
 
     def __init__(self, search_range_px: float = 12.0, memory: int = 2):
-        import trackpy  # here, not at the top: trackpy and pandas are a large share of a short run's start-up
+        self._options = (search_range_px, memory)
+        # trackpy's Linker is made when a frame comes after the first frame with spindles: a single
+        # image never imports trackpy and pandas (a large share of a short run's start-up), and the
+        # first frame's ids are 0..n-1 in either case.
+        self._first: Optional[tuple] = None  # (centres, frame) of the first frame with spindles
+        self._linker = None
+        self._frame = 0
+        self._renumber: Dict[int, int] = {}
+
+    def _start_linking(self):
+        import trackpy
 
         # No trackpy.quiet(): it would set the user's trackpy log level for the whole process, and
         # the Linker used frame by frame logs nothing (only trackpy's link functions do).
-        self._linker = trackpy.linking.Linker(search_range_px, memory=memory, **LINK_OPTIONS)
-        self._started = False
-        self._frame = 0
-        self._renumber: Dict[int, int] = {}
+        search_range_px, memory = self._options
+        linker = trackpy.linking.Linker(search_range_px, memory=memory, **LINK_OPTIONS)
+        linker.init_level(*self._first)
+        for particle in linker.particle_ids:
+            self._renumber.setdefault(particle, len(self._renumber))
+        return linker
 
     def update(self, detections: Detections) -> np.ndarray:
         """Track ids of this frame's detections, aligned with ``detections.boxes``."""
         boxes = np.asarray(detections.boxes, float).reshape(-1, 4)
         centres = (boxes[:, :2] + boxes[:, 2:]) / 2
-        if self._started:
-            self._linker.next_level(centres, self._frame)
-        elif len(centres):
-            self._linker.init_level(centres, self._frame)
-            self._started = True
-        self._frame += 1
+        frame, self._frame = self._frame, self._frame + 1
+        if self._first is None:
+            if len(centres):
+                self._first = (centres, frame)
+            return np.arange(len(centres))
+        if self._linker is None:
+            self._linker = self._start_linking()
+        self._linker.next_level(centres, frame)
         if not len(centres):
             return np.zeros(0, int)
         particles = self._linker.particle_ids
