@@ -82,7 +82,7 @@ def test_arrays_paths_and_lists_mix_and_a_pixel_size_overrides(detector):
     assert single.to_dataframe().length_um.isna().all()
     mixed = detector([frame, frame[..., 0], str(SAMPLE / "stack.tif")], pixel_size=0.2)
     assert len(mixed) == 2 + 8 and {r.pixel_size for r in mixed} == {0.2}
-    assert [r.frame for r in mixed[2:]] == list(range(8))
+    assert [r.frame for r in mixed] == [0, 1, *range(8)]  # arrays: their place in the list; files: their own
     np.testing.assert_allclose(mixed[0].to_dataframe().x1, single.to_dataframe().x1)
     table = mixed[3].to_dataframe()
     np.testing.assert_allclose(table.length_um, table.length_px * 0.2)
@@ -116,6 +116,8 @@ def test_bad_inputs_are_named(detector, tmp_path):
         detector(42)
     with pytest.raises(InputError, match="missing.tif: input not found"):
         detector([np.zeros((64, 64), np.uint8), tmp_path / "missing.tif"])
+    with pytest.raises(InputError, match="frame 1: expected H x W x C with 1-4 channels"):
+        detector([np.zeros((64, 64), np.uint8), np.zeros((64, 64, 5), np.uint8)])
     with pytest.raises(InputError, match="pixel size must be positive"):
         detector(np.zeros((64, 64), np.uint8), pixel_size=0)
     with pytest.raises(InputError, match="unknown length method 'curvy'"):

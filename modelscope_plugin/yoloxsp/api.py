@@ -12,6 +12,7 @@ spindles into tracks over a movie is the job of ``yoloxsp predict`` (:func:`yolo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -36,8 +37,8 @@ class FrameResult:
 
     ``image``: the frame as the model saw it (8-bit RGB); ``detections``: boxes, scores and poles
     in its pixel coordinates; ``lengths_px``: one per spindle (NaN when a pole is missing);
-    ``pixel_size``: um per pixel, None when unknown; ``frame``: index within ``source`` (the
-    file it came from, None for an array)."""
+    ``pixel_size``: um per pixel, None when unknown; ``source``: the file it came from (None for
+    an array); ``frame``: its index in that file, or an array's position in the list called with."""
 
     image: np.ndarray
     detections: Detections
@@ -122,17 +123,14 @@ class SpindleDetector:
         return f"<SpindleDetector {self.predictor.config.size} on {type(self.predictor.backend).__name__}>"
 
     def __call__(self, source: Source, pixel_size: Optional[float] = None) -> List[FrameResult]:
-        from .io import to_rgb8
         from .post.measure import spindle_lengths
 
         if pixel_size is not None and pixel_size <= 0:
             raise InputError(f"pixel size must be positive (got {pixel_size})")
-        frames = list(_frames(source))
-        results = []
-        step = max(1, self.predictor.parallel_frames)
-        for start in range(0, len(frames), step):
-            chunk = frames[start:start + step]
-            images = [to_rgb8(image) for image, *_ in chunk]
+        frames, results = _frames(source), []
+        # as many frames at a time as the backend runs side by side; the stored frames are not kept
+        while chunk := list(islice(frames, max(1, self.predictor.parallel_frames))):
+            images = [_rgb8(frame, index, path) for frame, index, path, _ in chunk]
             for image, detections, (_, index, path, recorded) in zip(images, self.predictor(images), chunk):
                 results.append(FrameResult(image, detections, spindle_lengths(image, detections, self.length),
                                            pixel_size or recorded, index, path))
@@ -156,10 +154,22 @@ def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", len
     return SpindleDetector(Predictor(open_backend(model, backend, device)), length)
 
 
-def _frames(source: Source) -> Iterator[Tuple[np.ndarray, int, Optional[Path], Optional[float]]]:
-    """(frame, index in its source, source path, recorded pixel size) for every frame of ``source``."""
+def _rgb8(frame: np.ndarray, index: int, path: Optional[Path]) -> np.ndarray:
+    """The frame as the model takes it; an unusable one named by its file and index."""
+    from .io import to_rgb8
+
+    try:
+        return to_rgb8(frame)
+    except InputError as exc:
+        raise InputError(f"frame {index}: {exc}", path) from None
+
+
+def _frames(source: Source, position: int = 0
+            ) -> Iterator[Tuple[np.ndarray, int, Optional[Path], Optional[float]]]:
+    """(frame, index, source path, recorded pixel size) for every frame of ``source``; the index
+    of a file's frame counts within the file, that of an array is its ``position`` in the list."""
     if isinstance(source, np.ndarray):
-        yield source, 0, None, None
+        yield source, position, None, None
     elif isinstance(source, (str, Path)):
         from .io import open_movie
 
@@ -167,7 +177,7 @@ def _frames(source: Source) -> Iterator[Tuple[np.ndarray, int, Optional[Path], O
         for index, frame in enumerate(movie.frames()):
             yield frame, index, movie.path, movie.pixel_size
     elif isinstance(source, (list, tuple)):
-        for item in source:
-            yield from _frames(item)
+        for position, item in enumerate(source):
+            yield from _frames(item, position)
     else:
         raise InputError(f"expected an image array, a path or a list of them, got {type(source).__name__}")
