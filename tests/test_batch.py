@@ -188,7 +188,7 @@ def test_dask_cluster_retries_the_movie_of_a_killed_worker(tmp_path):
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not killed:
             for staging in out.glob("*.partial-*"):
-                if not (staging / "overlay.partial.avi").exists():
+                if not any(staging.glob("overlay.partial-*.avi")):  # the overlay of a movie in progress
                     continue
                 name = staging.name.split(".partial-")[0]
                 for worker, keys in client.processing().items():

@@ -131,3 +131,20 @@ def test_a_dense_noisy_movie_completes(tmp_path):
     assert "5 frame(s)" in result.stdout
     for name in ("detections.csv", "tracks.csv", "overlay.avi", "lengths.png"):
         assert (tmp_path / "out" / name).exists()
+
+
+def test_a_run_that_fails_before_its_first_frame_keeps_the_earlier_outputs(small_movie, tmp_path):
+    """--overwrite replaces the earlier detections.csv only once the new one holds a frame."""
+    out = tmp_path / "out"
+    first = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", str(small_movie / "stack.tif"),
+                            "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = tifffile.imread(small_movie / "stack.tif").astype(np.float32)
+    bad[0] = np.nan  # frame 0 unusable: the run stops before any frame is done
+    path = tmp_path / "bad.tif"
+    tifffile.imwrite(path, bad, imagej=True, metadata={"axes": "TCYX"})
+    result = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", str(path), "--out", str(out),
+                             "--overwrite"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2 and "frame 0" in result.stderr and "bad.tif" in result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # every earlier output, byte for byte

@@ -26,6 +26,7 @@ from typing import Dict, Optional, Tuple
 
 from ..errors import InputError, OutputExistsError
 from ..io import open_movie
+from ..io.atomic import atomic_path
 from .manifest import MovieEntry
 
 DONE_MARKER = "done.json"
@@ -122,8 +123,9 @@ def _analyse(entry: MovieEntry, staging: Path, settings: JobSettings) -> dict:
     analysis = analyse_movie(entry.path, staging, _predictor(settings), pixel_size=pixel_size,
                              frame_interval=frame_interval, channels=settings.channels, length=settings.length,
                              overlay=settings.overlay, progress=False)
-    write_trackmate(staging / TRACKMATE_NAME, analysis.detections, entry.path, (first.shape[1], first.shape[0]),
-                    analysis.n_frames, analysis.pixel_size, analysis.frame_interval, analysis.tracks)
+    write_trackmate(staging / TRACKMATE_NAME, analysis.detections.to_dict("records"), entry.path,
+                    (first.shape[1], first.shape[0]), analysis.n_frames, analysis.pixel_size, analysis.frame_interval,
+                    analysis.tracks.to_dict("records"))
     return {"n_frames": analysis.n_frames, "n_tracks": len(analysis.tracks), "pixel_size": analysis.pixel_size,
             "frame_interval": analysis.frame_interval}
 
@@ -150,9 +152,8 @@ def _write_marker(staging: Path, entry: MovieEntry, settings: JobSettings, resul
     marker = {"row": entry.row, "path": str(entry.path), "condition": entry.condition, **facts,
               "seconds": round(result.seconds, 3), "worker": result.worker,
               "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "settings": asdict(settings)}
-    partial = staging / (DONE_MARKER + ".partial")
-    partial.write_text(json.dumps(marker, indent=1))
-    os.replace(partial, staging / DONE_MARKER)
+    with atomic_path(staging / DONE_MARKER) as partial:
+        partial.write_text(json.dumps(marker, indent=1))
 
 
 def _publish(staging: Path, final: Path, overwrite: bool) -> bool:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
 from tqdm import tqdm
 
 from ..errors import InputError, PathLike
+from ..io.atomic import atomic_path
 from .job import STAGING_TAG, JobSettings, MovieResult, analyse_entry, is_done
 from .manifest import MovieEntry, RowProblem
 
@@ -141,11 +142,9 @@ def _remove_staging(out: Path) -> None:
 
 def _write_movies_csv(path: Path, results: List[MovieResult]) -> None:
     columns = [f.name for f in fields(MovieResult)]
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "w", newline="") as handle:
+    with atomic_path(path) as partial, open(partial, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         for result in results:
             writer.writerow({c: (f"{v:.3f}" if isinstance(v, float) else v)
                              for c, v in ((c, getattr(result, c)) for c in columns)})
-    os.replace(partial, path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Union
+from typing import Callable, Iterator, List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
@@ -38,9 +38,11 @@ class Movie:
     frame_interval: Optional[float] = None  # seconds
     _read: Optional[Callable[[], Iterator[np.ndarray]]] = None
 
-    def frames(self) -> Iterator[np.ndarray]:
-        """``H x W x C`` arrays, one per time point."""
-        return self._read()
+    def frames(self, channels: Optional[Sequence[int]] = None) -> Iterator[np.ndarray]:
+        """``H x W x C`` arrays, one per time point, as stored (any bit depth). ``channels``: keep
+        only these channels, in this order (an :class:`InputError` names a frame that lacks one)."""
+        frames = self._read()
+        return _select_channels(frames, list(channels), self.path) if channels else frames
 
 
 def open_movie(path: PathLike, axes: Optional[str] = None, scene: Optional[Union[str, int]] = None) -> Movie:
@@ -77,6 +79,14 @@ def open_movie(path: PathLike, axes: Optional[str] = None, scene: Optional[Union
         return Movie(path, "image", 1, _read=partial(map, read_image, [path]))
     raise InputError(f"unsupported input type {suffix or '(no extension)'} (images, TIFF stacks, ND2, CZI, LIF, "
                      "DV, AVI/MP4 videos)", path)
+
+
+def _select_channels(frames: Iterator[np.ndarray], channels: List[int], path: Path) -> Iterator[np.ndarray]:
+    for t, frame in enumerate(frames):
+        if max(channels) >= frame.shape[2]:
+            raise InputError(f"channels {channels} were asked for, but the frame has {frame.shape[2]} channel(s)",
+                             path, frame=t)
+        yield frame[..., channels]
 
 
 # ---------------------------------------------------------------------------------------- video

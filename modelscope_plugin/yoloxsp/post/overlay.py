@@ -1,11 +1,16 @@
-"""Draw detections on a frame (OpenCV): box, the two poles, the pole-to-pole line, labels."""
+"""Draw detections on a frame (OpenCV): box, the two poles, the pole-to-pole line, labels; and
+write a movie's drawn frames as the overlay ``yoloxsp predict`` leaves beside its tables."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional, Sequence
 
 import cv2
 import numpy as np
 
+from ..errors import PathLike
+from ..io.atomic import AtomicPath
 from ..io.images import to_rgb8
 
 if TYPE_CHECKING:  # the model (torch) is not needed to measure or draw
@@ -15,6 +20,8 @@ BOX = (0, 220, 255)       # cyan: predicted spindle
 POLE = (255, 255, 255)    # white: predicted pole
 TRUTH = (255, 150, 0)     # orange: reference boxes
 OVERLAYS = ("auto", "video", "frames", "none")  # the ways yoloxsp predict can write overlays
+OVERLAY_NAMES = {"video": "overlay.avi", "frames": "overlay"}  # what each kind is written as
+VIDEO_FPS = 10
 
 
 def draw_detections(frame: np.ndarray, detections: Detections, labels: Optional[Sequence[str]] = None,
@@ -42,3 +49,71 @@ def draw_detections(frame: np.ndarray, detections: Detections, labels: Optional[
             cv2.putText(canvas, str(labels[i]), px(box[0], box[1] - 2), cv2.FONT_HERSHEY_SIMPLEX,
                         0.35 * scale, BOX, 1, cv2.LINE_AA)
     return canvas
+
+
+class OverlayWriter:
+    """``with OverlayWriter(kind, out) as overlay: overlay.write(frame, detections, track_ids)``
+    for each frame in order. ``kind``: ``video`` (``overlay.avi``, Motion-JPEG, which Fiji opens
+    natively and any player plays), ``frames`` (``overlay/frame_NNNNNN.png``) or ``none``.
+
+    The overlay is written under a temporary name and appears under its final name when the
+    ``with`` block ends -- stopped by an exception too, once it holds a frame: a stopped movie
+    keeps what was drawn. It then replaces any earlier overlay of either kind (an overwritten run
+    must not leave an old one beside the new tables); stopped before its first frame, it leaves
+    earlier overlays as they were.
+    """
+
+    def __init__(self, kind: str, out: PathLike):
+        if kind not in (*OVERLAY_NAMES, "none"):
+            raise ValueError(f"unknown overlay kind {kind!r}; choose one of {(*OVERLAY_NAMES, 'none')}")
+        self.kind, self.out, self.count = kind, Path(out), 0
+        self._staged = AtomicPath(self.out / OVERLAY_NAMES[kind]) if kind in OVERLAY_NAMES else None
+        self._video, self._size = None, None
+
+    def __enter__(self) -> "OverlayWriter":
+        if self.kind == "frames":
+            self._staged.path.mkdir()
+        return self
+
+    def write(self, frame: np.ndarray, detections: Detections, track_ids: Sequence[int]) -> None:
+        """Draw ``detections`` (labelled with their track ids) on the 8-bit RGB ``frame`` and add it."""
+        if self._staged is None:
+            return
+        scale = 2 if min(frame.shape[:2]) < 400 else 1  # small fields enlarged so labels stay legible
+        image = cv2.cvtColor(draw_detections(frame, detections, [str(i) for i in track_ids], scale=scale),
+                             cv2.COLOR_RGB2BGR)
+        if self.kind == "frames":
+            path = self._staged.path / f"frame_{self.count:06d}.png"
+            if not cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+                raise OSError(f"OpenCV cannot write {path}")
+        else:
+            if self._video is None:
+                self._size = (image.shape[1], image.shape[0])
+                self._video = cv2.VideoWriter(str(self._staged.path), cv2.VideoWriter_fourcc(*"MJPG"), VIDEO_FPS,
+                                              self._size)
+                if not self._video.isOpened():
+                    raise RuntimeError(f"OpenCV cannot write a Motion-JPEG AVI to {self._staged.path}")
+            if (image.shape[1], image.shape[0]) != self._size:  # a video has one frame size; OpenCV would drop it
+                image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
+            self._video.write(image)
+        self.count += 1
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        if self._video is not None:
+            self._video.release()
+        if error_type is not None and not self.count:
+            if self._staged is not None:
+                self._staged.discard()
+            return
+        for kind, name in OVERLAY_NAMES.items():
+            if kind != self.kind or not self._staged.path.exists():
+                _remove(self.out / name)
+        if self._staged is not None and self._staged.path.exists():
+            self._staged.commit()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)

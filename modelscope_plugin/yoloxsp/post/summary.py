@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
@@ -25,6 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..errors import PathLike
+from ..io.atomic import atomic_path
 from .plots import new_figure
 
 SUMMARY_FILES = ("summary.csv", "conditions.csv", "rates_by_condition.png", "lengths_by_condition.png",
@@ -178,12 +178,10 @@ def _median_curve(curves: List[dict]) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    partial = path.with_name(path.name + ".partial")
-    table.to_csv(partial, index=False, float_format="%.6g")
-    os.replace(partial, path)
+    with atomic_path(path) as partial:
+        table.to_csv(partial, index=False, float_format="%.6g")
 
 
 def _save(figure: Figure, path: Path) -> None:
-    partial = path.with_name(path.stem + ".partial.png")
-    figure.savefig(partial)
-    os.replace(partial, path)
+    with atomic_path(path) as partial:
+        figure.savefig(partial)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..errors import PathLike
+from ..io.atomic import atomic_path
 
 TRACKMATE_VERSION = "7.11.1"  # the file layout of TrackMate 7, which Fiji ships
 
@@ -123,9 +124,8 @@ def write_trackmate(path: PathLike, detections: Sequence[Dict[str, float]], imag
     ElementTree.SubElement(root, "GUIState", state="ConfigureViews")
     ElementTree.indent(root)
     path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    ElementTree.ElementTree(root).write(partial, encoding="UTF-8", xml_declaration=True)
-    os.replace(partial, path)
+    with atomic_path(path) as partial:
+        ElementTree.ElementTree(root).write(partial, encoding="UTF-8", xml_declaration=True)
     return path
 
 

@@ -61,8 +61,7 @@ def build_app(model: str = DEFAULT_MODEL) -> gr.Blocks:
         except InputError as exc:  # the user's file: one clear line; anything else is a bug and shows as one
             raise gr.Error(str(exc)) from None
         overlays = sorted((out / "overlay").iterdir())
-        table = pd.DataFrame([[float(row[c]) for c in COLUMNS] for row in analysis.detections],
-                             columns=HEADERS).round(3)
+        table = analysis.detections[list(COLUMNS)].astype(float).set_axis(HEADERS, axis="columns").round(3)
         return (str(overlays[len(overlays) // 2]), table, str(out / "lengths.png"),
                 [str(out / "detections.csv"), str(out / "tracks.csv")], analysis.summary().rsplit(" -> ", 1)[0])
 

@@ -1,0 +1,67 @@
+"""The tables ``yoloxsp predict`` writes, as pandas DataFrames: ``detections.csv`` (one row per
+spindle per frame) and ``tracks.csv`` (one row per track, phases included), floats to 3 decimals.
+
+``detections.csv`` is written as frames finish and flushed after each, so a crash or a kill keeps
+the finished frames on disk. It starts under a temporary name and takes the real name once its
+first frame is written: a run that fails before that leaves an earlier table as it was.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import pandas as pd
+
+from ..errors import PathLike
+from ..io.atomic import AtomicPath, atomic_path
+from .measure import DETECTION_COLUMNS, TRACK_COLUMNS
+from .phases import PHASE_COLUMNS
+
+CSV_OPTIONS = {"index": False, "float_format": "%.3f", "na_rep": "nan"}
+
+
+def detections_table(rows: Sequence[Dict[str, float]]) -> pd.DataFrame:
+    """The rows of :func:`~yoloxsp.post.measure.detection_rows` as the ``detections.csv`` table."""
+    return pd.DataFrame(list(rows), columns=DETECTION_COLUMNS)
+
+
+def tracks_table(rows: Sequence[Dict[str, float]]) -> pd.DataFrame:
+    """The rows of :func:`~yoloxsp.post.phases.with_phases` as the ``tracks.csv`` table."""
+    return pd.DataFrame(list(rows), columns=TRACK_COLUMNS + PHASE_COLUMNS)
+
+
+def write_table(table: pd.DataFrame, path: PathLike) -> Path:
+    """Write ``table`` as CSV under a temporary name, then rename it to ``path``."""
+    with atomic_path(path) as partial:
+        table.to_csv(partial, **CSV_OPTIONS)
+    return Path(path)
+
+
+class DetectionsWriter:
+    """``with DetectionsWriter(path) as table: table.write(frame_rows)`` for each frame in order."""
+
+    def __init__(self, path: PathLike):
+        self._staged = AtomicPath(path)
+        self.frames = 0
+
+    def __enter__(self) -> "DetectionsWriter":
+        self._handle = open(self._staged.path, "w", newline="")
+        detections_table([]).to_csv(self._handle, **CSV_OPTIONS)  # the header
+        return self
+
+    def write(self, rows: List[Dict[str, float]]) -> None:
+        """Append one frame's rows (none is fine) and flush them to disk."""
+        detections_table(rows).to_csv(self._handle, header=False, **CSV_OPTIONS)
+        self._handle.flush()
+        if not self.frames:
+            self._staged.commit()  # the open handle follows the rename: later frames append
+        self.frames += 1
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        self._handle.close()
+        if self.frames:
+            return
+        if error_type is None:
+            self._staged.commit()  # a run of no frames: the header alone
+        else:
+            self._staged.discard()
