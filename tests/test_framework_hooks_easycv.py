@@ -30,7 +30,7 @@ print(type(trainer).__module__, type(trainer).__name__)
 
 
 def test_easycv_imported_after_yoloxsp_and_build_trainer_still_builds_yoloxsps_trainer(tmp_path):
-    data = write_movie(tmp_path / "task", SynthConfig(width=96, height=96, frames=2, seed=3, spindles=1))
+    data = write_movie(tmp_path / "task", SynthConfig(width=192, height=160, frames=2, seed=3, pixel_size=0.15, spindles=2))
     result = subprocess.run([sys.executable, "-c", BUILD, str(data), str(tmp_path / "work")],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
