@@ -45,9 +45,9 @@ class CvatSpindleDataset(TorchCustomDataset):
 
     Config keys (``dataset.train`` / ``dataset.val``): ``input_size`` (``null``: frames at their own
     resolution, as inference runs them; evaluation only), ``box_labels``, ``pole_labels``,
-    ``augment`` (dict of :class:`AugmentConfig` fields), ``heatmap_stride``, ``pixel_size`` (um/px;
-    CVAT does not store it, and evaluation in micrometres needs it; default: each task's
-    ``stack.tif``), ``synthetic`` (for ``synthetic:train``: ``frames``, ``first_seed``,
+    ``augment`` (dict of :class:`AugmentConfig` fields), ``heatmap_stride`` (yoloxsp's trainer
+    sets it to ``model.pole_stride``), ``pixel_size`` (um/px; CVAT does not store it, and
+    evaluation in micrometres needs it; default: each task's ``stack.tif``), ``synthetic`` (for ``synthetic:train``: ``frames``, ``first_seed``,
     ``exclude_looks``).
     """
 
