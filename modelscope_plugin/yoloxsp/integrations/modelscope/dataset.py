@@ -47,8 +47,8 @@ class CvatSpindleDataset(TorchCustomDataset):
     resolution, as inference runs them; evaluation only), ``box_labels``, ``pole_labels``,
     ``augment`` (dict of :class:`AugmentConfig` fields), ``heatmap_stride`` (yoloxsp's trainer
     sets it to ``model.pole_stride``), ``pixel_size`` (um/px; CVAT does not store it, and
-    evaluation in micrometres needs it; default: each task's ``stack.tif``), ``synthetic`` (for ``synthetic:train``: ``frames``, ``first_seed``,
-    ``exclude_looks``).
+    evaluation in micrometres needs it; default: each task's ``stack.tif``), ``synthetic`` (for
+    ``synthetic:train``: ``frames``, ``first_seed``, ``exclude_looks``).
     """
 
     def __init__(self, split_config: Optional[Mapping[str, str]] = None, mode: str = ModeKeys.TRAIN,
