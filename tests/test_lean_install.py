@@ -50,7 +50,7 @@ def test_predict_on_one_image_links_without_trackpy(tmp_path):
 def test_core_paths_need_none_of_the_requirements_the_core_install_drops(tmp_path):
     dropped = [line.split(";")[0].strip() for line in (ROOT / "tools" / "core-overrides.txt").read_text().splitlines()
                if line.strip() and not line.startswith("#")]
-    assert {"sympy", "networkx", "s3fs", "cmake"} <= set(dropped)
+    assert {"s3fs", "cmake"} <= set(dropped)
     code = ("import numpy as np\n"
             "from yoloxsp.model.resolve import open_backend\n"
             "from yoloxsp.model.backends import Predictor\n"
@@ -59,5 +59,5 @@ def test_core_paths_need_none_of_the_requirements_the_core_install_drops(tmp_pat
             "backend = open_backend('yoloxsp', 'torch')\n"
             "Predictor(backend)([np.zeros((96, 128, 3), np.uint8)])\n"
             f"export_onnx(backend.model, {str(tmp_path / 'model.onnx')!r})\n")
-    assert _loaded_after(code, dropped + ["mpmath", "botocore", "aiobotocore"]) == []
+    assert _loaded_after(code, dropped + ["botocore", "aiobotocore"]) == []
     assert (tmp_path / "model.onnx").stat().st_size > 0

@@ -15,7 +15,7 @@
 # beside the wheel cache, made once per machine. uv reads no pip configuration, so the machine's pip
 # sources (find-links, indexes, constraint files, CA bundle) are handed to it, with pip's rule of
 # taking the best version from any of them. uv also drops declared requirements that no core path
-# imports (tools/core-overrides.txt: cmake, sympy, networkx, s3fs). The full environment stays on
+# imports (tools/core-overrides.txt: cmake, s3fs). The full environment stays on
 # pip: its time is the one-off mmcv-full build, and its large CUDA wheels sit in pip's cache.
 # Steps pip cannot express on its own live here:
 #  * mmcv-full 1.7.2 has no wheel for this torch: it is built once from the sdist (CPU ops,
