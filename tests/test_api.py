@@ -97,8 +97,10 @@ def test_an_empty_frame_gives_an_empty_table_with_the_columns(detector):
 
 def test_plot_is_a_figure_outside_pyplot_and_save_writes_the_overlay(stack_results, tmp_path):
     result = stack_results[0]
+    had_pyplot = "matplotlib.pyplot" in sys.modules  # other tests in this process may have imported it
     figure = result.plot(width=4)
-    assert type(figure).__name__ == "Figure" and "matplotlib.pyplot" not in sys.modules
+    assert type(figure).__name__ == "Figure" and figure.canvas.manager is None  # pyplot's figures have one
+    assert ("matplotlib.pyplot" in sys.modules) == had_pyplot  # plot() does not import pyplot
     height, width = result.image.shape[:2]
     assert tuple(figure.get_size_inches()) == pytest.approx((4, 4 * height / width))
     figure.savefig(tmp_path / "figure.png")
