@@ -59,22 +59,20 @@ class FrameResult:
         """One row per spindle: frame, score, box (x1 y1 x2 y2), the two poles, ``length_px`` and
         ``length_um`` (NaN when the pixel size is unknown), the columns of ``detections.csv``
         without the track id."""
-        import pandas as pd
+        from .post.measure import detection_rows
+        from .post.tables import detections_table
 
-        from .post.measure import DETECTION_COLUMNS, detection_rows
-
-        columns = [c for c in DETECTION_COLUMNS if c != "track_id"]
         rows = detection_rows(self.frame, self.detections, [-1] * len(self), self.pixel_size, self.lengths_px)
-        return pd.DataFrame(rows, columns=columns).astype({c: float for c in columns if c != "frame"})
+        table = detections_table(rows).drop(columns="track_id")
+        return table.astype({c: float for c in table.columns if c != "frame"})
 
     def overlay(self) -> np.ndarray:
         """The frame with boxes, poles and scores drawn (RGB uint8; small frames enlarged twice,
         as in ``yoloxsp predict``'s overlays)."""
-        from .post.overlay import draw_detections
+        from .post.overlay import draw_detections, overlay_scale
 
-        scale = 2 if min(self.image.shape[:2]) < 400 else 1
         labels = [f"{score:.2f}" for score in self.detections.scores]
-        return draw_detections(self.image, self.detections, labels, scale=scale)
+        return draw_detections(self.image, self.detections, labels, scale=overlay_scale(self.image.shape))
 
     def plot(self, width: float = 6.0) -> Figure:
         """The overlay as a matplotlib ``Figure`` ``width`` inches wide. It is not registered with

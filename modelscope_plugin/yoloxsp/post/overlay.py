@@ -24,6 +24,12 @@ OVERLAY_NAMES = {"video": "overlay.avi", "frames": "overlay"}  # what each kind 
 VIDEO_FPS = 10
 
 
+def overlay_scale(shape: Sequence[int]) -> int:
+    """How many times an overlay of a frame of ``shape`` is enlarged: small fields twice, so that
+    labels and thin lines stay legible; others not at all."""
+    return 2 if min(shape[:2]) < 400 else 1
+
+
 def draw_detections(frame: np.ndarray, detections: Detections, labels: Optional[Sequence[str]] = None,
                     reference_boxes: Optional[np.ndarray] = None, scale: int = 2) -> np.ndarray:
     """An RGB uint8 overlay, enlarged ``scale`` times so thin lines stay visible on small frames.
@@ -79,8 +85,8 @@ class OverlayWriter:
         """Draw ``detections`` (labelled with their track ids) on the 8-bit RGB ``frame`` and add it."""
         if self._staged is None:
             return
-        scale = 2 if min(frame.shape[:2]) < 400 else 1  # small fields enlarged so labels stay legible
-        image = cv2.cvtColor(draw_detections(frame, detections, [str(i) for i in track_ids], scale=scale),
+        image = cv2.cvtColor(draw_detections(frame, detections, [str(i) for i in track_ids],
+                                             scale=overlay_scale(frame.shape)),
                              cv2.COLOR_RGB2BGR)
         if self.kind == "frames":
             path = self._staged.path / f"frame_{self.count:06d}.png"
