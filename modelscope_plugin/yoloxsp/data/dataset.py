@@ -12,7 +12,8 @@ NaN for an unknown pole), ``gt_heatmap`` and ``gt_heatmap_mask`` (1 x H/stride x
 ``img_metas``: ``index``, ``image_path``, ``frame``, ``task``, ``scale_factor`` (input px per
 original px; NaN for an augmented item) and ``ori_img_shape`` (original height, width), what the
 test forward needs to map detections back. Training items are augmented (mosaic with probability
-``mosaic_prob``, then random affine, flips and right-angle rotations) on an S x S canvas.
+``mosaic_prob``, then random affine, flips and right-angle rotations) on an S x S canvas, then
+degraded as other microscopes record (:mod:`.degrade`: SPB channel dropped, blur, JPEG).
 Evaluation items, and training items once :meth:`SpindleDataset.disable_augmentation` was called
 (the final no-augmentation epochs), are not augmented: with ``input_size=None`` an evaluation
 item is the frame at its own resolution padded to a multiple of 32 -- exactly what inference
@@ -24,7 +25,7 @@ size in pixels, and BatchNorm statistics the distribution, that the model meets 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
@@ -34,6 +35,7 @@ from torch.utils.data import Dataset
 from ..errors import InputError
 from ..io.images import read_image, to_rgb8
 from .augment import Sample, affine_matrix, dihedral_matrix, letterbox_matrix, mosaic, warp
+from .degrade import Degradations, degrade
 from .heatmap import pole_heatmap, pole_loss_mask
 from .records import FrameRecord, spindle_arrays
 
@@ -49,6 +51,11 @@ class AugmentConfig:
     shear: float = 2.0
     dihedral: bool = True
     keep_scale: bool = True
+    degradations: Degradations = field(default_factory=Degradations)
+
+    def __post_init__(self):
+        if isinstance(self.degradations, dict):  # from a JSON config
+            self.degradations = Degradations(**self.degradations)
 
 
 class FrameSource(Protocol):
@@ -151,6 +158,7 @@ class SpindleDataset(Dataset):
             if a.dihedral:
                 m = dihedral_matrix(rng, (size, size)) @ m
             sample = warp(sample, m, (size, size))
+            sample = replace(sample, image=degrade(sample.image, rng, a.degradations))
             scale = float("nan")
         elif size is None:  # native resolution, padded bottom/right as inference pads
             padded = tuple(max(32, -(-n // 32) * 32) for n in sample.hw)

@@ -1,0 +1,66 @@
+"""Image-only training degradations: how the same cells look when another lab records them.
+
+Geometry is :mod:`.augment`'s job; these change only pixel values, so annotations stay exact.
+They cover recording differences that a generator's looks can miss or tie to one another:
+
+- the SPB channel dropped (the frame becomes tubulin alone, red with an empty green channel, which
+  is what an 8-bit single-channel export looks like to the model; in the synthetic looks only the
+  raw 16-bit stacks were tubulin-only, so without this the model tied "one colour" to "16-bit");
+- extra blur (a wider PSF, a z-projection, slight defocus);
+- lossy JPEG re-compression (AVI and JPEG exports at low quality).
+
+Each is drawn independently with its own probability; all are off by default (upstream trains
+without them).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+import cv2
+import numpy as np
+
+SPB_CHANNEL = 1  # frames are tubulin-first RGB: red tubulin, green SPB marker
+
+
+@dataclass(frozen=True)
+class Degradations:
+    """Probabilities and ranges of the degradations (0 turns one off)."""
+
+    drop_spb_prob: float = 0.0
+    blur_prob: float = 0.0
+    blur_sigma: Tuple[float, float] = (0.5, 1.5)   # px, Gaussian
+    jpeg_prob: float = 0.0
+    jpeg_quality: Tuple[int, int] = (25, 90)
+
+
+def drop_spb(image: np.ndarray) -> np.ndarray:
+    """The frame as a tubulin-only recording shows it: the SPB channel empty."""
+    out = image.copy()
+    out[..., SPB_CHANNEL] = 0
+    return out
+
+
+def blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), sigma)
+
+
+def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    """The RGB frame after one JPEG round trip at ``quality`` (OpenCV's codec takes BGR, and the
+    luma weights differ between red and blue, so the order matters)."""
+    ok, data = cv2.imencode(".jpg", image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise RuntimeError("OpenCV could not JPEG-encode a training frame")
+    return np.ascontiguousarray(cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1])
+
+
+def degrade(image: np.ndarray, rng: np.random.Generator, config: Degradations) -> np.ndarray:
+    """``image`` (H x W x 3 uint8, tubulin-first) with each degradation applied with its probability,
+    in recording order: the channel the microscope had, the optics, then the export."""
+    if rng.random() < config.drop_spb_prob:
+        image = drop_spb(image)
+    if rng.random() < config.blur_prob:
+        image = blur(image, rng.uniform(*config.blur_sigma))
+    if rng.random() < config.jpeg_prob:
+        image = jpeg(image, int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1] + 1)))
+    return image

@@ -1,0 +1,80 @@
+"""Training degradations change pixels the way other recordings do, and only when asked to."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from yoloxsp.data import read_cvat
+from yoloxsp.data.dataset import AugmentConfig, SpindleDataset
+from yoloxsp.data.degrade import Degradations, blur, degrade, drop_spb, jpeg
+
+pytestmark = pytest.mark.core
+
+
+def _field(seed: int = 0) -> np.ndarray:
+    """A dark field with a red bar and two green spots at its ends, plus noise."""
+    rng = np.random.default_rng(seed)
+    image = rng.integers(5, 20, (64, 96, 3)).astype(np.uint8)
+    image[30:34, 20:70, 0] = 220
+    image[29:35, 18:22, 1] = 200
+    image[29:35, 68:72, 1] = 200
+    return image
+
+
+def test_drop_spb_empties_only_the_green_channel():
+    image = _field()
+    dropped = drop_spb(image)
+    assert dropped[..., 1].max() == 0
+    np.testing.assert_array_equal(dropped[..., [0, 2]], image[..., [0, 2]])
+    assert image[..., 1].max() == 200  # the input is not modified
+
+
+def test_blur_spreads_a_bar_without_moving_its_mass():
+    image = _field()
+    blurred = blur(image, 1.5)
+    assert blurred[..., 0].max() < 200  # the 4 px bar is spread out
+    assert abs(float(blurred[..., 0].astype(float).sum() - image[..., 0].astype(float).sum())) \
+        < 0.02 * image[..., 0].sum()
+    assert blurred[30:34, 20:70, 0].mean() > 4 * blurred[:10, :, 0].mean()  # still where it was
+
+
+def test_jpeg_loses_detail_by_quality_and_keeps_the_channel_order():
+    image = _field()
+    error = {q: np.abs(jpeg(image, q).astype(int) - image).mean() for q in (25, 90)}
+    assert 0 < error[90] < error[25]
+    low = jpeg(image, 25)
+    assert low.shape == image.shape and low.dtype == np.uint8
+    assert low[30:34, 30:60, 0].mean() > 150 and low[30:34, 30:60, 2].mean() < 60  # red stays red
+
+
+def test_degrade_applies_nothing_by_default_and_everything_at_probability_one():
+    image = _field()
+    rng = np.random.default_rng(0)
+    np.testing.assert_array_equal(degrade(image, rng, Degradations()), image)
+    every = Degradations(drop_spb_prob=1.0, blur_prob=1.0, blur_sigma=(1.0, 1.0), jpeg_prob=1.0,
+                         jpeg_quality=(90, 90))
+    out = degrade(image, np.random.default_rng(0), every)
+    assert out[..., 1].max() < 30  # green dropped: only JPEG colour bleeding from the red bar is left
+    assert out[..., 0].max() < 215  # blurred
+    np.testing.assert_array_equal(out, jpeg(blur(drop_spb(image), 1.0), 90))
+
+
+def test_degradation_rates_follow_their_probabilities():
+    image = _field()
+    rng = np.random.default_rng(1)
+    config = Degradations(drop_spb_prob=0.3)
+    dropped = sum(degrade(image, rng, config)[..., 1].max() == 0 for _ in range(400))
+    assert 90 <= dropped <= 150  # 120 expected
+
+
+def test_augment_config_reads_degradations_from_json_and_dataset_applies_them(small_movie):
+    config = AugmentConfig(degradations={"drop_spb_prob": 1.0})
+    assert config.degradations == Degradations(drop_spb_prob=1.0)
+    records = read_cvat(small_movie).records
+    plain = SpindleDataset(records, input_size=128, train=True, seed=3)
+    dropped = SpindleDataset(records, input_size=128, train=True, augment=config, seed=3)
+    assert plain[0]["img"][1].max() > 100
+    assert dropped[0]["img"][1].max() == 0
+    np.testing.assert_array_equal(dropped[0]["img"][0].numpy(), plain[0]["img"][0].numpy())
+    dropped.disable_augmentation()  # the final plain epochs: no degradation either
+    assert dropped[0]["img"][1].max() > 100
