@@ -26,8 +26,7 @@ def simulate(_module):
 {change}
 
 with warnings.catch_warnings(record=True) as caught:
-    import yoloxsp
-    import modelscope
+{imports}
 from modelscope.pipelines import builder
 from modelscope.models.builder import MODELS
 from modelscope.utils.constant import Tasks
@@ -39,8 +38,9 @@ print(json.dumps({{
 """
 
 
-def _run(change: str) -> dict:
-    script = REPORT.format(change=textwrap.indent(textwrap.dedent(change), "    "))
+def _run(change: str, imports: str = "import yoloxsp\nimport modelscope") -> dict:
+    script = REPORT.format(change=textwrap.indent(textwrap.dedent(change), "    "),
+                           imports=textwrap.indent(imports, "    "))
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -48,6 +48,14 @@ def _run(change: str) -> dict:
 
 def test_with_modelscope_as_it_is_every_hook_applies_silently():
     report = _run("pass")
+    assert report == {"warnings": [], "wrapped": ["is_official_hub_path", "normalize_model_input", "read_config"],
+                      "model_registered": True}
+
+
+def test_importing_an_integration_module_first_still_installs_every_hook():
+    # That module's import is what loads modelscope, so the hook fires while the integration
+    # package is still initialising.
+    report = _run("pass", imports="import yoloxsp.integrations.modelscope.dataset")
     assert report == {"warnings": [], "wrapped": ["is_official_hub_path", "normalize_model_input", "read_config"],
                       "model_registered": True}
 

@@ -55,10 +55,12 @@ def _register_with_modelscope(_module) -> None:
     """Never raises: ``import modelscope`` must not fail because of yoloxsp. A ModelScope that
     moved what the registrations use gets a warning naming what is unavailable."""
     try:
-        from .integrations.modelscope import install_name_hooks
+        # ``hooks`` as a submodule: when the user's first import was one of the integration
+        # package's modules, that package is still initialising here and has no names yet.
+        from .integrations.modelscope import hooks
     except Exception as exc:  # any failure here would otherwise fail `import modelscope` itself
         warnings.warn(f"yoloxsp: could not register with ModelScope ({type(exc).__name__}: {exc}); "
                       "pipeline(..., model='yoloxsp') and build_trainer('easycv') are unavailable, while yoloxsp's "
                       "own Python API and command line do not need ModelScope", stacklevel=2)
         return
-    install_name_hooks()
+    hooks.install_name_hooks()
