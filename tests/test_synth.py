@@ -280,7 +280,7 @@ def test_training_config_never_returns_an_excluded_look():
 
 
 @pytest.mark.parametrize("look", ["wells-avi", "dense-lawn", "green-glow", "spb-decorates-mts", "dead-cells",
-                                  "tubulin-only-raw", "two-colour-raw"])
+                                  "tubulin-only-raw", "two-colour-raw", "widefield-haze", "tubulin-only-8bit"])
 def test_every_look_renders_reproducibly_within_the_training_size(look):
     from yoloxsp.synth.looks import look_config
 
@@ -292,6 +292,16 @@ def test_every_look_renders_reproducibly_within_the_training_size(look):
                    for a, b in zip(first, again))
         assert first[0].image.shape == (config.height, config.width, 3) and first[0].image.dtype == np.uint8
         assert first[0].counts.shape[0] == len(config.channels)
+
+
+def test_the_8bit_tubulin_only_look_is_one_channel_in_an_8bit_export():
+    from yoloxsp.synth.looks import look_config
+
+    config = look_config("tubulin-only-8bit", 20_000_000, frames=1)
+    assert config.channels == ("tubulin",) and config.export != "raw16" and config.jpeg_quality
+    frame = next(iter(generate(config)))
+    assert frame.counts.shape[0] == 1
+    assert frame.image[..., 0].max() > 100 and frame.image[..., 1].max() < 40  # green: JPEG chroma bleed only
 
 
 def test_cli_writes_a_tubulin_only_raw_crop_and_a_look(tmp_path):

@@ -165,11 +165,20 @@ def _widefield_haze(rng: np.random.Generator, seed: int, frames: int) -> SynthCo
                    psf_sigma=_u(rng, 0.3, 0.36), channels=("tubulin", "spb"), frame_interval=_u(rng, 60.0, 180.0, 1))
 
 
-# Looks no training draws: outside every training look's ranges, to measure how fine-tuning
-# adapts a model to a microscope it has not seen.
+def _tubulin_only_8bit(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    pixel_size = _u(rng, 0.08, 0.16)
+    return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False),
+                   channel_mode="tubulin-only", overlap=rng.random() < 0.5, cell_coverage=_u(rng, 0.3, 0.8, 2),
+                   jpeg_quality=int(rng.integers(40, 91)), display_background=_display(rng, (14, 30), (0, 0)))
+
+
+# Looks no training draws: outside every training look's ranges, to measure how a model does on
+# (and how fine-tuning adapts it to) a microscope it has not seen.
 UNSEEN_LOOKS: Dict[str, Look] = {
     "widefield-haze": Look("widefield, 0.08-0.1 um/px, strong out-of-focus haze, wide PSF, channel "
                            "bleed-through", _widefield_haze),
+    "tubulin-only-8bit": Look("an 8-bit JPEG export of a tubulin-only field (every training look with one "
+                              "channel is raw 16-bit)", _tubulin_only_8bit),
 }
 
 
