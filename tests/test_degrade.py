@@ -6,7 +6,8 @@ import pytest
 
 from yoloxsp.data import read_cvat
 from yoloxsp.data.dataset import AugmentConfig, SpindleDataset
-from yoloxsp.data.degrade import Degradations, blur, degrade, drop_spb, jpeg
+from yoloxsp.data.degrade import Degradations, blur, degrade, drop_spb
+from yoloxsp.io.images import jpeg_round_trip as jpeg
 
 pytestmark = pytest.mark.core
 
@@ -57,6 +58,15 @@ def test_degrade_applies_nothing_by_default_and_everything_at_probability_one():
     assert out[..., 1].max() < 30  # green dropped: only JPEG colour bleeding from the red bar is left
     assert out[..., 0].max() < 215  # blurred
     np.testing.assert_array_equal(out, jpeg(blur(drop_spb(image), 1.0), 90))
+
+
+def test_degradations_from_json_lists_are_checked_and_hashable():
+    config = Degradations(blur_prob=0.5, blur_sigma=[0.5, 2.0], jpeg_quality=[30, 80])
+    assert config.blur_sigma == (0.5, 2.0) and config.jpeg_quality == (30, 80) and hash(config)
+    with pytest.raises(ValueError, match="jpeg_quality"):
+        Degradations(jpeg_quality=[90, 30])
+    with pytest.raises(ValueError, match="drop_spb_prob"):
+        Degradations(drop_spb_prob=1.5)
 
 
 def test_degradation_rates_follow_their_probabilities():

@@ -73,7 +73,7 @@ def test_simota_takes_the_dynamic_k_best_anchors_and_resolves_conflicts():
 STEPS = 250
 ROOT = Path(__file__).resolve().parents[1]
 NO_AUGMENTATION = {"mosaic_prob": 0.0, "degrees": 0.0, "translate": 0.0, "scale": [1.0, 1.0], "shear": 0.0,
-                   "dihedral": False}
+                   "dihedral": False, "degradations": {"drop_spb_prob": 0.0, "blur_prob": 0.0, "jpeg_prob": 0.0}}
 
 
 @pytest.fixture(scope="module")

@@ -25,10 +25,12 @@ import torch
 from scipy.optimize import linear_sum_assignment
 from torchvision.ops import box_iou
 
+from yoloxsp.data.degrade import blur
 from yoloxsp.io import read_image
+from yoloxsp.io.images import jpeg_round_trip
 from yoloxsp.model.backends import Predictor
-from yoloxsp.model.resolve import open_backend
 from yoloxsp.model.decode import Detections
+from yoloxsp.model.resolve import open_backend
 from yoloxsp.post.overlay import draw_detections
 
 REFERENCE = np.array([(337, 32, 351, 45), (74, 170, 94, 204), (382, 198, 418, 208), (202, 281, 230, 298),
@@ -42,11 +44,6 @@ def _raw16(frame: np.ndarray, rng: np.random.Generator, channels: int) -> np.nda
     signal = frame[..., :channels].astype(float) * (60 / 255)
     counts = 100 + rng.poisson(signal) + rng.normal(0, 3, signal.shape)
     return np.clip(counts, 0, 65535).astype(np.uint16)
-
-
-def _jpeg(frame: np.ndarray, quality: int) -> np.ndarray:
-    ok, data = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
 def _green_glow(frame: np.ndarray) -> np.ndarray:
@@ -69,19 +66,19 @@ VARIANTS: Dict[str, Variant] = {
     "raw 16-bit, two colours, ~60 counts of signal": lambda f, rng: (_raw16(f, rng, 2), 1.0),
     "raw 16-bit, tubulin only, ~60 counts of signal": lambda f, rng: (_raw16(f, rng, 1), 1.0),
     "SPB channel glowing over the field": lambda f, rng: (_green_glow(f), 1.0),
-    "JPEG quality 30": lambda f, rng: (_jpeg(f, 30), 1.0),
-    "blurred (z-projection, sigma 1.5 px)": lambda f, rng: (cv2.GaussianBlur(f, (0, 0), 1.5), 1.0),
+    "JPEG quality 30": lambda f, rng: (jpeg_round_trip(f, 30), 1.0),
+    "blurred (z-projection, sigma 1.5 px)": lambda f, rng: (blur(f, 1.5), 1.0),
     "pixels 1.6x larger (coarser camera)": lambda f, rng: (_rescale(f, 1 / 1.6), 1 / 1.6),
     "pixels 1.6x smaller (finer camera)": lambda f, rng: (_rescale(f, 1.6), 1.6),
 }
 
 
 def score(detections: Detections, reference: np.ndarray) -> Tuple[list, int]:
-    """One-to-one matches (detection, reference) at IoU >= 0.3, and how many have both poles."""
+    """One-to-one matches (detection, reference, IoU) at IoU >= 0.3, and how many have both poles."""
     iou = box_iou(torch.tensor(detections.boxes, dtype=torch.float64), torch.tensor(reference)).numpy()
     rows, cols = linear_sum_assignment(-iou) if iou.size else ([], [])
-    matched = [(r, c) for r, c in zip(rows, cols) if iou[r, c] >= 0.3]
-    both = sum(int(np.isfinite(detections.poles[r]).all()) for r, _ in matched)
+    matched = [(r, c, iou[r, c]) for r, c in zip(rows, cols) if iou[r, c] >= 0.3]
+    both = sum(int(np.isfinite(detections.poles[r]).all()) for r, _, _ in matched)
     return matched, both
 
 
@@ -99,8 +96,8 @@ def main() -> None:
     print(f"reference spindles: {len(REFERENCE)}, detections: {len(detections)}, found: {len(matched)} "
           f"(with both poles: {both}), missed: {len(REFERENCE) - len(matched)}, "
           f"extra: {len(detections) - len(matched)}")
-    for r, c in matched:
-        print(f"  reference {c}: score {detections.scores[r]:.2f}, "
+    for r, c, iou in matched:
+        print(f"  reference {c}: IoU {iou:.2f}, score {detections.scores[r]:.2f}, "
               f"poles {detections.poles[r].round(1).tolist()}")
     overlay = draw_detections(frame, detections, [f"{s:.2f}" for s in detections.scores], REFERENCE)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -53,7 +53,7 @@ class AugmentConfig:
     keep_scale: bool = True
     degradations: Degradations = field(default_factory=Degradations)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.degradations, dict):  # from a JSON config
             self.degradations = Degradations(**self.degradations)
 

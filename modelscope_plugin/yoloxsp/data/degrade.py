@@ -20,6 +20,8 @@ from typing import Tuple
 import cv2
 import numpy as np
 
+from ..io.images import jpeg_round_trip
+
 SPB_CHANNEL = 1  # frames are tubulin-first RGB: red tubulin, green SPB marker
 
 
@@ -33,6 +35,17 @@ class Degradations:
     jpeg_prob: float = 0.0
     jpeg_quality: Tuple[int, int] = (25, 90)
 
+    def __post_init__(self) -> None:
+        for name in ("drop_spb_prob", "blur_prob", "jpeg_prob"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"degradations.{name} must be a probability in [0, 1], got {getattr(self, name)}")
+        for name, lowest, highest in (("blur_sigma", 0.0, float("inf")), ("jpeg_quality", 1, 100)):
+            low, high = getattr(self, name)
+            if not lowest <= low <= high <= highest:
+                raise ValueError(f"degradations.{name} must be a range [low, high] within [{lowest}, {highest}], "
+                                 f"got {getattr(self, name)}")
+            object.__setattr__(self, name, (low, high))  # JSON gives lists; keep the value hashable
+
 
 def drop_spb(image: np.ndarray) -> np.ndarray:
     """The frame as a tubulin-only recording shows it: the SPB channel empty."""
@@ -42,16 +55,8 @@ def drop_spb(image: np.ndarray) -> np.ndarray:
 
 
 def blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    """The frame seen through a wider PSF: a Gaussian of ``sigma`` px over every channel."""
     return cv2.GaussianBlur(image, (0, 0), sigma)
-
-
-def jpeg(image: np.ndarray, quality: int) -> np.ndarray:
-    """The RGB frame after one JPEG round trip at ``quality`` (OpenCV's codec takes BGR, and the
-    luma weights differ between red and blue, so the order matters)."""
-    ok, data = cv2.imencode(".jpg", image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
-    if not ok:
-        raise RuntimeError("OpenCV could not JPEG-encode a training frame")
-    return np.ascontiguousarray(cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1])
 
 
 def degrade(image: np.ndarray, rng: np.random.Generator, config: Degradations) -> np.ndarray:
@@ -62,5 +67,5 @@ def degrade(image: np.ndarray, rng: np.random.Generator, config: Degradations) -
     if rng.random() < config.blur_prob:
         image = blur(image, rng.uniform(*config.blur_sigma))
     if rng.random() < config.jpeg_prob:
-        image = jpeg(image, int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1] + 1)))
+        image = jpeg_round_trip(image, int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1] + 1)))
     return image

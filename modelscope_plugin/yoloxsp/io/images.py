@@ -120,6 +120,16 @@ def auto_contrast(image: np.ndarray, low_percentile: float = 0.5,
 MAX_SIDE = 8192  # px; beyond this, a frame's activations no longer fit comfortably in memory
 
 
+def jpeg_round_trip(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """An 8-bit RGB frame after one JPEG encode and decode at ``quality`` (1-100): what an AVI or
+    JPEG export does to it. OpenCV's codec takes BGR, and luma weighs red and blue differently,
+    so the order is swapped on the way in and out."""
+    ok, encoded = cv2.imencode(".jpg", np.ascontiguousarray(rgb[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:
+        raise RuntimeError(f"OpenCV could not JPEG-encode a {rgb.shape} {rgb.dtype} frame")
+    return np.ascontiguousarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1])
+
+
 def to_rgb8(image: np.ndarray) -> np.ndarray:
     """Any supported frame -> ``H x W x 3`` uint8 RGB as the model expects.
 

@@ -172,13 +172,14 @@ def _tubulin_only_8bit(rng: np.random.Generator, seed: int, frames: int) -> Synt
                    jpeg_quality=int(rng.integers(40, 91)), display_background=_display(rng, (14, 30), (0, 0)))
 
 
-# Looks no training draws: outside every training look's ranges, to measure how a model does on
-# (and how fine-tuning adapts it to) a microscope it has not seen.
+# Looks no training draws, to measure how a model does on (and how fine-tuning adapts it to) a
+# microscope outside the generator's training looks.
 UNSEEN_LOOKS: Dict[str, Look] = {
     "widefield-haze": Look("widefield, 0.08-0.1 um/px, strong out-of-focus haze, wide PSF, channel "
                            "bleed-through", _widefield_haze),
-    "tubulin-only-8bit": Look("an 8-bit JPEG export of a tubulin-only field (every training look with one "
-                              "channel is raw 16-bit)", _tubulin_only_8bit),
+    "tubulin-only-8bit": Look("an 8-bit JPEG export of a tubulin-only field: no training look renders one "
+                              "(their one-channel look is raw 16-bit), training meets it only through the "
+                              "degradations (SPB channel dropped, JPEG)", _tubulin_only_8bit),
 }
 
 

@@ -22,7 +22,7 @@ from typing import List, Optional, Tuple
 import cv2
 import numpy as np
 
-from ..io.images import apply_contrast
+from ..io.images import apply_contrast, jpeg_round_trip
 from .config import CHANNEL_NAMES
 from .scene import Cell, Field, SpindleView, spindle_view
 
@@ -365,9 +365,4 @@ def display_frame(tubulin: np.ndarray, spb: Optional[np.ndarray], limits: np.nda
     rgb[..., 0] = apply_contrast(tubulin, limits[:1])[..., 0]
     if spb is not None:
         rgb[..., 1] = apply_contrast(spb, limits[1:2])[..., 0]
-    if jpeg_quality is None:
-        return rgb
-    ok, encoded = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
-    if not ok:
-        raise RuntimeError("JPEG encoding failed")
-    return np.ascontiguousarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1])
+    return rgb if jpeg_quality is None else jpeg_round_trip(rgb, jpeg_quality)
