@@ -4,7 +4,8 @@
     .venv/bin/python tools/looks_report.py leave-one-out --epochs 4 --frames 600 [--looks dense-lawn ...]
 
 ``evaluate`` scores a model on the held-out set of every look of :mod:`yoloxsp.synth.looks`
-(``synthetic:look:NAME``, seeds never used for training) and counts its detections on pure-noise
+(``synthetic:look:NAME``, seeds never used for training), the looks no training draws
+(``UNSEEN_LOOKS``, marked with a ``*``) included, and counts its detections on pure-noise
 movies (raw 16-bit, one and two channels: the goal is none). ``leave-one-out`` trains, through
 the package's trainer and ``configs/yoloxsp_nano.json``, one model per look without that look
 and scores it on that look, beside a control model trained the same way on every look: the gap
@@ -56,10 +57,11 @@ def print_table(rows: Dict[str, Dict[str, float]]) -> None:
 def evaluate(args) -> None:
     from yoloxsp.model.backends import Predictor
     from yoloxsp.model.resolve import open_backend
-    from yoloxsp.synth.looks import LOOKS
+    from yoloxsp.synth.looks import LOOKS, UNSEEN_LOOKS
 
     predictor = Predictor(open_backend(args.model))
-    print_table(score_looks(predictor, args.looks or list(LOOKS)))
+    rows = score_looks(predictor, args.looks or [*LOOKS, *UNSEEN_LOOKS])
+    print_table({f"{look}*" if look in UNSEEN_LOOKS else look: metrics for look, metrics in rows.items()})
     for name, n in noise_detections(predictor).items():
         print(f"{name}: {n} detections")
 
