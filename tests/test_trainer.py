@@ -31,13 +31,10 @@ pytestmark = pytest.mark.easycv
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "res" / "sample"
 PIXEL_SIZE = 0.15
-# Detection F1 that fine-tuning on 5 frames of an unseen look may lose on its held-out frames: about
-# one spindle of the 41. It was a required gain of 0.03 while the bundled model scored 0.899 on
-# the look (fine-tuning gave +0.065); the model bundled since scores 0.920 there and the same
-# fine-tune adds only +0.011 (README, "Why the fine-tuning recipe is what it is"), so what stays
-# testable is that the recipe does not damage a model on a look it has not seen (a too-high
-# learning rate does).
-ADAPTATION_TOLERANCE = 0.025
+# Detection F1 gained on held-out frames of an unseen look by fine-tuning on 5 of its frames:
+# measured with tools/finetune_adaptation.py (+0.056 with the bundled model, see README), kept below the
+# measured gain by about one spindle of the 41 held-out ones.
+ADAPTATION_MARGIN = 0.03
 # Small enough for CI: 3 epochs of 3 batches of 2 frames at 192 px.
 OPTIONS = {"train.max_epochs": 3, "train.dataloader.batch_size_per_gpu": 2, "train.dataloader.workers_per_gpu": 0,
            "evaluation.dataloader.workers_per_gpu": 0, "evaluation.dataloader.batch_size_per_gpu": 2,
@@ -232,9 +229,8 @@ def test_tools_and_tests_train_only_through_the_package_trainer():
     assert loops == []
 
 
-def test_finetuning_on_five_frames_of_an_unseen_look_does_not_damage_the_bundled_model(tmp_path):
-    """The default fine-tuning recipe keeps the bundled model's detection on held-out frames of a
-    look no training drew, after training on five of its fields."""
+def test_finetuning_on_five_frames_of_an_unseen_look_beats_the_bundled_model(tmp_path):
+    """The default fine-tuning recipe adapts the bundled model to a look no training drew."""
     look = "widefield-haze"
     train = write_fields_task(tmp_path / "train", look, 5)
     trainer = build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(train),
@@ -246,7 +242,7 @@ def test_finetuning_on_five_frames_of_an_unseen_look_does_not_damage_the_bundled
             return evaluate_records(Predictor(open_backend(str(model))), data.records, progress=False)["det_F1@0.5"]
 
     before, after = f1(yoloxsp.default_model_dir()), f1(tmp_path / "work" / "output")
-    assert after >= before - ADAPTATION_TOLERANCE, (before, after)
+    assert after >= before + ADAPTATION_MARGIN, (before, after)
 
 
 def test_training_config_names_registered_hooks_datasets_and_evaluators():
