@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from yoloxsp.metrics.boxes import detection_metrics, matched_truths
+from yoloxsp.metrics.boxes import detection_metrics, matched_pairs, pairwise_iou
 
 pytestmark = pytest.mark.core
 
@@ -13,13 +13,21 @@ def test_matching_maximises_pairs_above_threshold_not_total_iou():
     # prediction 0 fits truth 0 best (0.95) but then prediction 1 only reaches truth 1 at 0.45;
     # pairing 0-1 and 1-0 (0.5 each) gives two matches at the threshold
     iou = np.array([[0.95, 0.5], [0.5, 0.45]])
-    assert sorted(matched_truths(iou, 0.5).tolist()) == [0, 1]
+    predictions, truths = matched_pairs(iou, 0.5)
+    assert sorted(zip(predictions.tolist(), truths.tolist())) == [(0, 1), (1, 0)]
 
 
 def test_matching_prefers_higher_iou_among_equal_counts():
     iou = np.array([[0.6, 0.0], [0.9, 0.0]])
-    matched = matched_truths(iou, 0.5)
-    assert matched.tolist() == [0]
+    predictions, truths = matched_pairs(iou, 0.5)
+    assert predictions.tolist() == [1] and truths.tolist() == [0]
+
+
+def test_pairwise_iou_of_corner_boxes_and_empty_sets():
+    iou = pairwise_iou(np.array([[0, 0, 10, 10]]), np.array([[0, 0, 10, 10], [5, 0, 15, 10], [20, 20, 30, 30]]))
+    np.testing.assert_allclose(iou, [[1.0, 50 / 150, 0.0]])
+    assert pairwise_iou(np.zeros((0, 4)), np.array([[0, 0, 1, 1]])).shape == (0, 1)
+    assert [len(side) for side in matched_pairs(np.zeros((0, 1)), 0.5)] == [0, 0]
 
 
 def test_detection_metrics_counts_and_long_recall():

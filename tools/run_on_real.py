@@ -21,13 +21,11 @@ from typing import Callable, Dict, Tuple
 
 import cv2
 import numpy as np
-import torch
-from scipy.optimize import linear_sum_assignment
-from torchvision.ops import box_iou
 
 from yoloxsp.data.degrade import blur
 from yoloxsp.io import read_image
 from yoloxsp.io.images import jpeg_round_trip
+from yoloxsp.metrics.boxes import matched_pairs, pairwise_iou
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.decode import Detections
 from yoloxsp.model.resolve import open_backend
@@ -74,10 +72,10 @@ VARIANTS: Dict[str, Variant] = {
 
 
 def score(detections: Detections, reference: np.ndarray) -> Tuple[list, int]:
-    """One-to-one matches (detection, reference, IoU) at IoU >= 0.3, and how many have both poles."""
-    iou = box_iou(torch.tensor(detections.boxes, dtype=torch.float64), torch.tensor(reference)).numpy()
-    rows, cols = linear_sum_assignment(-iou) if iou.size else ([], [])
-    matched = [(r, c, iou[r, c]) for r, c in zip(rows, cols) if iou[r, c] >= 0.3]
+    """One-to-one matches (detection, reference, IoU) at IoU >= 0.3 (the evaluation's matching),
+    and how many have both poles."""
+    iou = pairwise_iou(detections.boxes, reference)
+    matched = [(r, c, iou[r, c]) for r, c in zip(*matched_pairs(iou, 0.3))]
     both = sum(int(np.isfinite(detections.poles[r]).all()) for r, _, _ in matched)
     return matched, both
 

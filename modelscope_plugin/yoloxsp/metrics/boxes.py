@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from typing import Dict, Sequence
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 from pycocotools.coco import COCO
@@ -68,8 +68,7 @@ def detection_metrics(pred_boxes: Sequence[np.ndarray], truth_boxes: Sequence[np
         n_pred, n_truth, n_long = n_pred + len(pred), n_truth + len(truth), n_long + int(is_long.sum())
         if not len(pred) or not len(truth):
             continue
-        matched = matched_truths(box_iou(_xywh_array(pred), _xywh_array(truth), np.zeros(len(truth), np.uint8)),
-                                 iou_threshold)
+        _, matched = matched_pairs(pairwise_iou(pred, truth), iou_threshold)
         tp += len(matched)
         long_found += int(is_long[matched].sum())
     precision = tp / n_pred if n_pred else float("nan")
@@ -79,15 +78,26 @@ def detection_metrics(pred_boxes: Sequence[np.ndarray], truth_boxes: Sequence[np
             "long_recall@0.5": long_found / n_long if n_long else float("nan"), "n_long_spindles": n_long}
 
 
-def matched_truths(iou: np.ndarray, iou_threshold: float) -> np.ndarray:
-    """Indices of the true boxes (columns of ``iou``, predictions x truths) matched one-to-one
-    to a prediction at IoU >= ``iou_threshold``. The matching maximises the number of such pairs,
-    and among those the total IoU: maximising the total IoU first and cutting afterwards can
-    trade two matches for one better-fitting pair."""
+def pairwise_iou(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """IoU of every predicted box (rows) with every true box (columns), both ``x1 y1 x2 y2``."""
+    pred, truth = np.asarray(pred, float).reshape(-1, 4), np.asarray(truth, float).reshape(-1, 4)
+    if not len(pred) or not len(truth):
+        return np.zeros((len(pred), len(truth)))
+    return np.asarray(box_iou(_xywh_array(pred), _xywh_array(truth), np.zeros(len(truth), np.uint8)))
+
+
+def matched_pairs(iou: np.ndarray, iou_threshold: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Indices (predictions, truths) of the pairs matched one-to-one at IoU >= ``iou_threshold``
+    (``iou``: predictions x truths). The matching maximises the number of such pairs, and among
+    those the total IoU: maximising the total IoU first and cutting afterwards can trade two
+    matches for one better-fitting pair."""
+    if not iou.size:
+        return np.zeros(0, int), np.zeros(0, int)
     eligible = iou >= iou_threshold
     tie_break = iou / (min(iou.shape) + 1)  # sums to < 1 over any matching: never outweighs one more pair
     rows, cols = linear_sum_assignment(-np.where(eligible, 1.0 + tie_break, 0.0))
-    return cols[eligible[rows, cols]]
+    kept = eligible[rows, cols]
+    return rows[kept], cols[kept]
 
 
 def _xywh_array(boxes: np.ndarray) -> np.ndarray:
