@@ -3,6 +3,7 @@ hooks and evaluators on a small synthetic CVAT set."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import subprocess
@@ -113,6 +114,73 @@ def test_resume_continues_epoch_lr_optimizer_and_ema(spindle_set, tmp_path):
     assert int(ema.average.n_averaged) == 4 * per_epoch  # the average went on from the checkpoint's
     state = torch.load(tmp_path / "work" / "epoch_2_trainer_state.pth", weights_only=False)
     assert state["meta"]["epoch"] == 1 and state["optimizer"]["state"]  # 0-based epoch; SGD momentum saved
+
+
+class WeightsRecorder(Hook):
+    """After every hook of each epoch's end: the trained and the averaged weights, and the metrics."""
+
+    PRIORITY = Priority.LOWEST
+
+    def __init__(self):
+        self.live, self.average, self.metrics = [], [], []
+
+    def after_train_epoch(self, trainer):
+        ema = next(h for h in trainer.hooks if type(h).__name__ == "ModelEMAHook")
+        self.live.append({k: v.clone() for k, v in trainer.unwrap_module(trainer.model).model.state_dict().items()})
+        self.average.append({k: v.clone() for k, v in ema.average.module.state_dict().items()})
+        self.metrics.append(dict(trainer.metric_values))
+
+
+def _same(weights: dict, state: dict) -> bool:
+    return all(torch.equal(weights[k], v) for k, v in state.items())
+
+
+def test_output_folders_hold_the_weights_the_evaluation_scored(spindle_set, tmp_path):
+    """output/ and output_best/ hold the moving average that the evaluation scored; the epoch
+    checkpoints hold the trained weights a resumed run goes on from."""
+    recorder = WeightsRecorder()
+    trainer = build_trainer(Trainers.easycv, dict(
+        model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set), eval_dataset=str(spindle_set),
+        work_dir=str(tmp_path), callbacks=[recorder], cfg_options=OPTIONS))
+    trainer.train()
+
+    last = load_weights(tmp_path / "output" / "pytorch_model.pt").state_dict()
+    assert _same(last, recorder.average[-1]) and not _same(last, recorder.live[-1])
+    assert _same(load_weights(tmp_path / "epoch_3.pth").state_dict(), recorder.live[-1])
+    best_file = next(p for p in tmp_path.glob("best_epoch*.pth") if "trainer_state" not in p.name)
+    best_epoch = int(best_file.name[len("best_epoch"):].split("_")[0])
+    best = load_weights(tmp_path / "output_best" / "pytorch_model.pt").state_dict()
+    assert _same(best, recorder.average[best_epoch - 1]) and not _same(best, recorder.live[best_epoch - 1])
+    scored = recorder.metrics[best_epoch - 1]["pole_F1@2px"]
+    assert scored == max(m["pole_F1@2px"] for m in recorder.metrics)
+
+
+class AugmentationRecorder(Hook):
+    """Per epoch: whether the batches it trained on were augmented (their scale_factor is NaN)."""
+
+    PRIORITY = Priority.LOWEST
+
+    def __init__(self):
+        self.augmented = {}
+
+    def before_train_iter(self, trainer):
+        metas = trainer.data_batch["img_metas"]
+        metas = metas.data[0] if hasattr(metas, "data") else metas
+        augmented = {math.isnan(meta["scale_factor"]) for meta in metas}
+        self.augmented.setdefault(trainer.epoch + 1, set()).update(augmented)
+
+
+def test_final_plain_epochs_reach_persistent_workers(spindle_set, tmp_path):
+    """The data-loader workers persist across epochs (a synthetic source renders each field once),
+    and the switch to the final plain epochs still reaches them."""
+    recorder = AugmentationRecorder()
+    trainer = build_trainer(Trainers.easycv, dict(
+        model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set), eval_dataset=str(spindle_set),
+        work_dir=str(tmp_path), callbacks=[recorder],
+        cfg_options={**OPTIONS, "train.dataloader.workers_per_gpu": 1, "train.hooks": []}))
+    trainer.train()
+    assert trainer.train_dataloader.persistent_workers
+    assert recorder.augmented == {1: {True}, 2: {True}, 3: {False}}
 
 
 class KillTheNextSave(Hook):

@@ -4,7 +4,10 @@ ModelScope's processor writes each file in place and replaces the output folder'
 unlink + link, so a kill mid-save leaves a truncated or missing file. This processor writes every
 file under a temporary name and renames it (atomic on POSIX), and stores the model in the
 :func:`~yoloxsp.model.save_weights` format, so ``work_dir/output`` is a model folder that
-``Model.from_pretrained`` and ``yoloxsp eval --model`` read directly. The trainer state's numpy
+``Model.from_pretrained`` and ``yoloxsp eval --model`` read directly. Output folders get the
+weights the evaluation scores (:func:`~yoloxsp.integrations.easycv.hooks.scored_network`, the
+moving average when there is one), while the epoch and best checkpoints beside them keep the
+trained network and its optimiser state for resuming. The trainer state's numpy
 random state is stored as plain lists: ModelScope loads it with ``torch.load(weights_only=True)``,
 which refuses numpy arrays, so resuming its own checkpoints fails otherwise. And an end-of-epoch
 save records one iteration too many (ModelScope adds 1 for the iteration in progress, but at
@@ -24,6 +27,7 @@ from modelscope.utils.constant import ModelFile
 from ...io.atomic import atomic_path
 from ...model import save_weights
 from ...model.config_file import model_folder_config
+from .hooks import scored_network
 
 
 def _write_model_config(config_file: str, source_file: str, record: dict) -> None:
@@ -59,7 +63,15 @@ class AtomicCheckpointProcessor(CheckpointProcessor):
                             trainer.training_record())
 
     def save_checkpoints(self, trainer, checkpoint_path_prefix, output_dir, meta=None, save_optimizers=True):
-        super().save_checkpoints(trainer, checkpoint_path_prefix, output_dir, meta, save_optimizers)
+        model = trainer.unwrap_module(trainer.model)
+        model_file, train_state_file = self._get_state_file_name(checkpoint_path_prefix)
+        self.save_trainer_state(trainer, model, train_state_file, meta, save_optimizers)
+        self.save_model_state(model, model_file)
+        scored = scored_network(trainer)
+        if scored is model.model:
+            self.link(model, model_file, output_dir)
+        else:
+            save_weights(scored, os.path.join(output_dir, ModelFile.TORCH_MODEL_FILE))
         _write_model_config(os.path.join(output_dir, ModelFile.CONFIGURATION), trainer.cfg.filename,
                             trainer.training_record())
 

@@ -1,10 +1,12 @@
 """Training hooks YOLOX-SP needs on top of ModelScope's and EasyCV's (registered in ModelScope's
 HOOKS, which the EasyCV trainer uses).
 
-- :class:`YoloxSpModeSwitchHook`: YOLOX's final epochs without augmentation and with L1 box loss.
+- :class:`YoloxSpModeSwitchHook`: YOLOX's final epochs without augmentation and with L1 box loss
+  (restarting the persistent data-loader workers, whose dataset copies would go on augmenting).
 - :class:`ModelEMAHook`: an exponential moving average of the weights (YOLOX's ramped decay),
-  used for evaluation and the final weights, and saved with the trainer state so a resumed run
-  continues it. EasyCV's own EMAHook keeps its average outside any checkpoint.
+  used for evaluation and for the output folders' weights (:func:`scored_network`), and saved
+  with the trainer state so a resumed run continues it. EasyCV's own EMAHook keeps its average
+  outside any checkpoint.
 - :class:`FrozenNormHook`: BatchNorm layers keep their trained statistics (fine-tuning recipe).
 - :class:`ProgressBarHook`: a tqdm bar over the iterations of each epoch.
 """
@@ -19,6 +21,7 @@ from modelscope.trainers.hooks.hook import Hook
 from modelscope.trainers.hooks.priority import Priority
 from modelscope.utils.torch_utils import is_master
 from torch.optim.swa_utils import AveragedModel
+from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 
@@ -27,20 +30,44 @@ def _network(trainer) -> torch.nn.Module:
     return trainer.unwrap_module(trainer.model).model
 
 
+def scored_network(trainer) -> torch.nn.Module:
+    """The network the trainer's evaluation scores: the moving average of a :class:`ModelEMAHook`
+    once it has averaged a step, else the trained network. Output folders hold these weights, so
+    the model a run hands over is the one its metrics describe; the epoch checkpoints keep the
+    trained network, from which a resumed run goes on."""
+    for hook in trainer.get_hook(ModelEMAHook):
+        if hook.average is not None and int(hook.average.n_averaged) > 0:
+            return hook.average.module
+    return _network(trainer)
+
+
+def restart_workers(loader: DataLoader) -> None:
+    """Stop a data loader's persistent workers: each holds a copy of the dataset taken when it
+    started, so a change made to the dataset afterwards reaches only the workers the next epoch
+    starts. (torch keeps the running workers in the loader's private ``_iterator``.)"""
+    running = getattr(loader, "_iterator", None)
+    if running is not None:
+        running._shutdown_workers()
+        loader._iterator = None
+
+
 @HOOKS.register_module(module_name="YoloxSpModeSwitchHook")
 class YoloxSpModeSwitchHook(Hook):
     """``num_last_epochs`` defaults to the learning-rate schedule's fixed-lr final epochs, as in YOLOX."""
 
     def __init__(self, num_last_epochs: Optional[int] = None):
         self.num_last_epochs = num_last_epochs
+        self.switched = False
 
     def before_train_epoch(self, trainer):
         last = self.num_last_epochs
         if last is None:
             last = trainer.cfg.safe_get("train.lr_scheduler.num_last_epochs", 0)
-        if trainer.epoch >= trainer.max_epochs - last:
+        if trainer.epoch >= trainer.max_epochs - last and not self.switched:
             trainer.train_dataloader.dataset.disable_augmentation()
+            restart_workers(trainer.train_dataloader)
             _network(trainer).use_l1 = True
+            self.switched = True
 
 
 @HOOKS.register_module(module_name="FrozenNormHook")
@@ -55,7 +82,7 @@ class FrozenNormHook(Hook):
 
 @HOOKS.register_module(module_name="ModelEMAHook")
 class ModelEMAHook(Hook):
-    PRIORITY = Priority.ABOVE_NORMAL  # after_run copies the average in before checkpoints save
+    PRIORITY = Priority.ABOVE_NORMAL  # the average is in place before other hooks' after_run evaluate
 
     def __init__(self, decay: float = 0.9998, ramp_iters: int = 2000):
         self.decay, self.ramp_iters = decay, ramp_iters

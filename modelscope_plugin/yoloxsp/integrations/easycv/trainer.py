@@ -11,6 +11,7 @@ What this subclass changes, and only when it matters:
   ``torch.cuda.set_device`` and use NCCL; the process group is created with gloo instead and
   the model wrapped in torch's DDP inside ``MMDataParallel``; evaluation runs on rank 0
   (ModelScope's distributed evaluation broadcasts through CUDA).
+- The training data loader of a YOLOX-SP dataset keeps its workers across epochs.
 - A local model folder that did not come from the hub is not checked against the hub.
 - MsDataset conversion errors are raised, not printed and ignored.
 - Checkpoint hooks of a YOLOX-SP model save atomically in the yoloxsp weights format
@@ -173,6 +174,17 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
         if folder.is_dir() and not any((folder / name).exists() for name in (".mdl", ".msc", ".git")):
             return str(folder)
         return super().get_or_download_model_dir(model, model_revision, third_party)
+
+    def _build_dataloader_with_dataset(self, dataset, batch_size_per_gpu, workers_per_gpu, dist=False,
+                                       shuffle=True, seed=0, persistent_workers=False, **kwargs):
+        """Training workers of a YOLOX-SP dataset persist across epochs: a synthetic source renders
+        each field once per worker and keeps it, and workers rebuilt every epoch would render them
+        all again (the mode-switch hook restarts them when the final plain epochs begin)."""
+        persistent_workers = persistent_workers or (
+            dataset is self.train_dataset and isinstance(dataset, MmcvSpindleItems) and workers_per_gpu > 0)
+        return super()._build_dataloader_with_dataset(dataset, batch_size_per_gpu, workers_per_gpu, dist=dist,
+                                                      shuffle=shuffle, seed=seed,
+                                                      persistent_workers=persistent_workers, **kwargs)
 
     def build_dataset(self, datasets, model_cfg, mode, preprocessor=None, **kwargs):
         if isinstance(datasets, MsDataset) and not datasets.is_custom:
