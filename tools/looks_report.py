@@ -1,7 +1,8 @@
 """How a model does per microscope look, and on looks it never saw (leave-one-look-out).
 
     .venv/bin/python tools/looks_report.py evaluate --model yoloxsp
-    .venv/bin/python tools/looks_report.py leave-one-out --epochs 4 --frames 600 [--looks dense-lawn ...]
+    .venv/bin/python tools/looks_report.py leave-one-out --epochs 4 --frames 600 [--looks dense-lawn ...] \
+        [--work-dir work_dirs/leave_one_out]
 
 ``evaluate`` scores a model on the held-out set of every look of :mod:`yoloxsp.synth.looks`
 (``synthetic:look:NAME``, seeds never used for training), the looks no training draws
@@ -9,20 +10,23 @@
 movies (raw 16-bit, one and two channels: the goal is none). ``leave-one-out`` trains, through
 the package's trainer and ``configs/yoloxsp_nano.json``, one model per look without that look
 and scores it on that look, beside a control model trained the same way on every look: the gap
-estimates how the model does on a microscope it has never seen. Prints per look: detection F1
+estimates how the model does on a microscope it has never seen. Each run keeps its folder under
+``--work-dir`` (reused when finished, resumed when interrupted) and the scores so far are kept in
+its ``results.json``. Prints per look: detection F1
 and recall of long spindles (>= 25 px) at IoU 0.5, median pole error (px), median relative
 length error.
 """
 from __future__ import annotations
 
 import argparse
-import tempfile
+import json
 from pathlib import Path
 from typing import Dict, List, Sequence
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+FRAMES_KEY = "dataset.train.synthetic.frames"
 COLUMNS = {"det_F1@0.5": "F1", "det_precision@0.5": "precision", "long_recall@0.5": "long recall",
            "n_long_spindles": "n long", "pole_median_error_px": "pole err px", "length_median_rel_error": "length err"}
 
@@ -66,39 +70,53 @@ def evaluate(args) -> None:
         print(f"{name}: {n} detections")
 
 
-def train(work: Path, exclude: List[str], epochs: int, frames: int, first_seed: int) -> Path:
+def trained_model(work: Path, exclude: List[str], epochs: int, frames: int, first_seed: int) -> Path:
+    """The model folder of a run in ``work``: a finished run is reused, an interrupted one resumed
+    from its last epoch checkpoint, so a long series of runs survives a stop."""
     import yoloxsp  # noqa: F401  (registers the trainer)
     from modelscope.trainers import build_trainer
 
     from yoloxsp.metainfo import Trainers
 
+    output = work / "output"
+    record_file = output / "configuration.json"
+    if record_file.is_file():
+        record = json.loads(record_file.read_text()).get("training_record", {})
+        if record.get("epochs") == epochs and record.get("cfg_options", {}).get(FRAMES_KEY) == frames:
+            return output
+    checkpoints = sorted(work.glob("epoch_*.pth"), key=lambda p: int(p.stem.split("_")[1]))
     trainer = build_trainer(Trainers.easycv, dict(
         cfg_file=str(ROOT / "configs" / "yoloxsp_nano.json"), work_dir=str(work), train_dataset="synthetic:train",
         eval_dataset="synthetic:look:" + (exclude[0] if exclude else "wells-avi"),
-        cfg_options={"train.max_epochs": epochs, "dataset.train.synthetic.frames": frames,
+        cfg_options={"train.max_epochs": epochs, FRAMES_KEY: frames,
                      "dataset.train.synthetic.first_seed": first_seed, "dataset.train.synthetic.exclude_looks": exclude,
                      "train.hooks": [{"type": "EvaluationHook", "interval": epochs}]}))
-    trainer.train()
-    return work / "output"
+    trainer.train(checkpoint_path=str(checkpoints[-1]) if checkpoints else None)
+    return output
 
 
 def leave_one_out(args) -> None:
+    from yoloxsp.io.atomic import atomic_path
     from yoloxsp.model.backends import Predictor
     from yoloxsp.model.resolve import open_backend
     from yoloxsp.synth.looks import LOOKS
 
     looks = args.looks or list(LOOKS)
-    with tempfile.TemporaryDirectory() as tmp:
-        control = Predictor(open_backend(str(train(Path(tmp) / "all", [], args.epochs, args.frames, args.seed))))
-        seen = score_looks(control, looks)
-        unseen = {}
-        for look in looks:
-            model = train(Path(tmp) / look, [look], args.epochs, args.frames, args.seed)
-            unseen[look] = score_looks(Predictor(open_backend(str(model))), [look])[look]
-    print(f"control: trained on every look ({args.epochs} epochs x {args.frames} frames)")
-    print_table(seen)
-    print("left out: each row's model was trained without that look")
-    print_table(unseen)
+    work = Path(args.work_dir)
+    results_file = work / "results.json"
+    results = json.loads(results_file.read_text()) if results_file.is_file() else {}
+    runs = [("control", [], looks)] + [(look, [look], [look]) for look in looks]
+    for name, exclude, scored in runs:
+        model = trained_model(work / name, exclude, args.epochs, args.frames, args.seed)
+        results[name] = score_looks(Predictor(open_backend(str(model))), scored)
+        with atomic_path(results_file) as partial:
+            partial.write_text(json.dumps(results, indent=1))
+        print(f"{name}: {'trained on every look' if not exclude else 'trained without ' + exclude[0]}"
+              f" ({args.epochs} epochs x {args.frames} frames)", flush=True)
+        print_table(results[name])
+    print("left out: each row's model was trained without that look; control: the model trained on every look")
+    print_table({f"{look} (left out)": results[look][look] for look in looks})
+    print_table({f"{look} (control)": results["control"][look] for look in looks})
 
 
 def main() -> None:
@@ -113,6 +131,8 @@ def main() -> None:
     p.add_argument("--frames", type=int, default=600, help="synthetic training frames per epoch")
     p.add_argument("--seed", type=int, default=0, help="first training seed")
     p.add_argument("--looks", nargs="*")
+    p.add_argument("--work-dir", default=str(ROOT / "work_dirs" / "leave_one_out"),
+                   help="one run per folder; finished runs are reused and interrupted ones resumed")
     p.set_defaults(run=leave_one_out)
     args = parser.parse_args()
     args.run(args)
