@@ -151,6 +151,7 @@ def test_output_folders_hold_the_weights_the_evaluation_scored(spindle_set, tmp_
     best_epoch = int(best_file.name[len("best_epoch"):].split("_")[0])
     best = load_weights(tmp_path / "output_best" / "pytorch_model.pt").state_dict()
     assert _same(best, recorder.average[best_epoch - 1]) and not _same(best, recorder.live[best_epoch - 1])
+    assert _same(load_weights(best_file).state_dict(), recorder.live[best_epoch - 1])  # for resuming
     scored = recorder.metrics[best_epoch - 1]["pole_F1@2px"]
     assert scored == max(m["pole_F1@2px"] for m in recorder.metrics)
 
@@ -177,9 +178,10 @@ def test_final_plain_epochs_reach_persistent_workers(spindle_set, tmp_path):
     trainer = build_trainer(Trainers.easycv, dict(
         model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set), eval_dataset=str(spindle_set),
         work_dir=str(tmp_path), callbacks=[recorder],
-        cfg_options={**OPTIONS, "train.dataloader.workers_per_gpu": 1, "train.hooks": []}))
+        cfg_options={**OPTIONS, "train.dataloader.workers_per_gpu": 1}))
     trainer.train()
     assert trainer.train_dataloader.persistent_workers
+    assert trainer.train_dataloader._iterator is None  # no workers left running after the training
     assert recorder.augmented == {1: {True}, 2: {True}, 3: {False}}
 
 

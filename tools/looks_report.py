@@ -11,8 +11,8 @@ movies (raw 16-bit, one and two channels: the goal is none). ``leave-one-out`` t
 the package's trainer and ``configs/yoloxsp_nano.json``, one model per look without that look
 and scores it on that look, beside a control model trained the same way on every look: the gap
 estimates how the model does on a microscope it has never seen. Each run keeps its folder under
-``--work-dir`` (reused when finished, resumed when interrupted) and the scores so far are kept in
-its ``results.json``. Prints per look: detection F1
+``--work-dir`` with its settings in ``run.json`` (reused when finished, resumed when interrupted,
+refused when made with other settings), and the scores so far are kept in ``results.json``. Prints per look: detection F1
 and recall of long spindles (>= 25 px) at IoU 0.5, median pole error (px), median relative
 length error.
 """
@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-FRAMES_KEY = "dataset.train.synthetic.frames"
+CONFIG = ROOT / "configs" / "yoloxsp_nano.json"
+RUN_FILE = "run.json"
 COLUMNS = {"det_F1@0.5": "F1", "det_precision@0.5": "precision", "long_recall@0.5": "long recall",
            "n_long_spindles": "n long", "pole_median_error_px": "pole err px", "length_median_rel_error": "length err"}
 
@@ -70,53 +72,86 @@ def evaluate(args) -> None:
         print(f"{name}: {n} detections")
 
 
-def trained_model(work: Path, exclude: List[str], epochs: int, frames: int, first_seed: int) -> Path:
-    """The model folder of a run in ``work``: a finished run is reused, an interrupted one resumed
-    from its last epoch checkpoint, so a long series of runs survives a stop."""
+def write_json(path: Path, value) -> None:
+    from yoloxsp.io.atomic import atomic_path
+
+    with atomic_path(path) as partial:
+        partial.write_text(json.dumps(value, indent=1))
+
+
+def last_checkpoint(work: Path) -> Optional[Path]:
+    """The newest epoch checkpoint in ``work``: ``epoch_N.pth`` only, not its trainer state nor a
+    save that a kill left under a temporary name."""
+    numbered = [(int(match.group(1)), path) for path in work.glob("epoch_*.pth")
+                if (match := re.fullmatch(r"epoch_(\d+)\.pth", path.name))]
+    return max(numbered)[1] if numbered else None
+
+
+def claim_run(work: Path, settings: dict) -> bool:
+    """Record in ``work/run.json`` the settings of the run made there; True when it already
+    finished. A folder holding a run made with other settings is refused: resuming it would mix
+    two recipes under one label."""
+    settings = json.loads(json.dumps(settings))  # tuples -> lists, as they read back
+    run_file = work / RUN_FILE
+    if run_file.is_file():
+        recorded = json.loads(run_file.read_text())
+        if recorded["settings"] != settings:
+            raise SystemExit(f"{work}: holds a run made with {recorded['settings']}, not {settings}; "
+                             "remove the folder or give another --work-dir")
+        return bool(recorded["finished"])
+    work.mkdir(parents=True, exist_ok=True)
+    write_json(run_file, {"settings": settings, "finished": False})
+    return False
+
+
+def trained_model(work: Path, settings: dict) -> Path:
+    """The model folder of the run in ``work`` (``settings``: epochs, frames, seed, exclude): a
+    finished run is reused, an interrupted one resumed from its last epoch checkpoint, so a long
+    series of runs survives a stop."""
+    output = work / "output"
+    if claim_run(work, settings):
+        return output
     import yoloxsp  # noqa: F401  (registers the trainer)
     from modelscope.trainers import build_trainer
 
     from yoloxsp.metainfo import Trainers
 
-    output = work / "output"
-    record_file = output / "configuration.json"
-    if record_file.is_file():
-        record = json.loads(record_file.read_text()).get("training_record", {})
-        if record.get("epochs") == epochs and record.get("cfg_options", {}).get(FRAMES_KEY) == frames:
-            return output
-    checkpoints = sorted(work.glob("epoch_*.pth"), key=lambda p: int(p.stem.split("_")[1]))
+    epochs, exclude = settings["epochs"], list(settings["exclude"])
     trainer = build_trainer(Trainers.easycv, dict(
-        cfg_file=str(ROOT / "configs" / "yoloxsp_nano.json"), work_dir=str(work), train_dataset="synthetic:train",
+        cfg_file=str(CONFIG), work_dir=str(work), train_dataset="synthetic:train",
         eval_dataset="synthetic:look:" + (exclude[0] if exclude else "wells-avi"),
-        cfg_options={"train.max_epochs": epochs, FRAMES_KEY: frames,
-                     "dataset.train.synthetic.first_seed": first_seed, "dataset.train.synthetic.exclude_looks": exclude,
+        cfg_options={"train.max_epochs": epochs, "dataset.train.synthetic.frames": settings["frames"],
+                     "dataset.train.synthetic.first_seed": settings["seed"],
+                     "dataset.train.synthetic.exclude_looks": exclude,
                      "train.hooks": [{"type": "EvaluationHook", "interval": epochs}]}))
-    trainer.train(checkpoint_path=str(checkpoints[-1]) if checkpoints else None)
+    resume = last_checkpoint(work)
+    trainer.train(checkpoint_path=str(resume) if resume else None)
+    write_json(work / RUN_FILE, {"settings": json.loads(json.dumps(settings)), "finished": True})
     return output
 
 
 def leave_one_out(args) -> None:
-    from yoloxsp.io.atomic import atomic_path
     from yoloxsp.model.backends import Predictor
     from yoloxsp.model.resolve import open_backend
     from yoloxsp.synth.looks import LOOKS
 
     looks = args.looks or list(LOOKS)
     work = Path(args.work_dir)
+    common = {"config": CONFIG.name, "epochs": args.epochs, "frames": args.frames, "seed": args.seed}
     results_file = work / "results.json"
-    results = json.loads(results_file.read_text()) if results_file.is_file() else {}
+    kept = json.loads(results_file.read_text()) if results_file.is_file() else {}
+    scores = kept.get("scores", {}) if kept.get("settings") == common else {}
     runs = [("control", [], looks)] + [(look, [look], [look]) for look in looks]
     for name, exclude, scored in runs:
-        model = trained_model(work / name, exclude, args.epochs, args.frames, args.seed)
-        results[name] = score_looks(Predictor(open_backend(str(model))), scored)
-        with atomic_path(results_file) as partial:
-            partial.write_text(json.dumps(results, indent=1))
+        model = trained_model(work / name, {**common, "exclude": exclude})
+        scores[name] = {**scores.get(name, {}), **score_looks(Predictor(open_backend(str(model))), scored)}
+        write_json(results_file, {"settings": common, "scores": scores})
         print(f"{name}: {'trained on every look' if not exclude else 'trained without ' + exclude[0]}"
               f" ({args.epochs} epochs x {args.frames} frames)", flush=True)
-        print_table(results[name])
+        print_table(scores[name])
     print("left out: each row's model was trained without that look; control: the model trained on every look")
-    print_table({f"{look} (left out)": results[look][look] for look in looks})
-    print_table({f"{look} (control)": results["control"][look] for look in looks})
+    print_table({f"{look} (left out)": scores[look][look] for look in looks})
+    print_table({f"{look} (control)": scores["control"][look] for look in looks})
 
 
 def main() -> None:

@@ -41,10 +41,11 @@ def scored_network(trainer) -> torch.nn.Module:
     return _network(trainer)
 
 
-def restart_workers(loader: DataLoader) -> None:
-    """Stop a data loader's persistent workers: each holds a copy of the dataset taken when it
-    started, so a change made to the dataset afterwards reaches only the workers the next epoch
-    starts. (torch keeps the running workers in the loader's private ``_iterator``.)"""
+def stop_workers(loader: DataLoader) -> None:
+    """Stop a data loader's persistent workers (and free what they cached); its next pass starts
+    new ones. Each worker holds a copy of the dataset taken when it started, so a change made to
+    the dataset afterwards reaches only new workers. (torch keeps the running workers in the
+    loader's private ``_iterator``.)"""
     running = getattr(loader, "_iterator", None)
     if running is not None:
         running._shutdown_workers()
@@ -65,7 +66,7 @@ class YoloxSpModeSwitchHook(Hook):
             last = trainer.cfg.safe_get("train.lr_scheduler.num_last_epochs", 0)
         if trainer.epoch >= trainer.max_epochs - last and not self.switched:
             trainer.train_dataloader.dataset.disable_augmentation()
-            restart_workers(trainer.train_dataloader)
+            stop_workers(trainer.train_dataloader)
             _network(trainer).use_l1 = True
             self.switched = True
 

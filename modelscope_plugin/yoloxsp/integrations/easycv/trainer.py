@@ -55,7 +55,7 @@ from ...metainfo import Models, Trainers
 from ...model.config_file import BASE_KEY, derive_values, read_config
 from ..modelscope.dataset import CvatSpindleDataset, cvat_ms_dataset
 from ..modelscope.model import YoloxSpModel
-from . import hooks  # noqa: F401  (registers the YOLOX-SP hooks named in configs)
+from . import hooks  # registers the YOLOX-SP hooks named in configs
 from .batches import MmcvSpindleItems
 from .checkpoints import AtomicCheckpointProcessor
 
@@ -175,13 +175,22 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
             return str(folder)
         return super().get_or_download_model_dir(model, model_revision, third_party)
 
+    def train(self, *args, **kwargs):
+        try:
+            return super().train(*args, **kwargs)
+        finally:  # persistent workers, and the fields they keep, end with the training
+            if getattr(self, "train_dataloader", None) is not None:
+                hooks.stop_workers(self.train_dataloader)
+
     def _build_dataloader_with_dataset(self, dataset, batch_size_per_gpu, workers_per_gpu, dist=False,
-                                       shuffle=True, seed=0, persistent_workers=False, **kwargs):
-        """Training workers of a YOLOX-SP dataset persist across epochs: a synthetic source renders
-        each field once per worker and keeps it, and workers rebuilt every epoch would render them
-        all again (the mode-switch hook restarts them when the final plain epochs begin)."""
-        persistent_workers = persistent_workers or (
-            dataset is self.train_dataset and isinstance(dataset, MmcvSpindleItems) and workers_per_gpu > 0)
+                                       shuffle=True, seed=0, persistent_workers=None, **kwargs):
+        """Unless the config says (``train.dataloader.persistent_workers``), training workers of a
+        YOLOX-SP dataset persist across epochs: a synthetic source renders each field once per
+        worker and keeps it, and workers rebuilt every epoch would render them all again (the
+        mode-switch hook restarts them when the final plain epochs begin)."""
+        if persistent_workers is None:
+            persistent_workers = (dataset is self.train_dataset and isinstance(dataset, MmcvSpindleItems)
+                                  and workers_per_gpu > 0)
         return super()._build_dataloader_with_dataset(dataset, batch_size_per_gpu, workers_per_gpu, dist=dist,
                                                       shuffle=shuffle, seed=seed,
                                                       persistent_workers=persistent_workers, **kwargs)

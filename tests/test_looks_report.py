@@ -1,0 +1,43 @@
+"""The run bookkeeping of tools/looks_report.py leave-one-out: which checkpoint an interrupted run
+resumes from, and which folders it may reuse."""
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.core
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def looks_report():
+    spec = importlib.util.spec_from_file_location("looks_report", ROOT / "tools" / "looks_report.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SETTINGS = {"config": "yoloxsp_nano.json", "epochs": 10, "frames": 1000, "seed": 0, "exclude": ("dense-lawn",)}
+
+
+def test_resume_picks_the_newest_epoch_checkpoint_only(looks_report, tmp_path):
+    assert looks_report.last_checkpoint(tmp_path) is None
+    for name in ("epoch_2.pth", "epoch_2_trainer_state.pth", "epoch_10.pth", "epoch_10_trainer_state.pth",
+                 "epoch_11.partial-x1y2.pth", "best_epoch12_pole_F1@2px0.9.pth"):
+        (tmp_path / name).write_bytes(b"")
+    assert looks_report.last_checkpoint(tmp_path) == tmp_path / "epoch_10.pth"  # numeric, not name order
+
+
+def test_a_run_is_reused_only_when_finished_with_the_same_settings(looks_report, tmp_path):
+    work = tmp_path / "dense-lawn"
+    assert looks_report.claim_run(work, SETTINGS) is False  # new: recorded, to be trained
+    assert looks_report.claim_run(work, SETTINGS) is False  # interrupted: to be resumed
+    record = json.loads((work / "run.json").read_text())
+    looks_report.write_json(work / "run.json", {**record, "finished": True})
+    assert looks_report.claim_run(work, SETTINGS) is True
+    with pytest.raises(SystemExit, match="dense-lawn.*remove the folder"):
+        looks_report.claim_run(work, {**SETTINGS, "epochs": 12})
