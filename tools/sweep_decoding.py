@@ -3,6 +3,8 @@
     .venv/bin/python tools/sweep_decoding.py MODEL --score-threshold 0.3 0.5 --min-poles 0 2 \
         [--pole-threshold 0.3] [--pole-reach 6] [--reach-fraction 0.5]
 
+A setting not given stays at the model's own value.
+
 Scored on ``synthetic:validation`` (regenerated from seeds never used for training; every look),
 never on real frames. Also counts detections on pure-noise movies (goal: none). Prints, per
 setting, detection precision/recall/F1 and long-spindle recall at IoU 0.5, pole F1 at 2 px, the
@@ -35,11 +37,11 @@ def noise_movie(frames: int = 10, seed: int = 0):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model", help="weights file, model folder or 'yoloxsp'")
-    parser.add_argument("--score-threshold", type=float, nargs="+", default=[0.3])
-    parser.add_argument("--min-poles", type=int, nargs="+", default=[0])
-    parser.add_argument("--pole-threshold", type=float, nargs="+", default=[0.3])
-    parser.add_argument("--pole-reach", type=float, nargs="+", default=[6.0])
-    parser.add_argument("--reach-fraction", type=float, nargs="+", default=[0.5])
+    parser.add_argument("--score-threshold", type=float, nargs="+")
+    parser.add_argument("--min-poles", type=int, nargs="+")
+    parser.add_argument("--pole-threshold", type=float, nargs="+")
+    parser.add_argument("--pole-reach", type=float, nargs="+")
+    parser.add_argument("--reach-fraction", type=float, nargs="+")
     args = parser.parse_args()
     path = model_path(args.model)
     model = load_weights(path / WEIGHTS_NAME if path.is_dir() else path)
@@ -47,8 +49,10 @@ def main() -> None:
     with open_eval_set(SYNTHETIC_VALIDATION) as data:
         frames = [read_image(r.image_path) for r in data.records]
         records, sizes = data.records, data.pixel_sizes
-    grid = itertools.product(args.score_threshold, args.min_poles, args.pole_threshold, args.pole_reach,
-                             args.reach_fraction)
+    own = model.config.decode  # a setting not given is swept at the model's own value
+    grid = itertools.product(args.score_threshold or [own.score_threshold], args.min_poles or [own.min_poles],
+                             args.pole_threshold or [own.pole_threshold], args.pole_reach or [own.pole_reach],
+                             args.reach_fraction or [own.pole_reach_fraction])
     print(f"{'score':>5} {'poles':>5} {'pole thr':>8} {'reach':>5} {'frac':>4} "
           + " ".join(f"{c:>20}" for c in COLUMNS) + f" {'noise dets':>10}")
     for score, min_poles, threshold, reach, fraction in grid:

@@ -1,6 +1,6 @@
 """Write the bundled model's two configuration.json copies from the config it was trained with.
 
-    .venv/bin/python tools/sync_configuration.py --record work_dirs/default/output_best
+    .venv/bin/python tools/sync_configuration.py --record work_dirs/default/output
 
 The bundled model folder (``modelscope_plugin/yoloxsp/assets/default_model``) and the top-level
 ``configuration.json`` (the model repository's copy) are generated, never edited: each is the
