@@ -83,7 +83,7 @@ class FrozenNormHook(Hook):
 
 @HOOKS.register_module(module_name="ModelEMAHook")
 class ModelEMAHook(Hook):
-    PRIORITY = Priority.ABOVE_NORMAL  # the average is in place before other hooks' after_run evaluate
+    PRIORITY = Priority.ABOVE_NORMAL  # each step is averaged before the checkpoint hooks (LOW) save its state
 
     def __init__(self, decay: float = 0.9998, ramp_iters: int = 2000):
         self.decay, self.ramp_iters = decay, ramp_iters
