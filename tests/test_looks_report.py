@@ -41,3 +41,15 @@ def test_a_run_is_reused_only_when_finished_with_the_same_settings(looks_report,
     assert looks_report.claim_run(work, SETTINGS) is True
     with pytest.raises(SystemExit, match="dense-lawn.*remove the folder"):
         looks_report.claim_run(work, {**SETTINGS, "epochs": 12})
+
+
+def test_crop_movies_are_scored_per_movie_with_the_bundled_model(looks_report):
+    from yoloxsp.model.backends import Predictor
+    from yoloxsp.model.resolve import open_backend
+
+    rows = looks_report.score_crop_movies(Predictor(open_backend("yoloxsp")), n_movies=2, frames=16)
+    assert list(rows) == ["crop-20100000", "crop-20100002"]  # 20100001 is a full field, not a crop
+    for row in rows.values():
+        assert row["spindle frames"] > 0 and 0 <= row["length err"] < 0.1
+        assert row["found in frames"] >= 0.8  # the bundled model finds the one spindle in most frames
+        assert row["extra"] == int(row["extra"]) >= 0

@@ -342,3 +342,29 @@ def test_held_out_sets_use_seeds_training_never_draws(tmp_path):
         stack = tifffile.imread(movie / "stack.tif")
         assert stack.size == 2 * stack.shape[-1] * stack.shape[-2]  # two frames of one channel
         assert len(list((movie / "images").iterdir())) == 2
+
+
+def test_the_raw_tubulin_only_look_covers_the_measured_movie_and_other_labs():
+    """Half its movies stay near the one measured tubulin-only movie (0.065 um/px, short spindles
+    ~44 counts above background), the rest reach coarser pixels and other brightnesses."""
+    from yoloxsp.synth.looks import look_config
+
+    configs = [look_config("tubulin-only-raw", seed, frames=1) for seed in range(200)]
+    assert all(c.channels == ("tubulin",) and c.export == "raw16" for c in configs)
+    near = [c for c in configs if c.pixel_size <= 0.08 and 30 <= c.spindle_peak <= 60]
+    coarse = [c for c in configs if c.pixel_size > 0.1]
+    assert 0.4 <= len(near) / len(configs) <= 0.8
+    assert len(coarse) >= 0.15 * len(configs)
+    assert {c.spindle_peak < 30 for c in configs} == {True, False}
+    assert {c.spindle_peak > 60 for c in configs} == {True, False}
+
+
+def test_crop_movies_are_reproducible_single_cell_tubulin_only_crops():
+    from yoloxsp.synth.sets import CROP_MOVIE_SEED, crop_movie_configs
+
+    configs = crop_movie_configs(4, frames=42)
+    assert configs == crop_movie_configs(4, frames=42)
+    assert len({c.seed for c in configs}) == 4 and min(c.seed for c in configs) >= CROP_MOVIE_SEED
+    for config in configs:
+        assert config.spindles == 1 and config.channels == ("tubulin",) and config.export == "raw16"
+        assert min(config.width, config.height) <= 160 and config.frames == 42

@@ -5,6 +5,7 @@ Seed ranges (a seed decides a movie's look and everything in it; ranges never ov
 - training: 0 .. 999_999, drawn by the trainer (``synthetic:train``, :func:`.looks.training_config`);
 - validation: ``VALIDATION_SEEDS`` = 10_000_000 .., the looks taking turns (12 movies x 8 frames);
 - held-out sets per look: 20_000_000 .. (:func:`write_look_set`), for leave-one-look-out tests;
+- held-out single-cell tubulin-only movies: ``CROP_MOVIE_SEED`` = 20_100_000 .. (:func:`write_crop_movies`);
 - annotated fields to fine-tune on (:func:`write_fields_task`): ``FIELD_SEED`` = 30_000_000 ..
 
 The model card's synthetic evaluation regenerates the validation set from these seeds, so anyone
@@ -19,12 +20,14 @@ from typing import List
 
 from ..data import read_cvat, write_cvat_images
 from ..errors import PathLike
+from .config import SynthConfig
 from .looks import LOOKS, look_config
 from .movie import write_movie
 
 VALIDATION_SEEDS = range(10_000_000, 10_000_012)
 VALIDATION_FRAMES = 8
 LOOK_SET_SEED = 20_000_000
+CROP_MOVIE_SEED = 20_100_000
 FIELD_SEED = 30_000_000
 
 
@@ -40,6 +43,25 @@ def write_look_set(root: PathLike, look: str, n_movies: int = 6, frames: int = 8
     seeds = range(LOOK_SET_SEED, LOOK_SET_SEED + n_movies)
     return [write_movie(Path(root) / f"{look}-{seed}", look_config(look, seed, frames), overwrite=True)
             for seed in seeds]
+
+
+def crop_movie_configs(n_movies: int, frames: int = 42) -> List[SynthConfig]:
+    """The first ``n_movies`` single-cell crops among the ``tubulin-only-raw`` movies from
+    ``CROP_MOVIE_SEED``: one raw 16-bit channel and one spindle, like the tubulin-only movie a lab
+    records of one cell (there, 42 frames from a short spindle to breakdown)."""
+    configs, seed = [], CROP_MOVIE_SEED
+    while len(configs) < n_movies:
+        config = look_config("tubulin-only-raw", seed, frames)
+        if config.spindles == 1 and min(config.width, config.height) <= 160:
+            configs.append(config)
+        seed += 1
+    return configs
+
+
+def write_crop_movies(root: PathLike, n_movies: int = 6, frames: int = 42) -> List[Path]:
+    """:func:`crop_movie_configs` written as movies (one CVAT task each) under ``root``."""
+    return [write_movie(Path(root) / f"crop-{config.seed}", config, overwrite=True)
+            for config in crop_movie_configs(n_movies, frames)]
 
 
 def write_fields_task(root: PathLike, look: str, n_fields: int) -> Path:
