@@ -69,3 +69,14 @@ def test_synth_refuses_to_overwrite(tmp_path):
     assert _run(*args).returncode == 0
     again = _run(*args)
     assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+def test_set_options_parse_json_values_and_name_a_malformed_item():
+    from yoloxsp.cli.train import parse_set_options
+    from yoloxsp.errors import InputError
+
+    assert parse_set_options(["train.optimizer.lr=0.001", "train.hooks=[{\"type\": \"EvaluationHook\"}]",
+                              "work_dir=runs/a"]) == {
+        "train.optimizer.lr": 0.001, "train.hooks": [{"type": "EvaluationHook"}], "work_dir": "runs/a"}
+    with pytest.raises(InputError, match="'lr0.1'"):
+        parse_set_options(["lr0.1"])

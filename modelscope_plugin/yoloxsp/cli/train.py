@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from ..errors import InputError
 
@@ -46,7 +46,14 @@ def config_overrides(args) -> Dict[str, object]:
                       ("lr", "train.optimizer.lr"), ("pixel_size", "dataset.val.pixel_size")):
         if getattr(args, flag) is not None:
             options[key] = getattr(args, flag)
-    for item in args.set:
+    options.update(parse_set_options(args.set))
+    return options
+
+
+def parse_set_options(items: Sequence[str]) -> Dict[str, object]:
+    """``--set KEY=VALUE`` items as config overrides, each value parsed as JSON when it is JSON."""
+    options: Dict[str, object] = {}
+    for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise InputError(f"--set expects KEY=VALUE, got {item!r}")
