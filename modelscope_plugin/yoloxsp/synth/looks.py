@@ -128,8 +128,8 @@ def _raw(rng: np.random.Generator) -> dict:
 def _tubulin_only_raw(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
     """Half the movies keep close to the one measured tubulin-only movie (0.06-0.08 um/px, short
     spindles 30-60 counts above background); the other half spread over what other labs record
-    alone in tubulin (0.06-0.13 um/px, 25-100 counts, noise up to 1.4x), so that one movie's numbers do not
-    become the only way the model knows a one-channel raw stack."""
+    in tubulin alone (0.06-0.13 um/px, 25-100 counts, noise up to 1.4x), so that one movie's
+    numbers do not become the only way the model knows a one-channel raw stack."""
     near_measured = rng.random() < 0.5
     pixel_size = _u(rng, 0.06, 0.08) if near_measured else _u(rng, 0.06, 0.13)
     crop = rng.random() < 0.6
