@@ -32,11 +32,11 @@ pytestmark = pytest.mark.easycv
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "res" / "sample"
 PIXEL_SIZE = 0.15
-# Least change of detection F1 that fine-tuning on 5 frames of an unseen look must bring on its held-out
-# frames (tools/finetune_adaptation.py, the bundled model, recipe lr 1e-3; see README): widefield-haze
-# gained MEASURED_WF, so it must gain; on tubulin-only-8bit the recipe buys little (MEASURED_8B) but
-# must do no harm. Margins of about two spindles: the augmentation is not seeded.
-ADAPTATION_LEAST_CHANGE = {"widefield-haze": 0.01, "tubulin-only-8bit": -0.015}
+# Detection F1 that fine-tuning on 5 frames of an unseen look may cost on its held-out frames. With the
+# bundled model, tools/finetune_adaptation.py --look tubulin-only-8bit measured +0.010 (10 frames +0.013,
+# 20 frames +0.020, see README): the recipe buys little on this model but must do no harm; the slack
+# is about three of the 188 held-out spindles (the augmentation is not seeded).
+ADAPTATION_SLACK = 0.015
 # Small enough for CI: 3 epochs of 3 batches of 2 frames at 192 px.
 OPTIONS = {"train.max_epochs": 3, "train.dataloader.batch_size_per_gpu": 2, "train.dataloader.workers_per_gpu": 0,
            "evaluation.dataloader.workers_per_gpu": 0, "evaluation.dataloader.batch_size_per_gpu": 2,
@@ -300,11 +300,10 @@ def test_tools_and_tests_train_only_through_the_package_trainer():
     assert loops == []
 
 
-@pytest.mark.parametrize("look", sorted(ADAPTATION_LEAST_CHANGE))
-def test_finetuning_on_five_frames_adapts_to_an_unseen_look(tmp_path, look):
-    """The default fine-tuning recipe, on a handful of frames of a look no training drew (the looks
-    the bundled model is weakest on, so not saturated figures), improves the model there, or at
-    least does not make it worse."""
+def test_finetuning_on_five_frames_of_an_unseen_look_does_no_harm(tmp_path):
+    """The default fine-tuning recipe, on a handful of frames of a look no training drew (the one
+    the bundled model is weakest on, so not a saturated figure), does not make the model worse there."""
+    look = "tubulin-only-8bit"
     train = write_fields_task(tmp_path / "train", look, 5)
     trainer = build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(train),
                                                   eval_dataset=str(train), work_dir=str(tmp_path / "work")))
@@ -315,7 +314,7 @@ def test_finetuning_on_five_frames_adapts_to_an_unseen_look(tmp_path, look):
             return evaluate_records(Predictor(open_backend(str(model))), data.records, progress=False)["det_F1@0.5"]
 
     before, after = f1(yoloxsp.default_model_dir()), f1(tmp_path / "work" / "output")
-    assert before < 0.93 and after >= before + ADAPTATION_LEAST_CHANGE[look], (before, after)
+    assert before < 0.9 and after >= before - ADAPTATION_SLACK, (before, after)
 
 
 def test_training_config_names_registered_hooks_datasets_and_evaluators():
