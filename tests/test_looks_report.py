@@ -1,5 +1,5 @@
-"""The run bookkeeping of tools/looks_report.py leave-one-out: which checkpoint an interrupted run
-resumes from, and which folders it may reuse."""
+"""tools/looks_report.py: the run bookkeeping of leave-one-out (which checkpoint an interrupted run
+resumes from, which folders it may reuse) and the per-movie scores of the crop movies."""
 from __future__ import annotations
 
 import importlib.util
@@ -53,3 +53,15 @@ def test_crop_movies_are_scored_per_movie_with_the_bundled_model(looks_report):
         assert row["spindle frames"] > 0 and 0 <= row["length err"] < 0.1
         assert row["found in frames"] >= 0.8  # the bundled model finds the one spindle in most frames
         assert row["extra"] == int(row["extra"]) >= 0
+
+
+def test_a_crop_movie_without_any_detection_scores_zero_found_and_no_extra(looks_report):
+    from dataclasses import replace
+
+    from yoloxsp.model.backends import Predictor
+    from yoloxsp.model.resolve import open_backend
+
+    blind = Predictor(open_backend("yoloxsp"))
+    blind.config = replace(blind.config, decode=replace(blind.config.decode, score_threshold=1.01))
+    rows = looks_report.score_crop_movies(blind, n_movies=1, frames=8)
+    assert [(row["found in frames"], row["extra"]) for row in rows.values()] == [(0.0, 0)]

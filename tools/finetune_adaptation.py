@@ -73,7 +73,7 @@ def main() -> None:
     print(f"{'':>8} " + " ".join(f"{name:>12}" for name in KEYS.values()))
     for name, metrics in (("before", before), ("after", after)):
         print(f"{name:>8} " + " ".join(f"{metrics[key]:>12.3f}" for key in KEYS))
-    print(f"fine-tune on {args.frames} frames, {args.epochs} epochs {' '.join(args.set)}: {wall / 60:.1f} min wall, "
+    print(f"fine-tune on {args.frames} frames, {' '.join([f'{args.epochs} epochs', *args.set])}: {wall / 60:.1f} min wall, "
           f"{cpu / 60:.1f} CPU min (with data-loader workers)")
 
 

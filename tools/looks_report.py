@@ -56,24 +56,25 @@ def noise_detections(predictor, frames: int = 10, seed: int = 0) -> Dict[str, in
     return counts
 
 
-def score_crop_movies(predictor, n_movies: int = 6, frames: int = 42) -> Dict[str, Dict[str, float]]:
+def score_crop_movies(predictor, n_movies: int = 6, frames: Optional[int] = None) -> Dict[str, Dict[str, float]]:
     """Per held-out single-cell tubulin-only movie: share of the spindle's frames where it is found
     (recall at IoU 0.5), median relative length error, and detections that match no spindle."""
     import tempfile
 
     from yoloxsp.metrics import evaluate_records
     from yoloxsp.metrics.sources import read_eval_set
-    from yoloxsp.synth.sets import write_crop_movies
+    from yoloxsp.synth.sets import CROP_MOVIE_FRAMES, write_crop_movies
 
-    rows = {}
+    rows: Dict[str, Dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="yoloxsp-crops-") as folder:
-        for movie in write_crop_movies(folder, n_movies, frames):
+        for movie in write_crop_movies(folder, n_movies, frames or CROP_MOVIE_FRAMES):
             data = read_eval_set(movie)
             metrics = evaluate_records(predictor, data.records, data.pixel_sizes, progress=False)
+            found = metrics["n_detections"]
             rows[movie.name] = {
                 "found in frames": metrics["det_recall@0.5"], "spindle frames": metrics["n_spindles"],
                 "length err": metrics["length_median_rel_error"],
-                "extra": round(metrics["n_detections"] * (1 - metrics["det_precision@0.5"]))}
+                "extra": found - round(metrics["det_precision@0.5"] * found) if found else 0}
     return rows
 
 
@@ -93,8 +94,10 @@ def evaluate(args) -> None:
     rows = score_looks(predictor, args.looks or [*LOOKS, *UNSEEN_LOOKS])
     print_table({f"{look}*" if look in UNSEEN_LOOKS else look: metrics for look, metrics in rows.items()})
     crops = score_crop_movies(predictor)
-    print("single-cell tubulin-only crop movies (42 frames each; goal: found in >= 90% of frames, "
-          "length error <= 10%)")
+    from yoloxsp.synth.sets import CROP_MOVIE_FRAMES
+
+    print(f"single-cell tubulin-only crop movies ({CROP_MOVIE_FRAMES} frames each; goal: found in >= 90% of "
+          "frames, length error <= 10%)")
     print_table(crops, {key: key for key in next(iter(crops.values()))})
     found = np.array([row["found in frames"] for row in crops.values()])
     print(f"found in {np.median(found):.3f} of the spindle's frames (median movie), {found.min():.3f} (worst)")

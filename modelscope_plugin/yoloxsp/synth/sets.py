@@ -28,6 +28,7 @@ VALIDATION_SEEDS = range(10_000_000, 10_000_012)
 VALIDATION_FRAMES = 8
 LOOK_SET_SEED = 20_000_000
 CROP_MOVIE_SEED = 20_100_000
+CROP_MOVIE_FRAMES = 42  # as many as the one measured tubulin-only movie, short spindle to breakdown
 FIELD_SEED = 30_000_000
 
 
@@ -45,20 +46,20 @@ def write_look_set(root: PathLike, look: str, n_movies: int = 6, frames: int = 8
             for seed in seeds]
 
 
-def crop_movie_configs(n_movies: int, frames: int = 42) -> List[SynthConfig]:
-    """The first ``n_movies`` single-cell crops among the ``tubulin-only-raw`` movies from
-    ``CROP_MOVIE_SEED``: one raw 16-bit channel and one spindle, like the tubulin-only movie a lab
-    records of one cell (there, 42 frames from a short spindle to breakdown)."""
+def crop_movie_configs(n_movies: int, frames: int = CROP_MOVIE_FRAMES) -> List[SynthConfig]:
+    """The first ``n_movies`` single-cell crops (the look's fields with a side of at most 160 px;
+    its full fields are wider) among the ``tubulin-only-raw`` movies from ``CROP_MOVIE_SEED``: one
+    raw 16-bit channel and one spindle, like the tubulin-only movie a lab records of one cell."""
     configs, seed = [], CROP_MOVIE_SEED
     while len(configs) < n_movies:
         config = look_config("tubulin-only-raw", seed, frames)
-        if config.spindles == 1 and min(config.width, config.height) <= 160:
+        if min(config.width, config.height) <= 160:
             configs.append(config)
         seed += 1
     return configs
 
 
-def write_crop_movies(root: PathLike, n_movies: int = 6, frames: int = 42) -> List[Path]:
+def write_crop_movies(root: PathLike, n_movies: int = 6, frames: int = CROP_MOVIE_FRAMES) -> List[Path]:
     """:func:`crop_movie_configs` written as movies (one CVAT task each) under ``root``."""
     return [write_movie(Path(root) / f"crop-{config.seed}", config, overwrite=True)
             for config in crop_movie_configs(n_movies, frames)]
