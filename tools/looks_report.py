@@ -89,13 +89,12 @@ def evaluate(args) -> None:
     from yoloxsp.model.backends import Predictor
     from yoloxsp.model.resolve import open_backend
     from yoloxsp.synth.looks import LOOKS, UNSEEN_LOOKS
+    from yoloxsp.synth.sets import CROP_MOVIE_FRAMES
 
     predictor = Predictor(open_backend(args.model))
     rows = score_looks(predictor, args.looks or [*LOOKS, *UNSEEN_LOOKS])
     print_table({f"{look}*" if look in UNSEEN_LOOKS else look: metrics for look, metrics in rows.items()})
     crops = score_crop_movies(predictor)
-    from yoloxsp.synth.sets import CROP_MOVIE_FRAMES
-
     print(f"single-cell tubulin-only crop movies ({CROP_MOVIE_FRAMES} frames each; goal: found in >= 90% of "
           "frames, length error <= 10%)")
     print_table(crops, {key: key for key in next(iter(crops.values()))})
