@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from yoloxsp.post.phases import PHASE_COLUMNS, fit_phases, with_phases
+from yoloxsp.post.phases import MAX_PLATEAU_UM, PHASE_COLUMNS, fit_phases, with_phases
 from yoloxsp.synth import SynthConfig, read_truth, write_movie
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
@@ -88,3 +88,20 @@ def test_with_phases_converts_units_and_keeps_track_columns():
     bare = with_phases(tracks, detections, n_frames=40, pixel_size=None, frame_interval=None)[0]
     assert math.isnan(bare["anaphase_b_rate_um_per_min"])
     assert bare["anaphase_b_rate_px_per_frame"] == pytest.approx(2, rel=1e-3)
+
+
+def test_a_track_that_begins_in_anaphase_b_is_not_read_as_formation_when_calibrated():
+    """A spindle already elongating at the movie's start that reaches its full length and holds it
+    for three frames before breakdown: in px alone, "formation to a 9 um plateau" fits better than
+    anaphase B. With the pixel size a formation may end only at a plateau a metaphase spindle can
+    have (<= MAX_PLATEAU_UM)."""
+    frames = np.arange(0, 19)
+    lengths_um = np.minimum(3.6 + 0.35 * frames, 9.2)  # full length from frame 16 on
+    detections = [{"track_id": 0, "frame": int(f), "length_px": float(length / 0.075)}
+                  for f, length in zip(frames, lengths_um)]
+    tracks = [{"track_id": 0, "first_frame": 0}]
+    row = with_phases(tracks, detections, n_frames=42, pixel_size=0.075, frame_interval=60.0)[0]
+    assert row["plateau_length_um"] <= MAX_PLATEAU_UM
+    assert row["anaphase_b_rate_um_per_min"] == pytest.approx(0.35, rel=0.05)
+    uncalibrated = with_phases(tracks, detections, n_frames=42, pixel_size=None, frame_interval=60.0)[0]
+    assert uncalibrated["plateau_length_px"] * 0.075 > MAX_PLATEAU_UM  # the ambiguity the limit removes

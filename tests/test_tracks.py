@@ -7,7 +7,7 @@ import pytest
 import trackpy
 
 from yoloxsp.model.decode import Detections
-from yoloxsp.post.tracks import LINK_OPTIONS, TrackLinker, link_tracks
+from yoloxsp.post.tracks import LENGTH_WEIGHT, LINK_OPTIONS, TrackLinker, link_tracks, linking_coordinates
 
 pytestmark = pytest.mark.core
 
@@ -78,3 +78,50 @@ def test_without_adaptive_search_trackpy_refuses_the_same_dense_frames():
     linker.init_level(rng.uniform(0, 300, (1000, 2)), 0)
     with pytest.raises(trackpy.SubnetOversizeException):
         linker.next_level(rng.uniform(0, 300, (1000, 2)), 1)
+
+
+def _spindle(centre, length: float, angle: float = 0.3) -> np.ndarray:
+    """Pole pair (2, 2) of a straight spindle."""
+    half = 0.5 * length * np.array([np.cos(angle), np.sin(angle)])
+    return np.array([np.asarray(centre) - half, np.asarray(centre) + half])
+
+
+def _spindles_frame(pole_pairs) -> Detections:
+    poles = np.asarray(pole_pairs, float).reshape(-1, 2, 2)
+    boxes = np.concatenate([poles.min(axis=1) - 2, poles.max(axis=1) + 2], axis=1)
+    n = len(poles)
+    return Detections(boxes, np.ones(n, np.float32), np.zeros(n, np.int64), poles, np.ones((n, 2)))
+
+
+def test_a_long_false_detection_and_the_spindle_that_forms_in_its_place_are_two_tracks():
+    """A cell's interphase array reported as a ~10 um spindle for 6 frames, then the real spindle
+    forming at the same place: the same centre, but lengths no spindle jumps between. Linking on
+    centres alone joins them (the measured failure on a one-channel crop movie)."""
+    centre = (60.0, 80.0)
+    movie = [[_spindle(centre, 140.0)]] * 6 + [[_spindle(centre, 20.0 + 4.0 * t)] for t in range(8)]
+    ids = link_tracks([_spindles_frame(frame) for frame in movie], search_range_px=23.0, memory=2)
+    assert [i.tolist() for i in ids] == [[0]] * 6 + [[1]] * 8
+
+
+def test_a_spindle_forming_and_elongating_fast_stays_one_track_through_missed_frames():
+    """Formation from 10 to 40 px in three frames, anaphase B at 6 px a frame with its centre
+    drifting, and two missed frames (within memory): one track, though the length changes by more
+    than the search range between linked frames."""
+    lengths = [10.0, 22.0, 34.0, 40.0, 40.0, 40.0] + [40.0 + 6.0 * t for t in range(1, 15)]
+    frames = []
+    for t, length in enumerate(lengths):
+        missed = t in (9, 10)
+        frames.append(_spindles_frame([] if missed else [_spindle((100.0 + 0.8 * t, 90.0 - 0.5 * t), length)]))
+    ids = link_tracks(frames, search_range_px=12.0, memory=2)
+    assert {int(i) for frame in ids for i in frame} == {0}
+    assert sum(len(i) for i in ids) == len(lengths) - 2
+
+
+def test_a_missing_pole_lets_the_box_diagonal_stand_in_for_the_length():
+    poles = np.array([_spindle((50.0, 50.0), 30.0, angle=0.0)])
+    frame = _spindles_frame(poles)
+    frame.poles[0, 1] = np.nan
+    points = linking_coordinates(frame)
+    assert points.shape == (1, 3)
+    np.testing.assert_allclose(points[0, :2], [50.0, 50.0])
+    np.testing.assert_allclose(points[0, 2], LENGTH_WEIGHT * np.hypot(34.0, 4.0))

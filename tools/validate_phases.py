@@ -25,7 +25,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from yoloxsp.post.phases import fit_phases
+from yoloxsp.post.phases import MAX_PLATEAU_UM, fit_phases
 from yoloxsp.synth import SynthConfig
 from yoloxsp.synth.scene import SpindleProgram, build_field
 
@@ -64,7 +64,8 @@ def errors(program: SpindleProgram, frames: int, interval: float, level: Degrada
     t, length = t[keep], length[keep] + rng.normal(0.0, level.noise_um, keep.sum())
     outlier = rng.random(len(t)) < level.outliers
     length[outlier] += rng.choice([-1, 1], outlier.sum()) * rng.uniform(1.0, 2.0, outlier.sum())
-    fit = fit_phases(t, length / pixel_size, movie_start=0, movie_end=frames - 1)
+    fit = fit_phases(t, length / pixel_size, movie_start=0, movie_end=frames - 1,
+                     max_plateau=MAX_PLATEAU_UM / pixel_size)  # as yoloxsp predict fits a calibrated movie
     formation_end = (program.start + program.formation) / minutes
     onset = (program.start + program.formation + program.plateau) / minutes
     has_end, has_onset = 0 < formation_end < frames - 1, 0 < onset < frames - 2

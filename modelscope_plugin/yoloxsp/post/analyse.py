@@ -32,6 +32,7 @@ from ..io import Movie, open_movie, to_rgb8
 from ..io.atomic import atomic_path
 from ..model.backends import Predictor
 from ..model.decode import Detections
+from .checks import with_flags
 from .measure import detection_rows, spindle_lengths, track_rows
 from .overlay import OVERLAY_NAMES, OVERLAYS, OverlayWriter
 from .phases import with_phases
@@ -112,7 +113,8 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
 def _write_summaries(out: Path, rows: List[dict], n_frames: int, pixel_size: Optional[float],
                      frame_interval: Optional[float]) -> pd.DataFrame:
     """``tracks.csv`` and ``lengths.png`` from the detection rows of ``n_frames`` frames; returns the track table."""
-    tracks = tracks_table(with_phases(track_rows(rows, frame_interval), rows, n_frames, pixel_size, frame_interval))
+    phased = with_phases(track_rows(rows, frame_interval), rows, n_frames, pixel_size, frame_interval)
+    tracks = tracks_table(with_flags(phased, n_frames))
     write_table(tracks, out / "tracks.csv")
     with atomic_path(out / "lengths.png") as partial:
         plot_lengths(rows, partial, frame_interval)

@@ -16,6 +16,12 @@ weights, with the noise scale from the median absolute deviation of the residual
 
 Durations are reported only for phases whose both ends were seen: formation needs the track to
 start after the first movie frame, anaphase B needs it to end before the last one (breakdown seen).
+
+Formation and anaphase B are both rising lines, so a track that begins during anaphase B and
+ends at the spindle's full length fits "formation, then plateau" as well as it fits "anaphase B":
+the plateau it then reports is the anaphase spindle's final length. Where the pixel size is known
+a formation is therefore admitted only if it ends at a plateau no longer than
+:data:`MAX_PLATEAU_UM`, which phase 2 of a fission-yeast spindle (~2.5-3 um) never exceeds.
 """
 from __future__ import annotations
 
@@ -35,6 +41,8 @@ HUBER_C = 1.345          # the usual 95%-efficiency tuning constant
 MIN_FORMATION_POINTS = 2
 MIN_ANAPHASE_POINTS = 3
 GRID_CELLS = 60          # breakpoint candidates per grid (coarse, then twice around the best)
+# ~twice the phase-2 length of S. pombe spindles (2.5-3 um): room for a long metaphase
+MAX_PLATEAU_UM = 5.0
 
 
 @dataclass(frozen=True)
@@ -61,11 +69,12 @@ NO_FIT = PhaseFit(*([math.nan] * 10))
 
 
 def fit_phases(times: Sequence[float], lengths: Sequence[float], movie_start: Optional[float] = None,
-               movie_end: Optional[float] = None) -> PhaseFit:
+               movie_end: Optional[float] = None, max_plateau: float = math.inf) -> PhaseFit:
     """Fit the phases to one track; NaN lengths (a pole missed) are ignored.
 
     ``movie_start``/``movie_end``: the movie's first and last time point; a phase touching them
     gets no duration (it may have begun before or ended after the movie). None: not censored.
+    ``max_plateau``: the longest plateau a formation may rise to, in the units of ``lengths``.
     """
     t, y = np.asarray(times, float), np.asarray(lengths, float)
     keep = np.isfinite(t) & np.isfinite(y)
@@ -74,7 +83,8 @@ def fit_phases(times: Sequence[float], lengths: Sequence[float], movie_start: Op
     t, y = t[order], y[order]
     if len(t) == 0:
         return NO_FIT
-    candidates = [_fit_model(t, y, formation, anaphase) for formation in (False, True) for anaphase in (False, True)]
+    candidates = [_fit_model(t, y, formation, anaphase, max_plateau)
+                  for formation in (False, True) for anaphase in (False, True)]
     candidates = [c for c in candidates if c is not None]
     flexible = max(candidates, key=lambda c: c[2])  # its residuals, corrected for the fitted parameters
     scale = _scale(flexible[1], y) * math.sqrt(len(t) / max(len(t) - flexible[2], 1))
@@ -92,7 +102,7 @@ def fit_phases(times: Sequence[float], lengths: Sequence[float], movie_start: Op
         anaphase_duration=end - b2 if has_anaphase and ends_inside else math.nan)
 
 
-def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool):
+def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool, max_plateau: float):
     """Best robust fit of one sub-model: ``((plateau, formation rate, anaphase rate), residuals,
     number of parameters, (formation end, anaphase onset))``, or None when the track is too short
     for it or no candidate has rising slopes."""
@@ -105,7 +115,7 @@ def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool):
     weights = np.ones_like(y)
     result = None
     for _ in range(4):  # IRLS: fit, reweight by Huber, refit
-        result = _grid_search(t, y, weights, b1_range, b2_range)
+        result = _grid_search(t, y, weights, b1_range, b2_range, max_plateau)
         if result is None:
             return None
         residuals = y - _design(t, *result[1]) @ result[0]
@@ -115,7 +125,7 @@ def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool):
     return _unpack(beta, formation, anaphase), residuals, n_params, (b1, b2)
 
 
-def _grid_search(t, y, weights, b1_range, b2_range):
+def _grid_search(t, y, weights, b1_range, b2_range, max_plateau):
     """Exhaustive weighted least squares over breakpoint pairs; twice more on a grid spanning
     one cell either side of the best pair."""
     b1_lo, b1_hi = b1_range if b1_range else (math.nan, math.nan)
@@ -126,7 +136,7 @@ def _grid_search(t, y, weights, b1_range, b2_range):
     for _ in range(3):
         b1s = np.linspace(b1_lo, b1_hi, GRID_CELLS + 1) if b1_range else np.array([math.nan])
         b2s = np.linspace(b2_lo, b2_hi, GRID_CELLS + 1) if b2_range else np.array([math.nan])
-        found = _best_pair(t, y, weights, b1s, b2s)
+        found = _best_pair(t, y, weights, b1s, b2s, max_plateau)
         if found is None:
             return best
         best = found
@@ -140,9 +150,10 @@ def _grid_search(t, y, weights, b1_range, b2_range):
     return best
 
 
-def _best_pair(t, y, weights, b1s, b2s) -> Optional[Tuple[np.ndarray, Tuple[float, float]]]:
+def _best_pair(t, y, weights, b1s, b2s, max_plateau) -> Optional[Tuple[np.ndarray, Tuple[float, float]]]:
     """The (coefficients, (b1, b2)) with the least weighted squared error among admissible pairs
-    (b1 <= b2, enough points in each sloped segment, rising slopes). The normal equations of all
+    (b1 <= b2, enough points in each sloped segment, rising slopes, a formation's plateau no longer
+    than ``max_plateau``). The normal equations of all
     pairs come from per-breakpoint columns and one matrix product, never a (pairs x points) array."""
     columns = [(0, np.ones((1, len(t))))]  # (grid axis the column varies along, rows x points)
     admissible = np.ones((len(b1s), len(b2s)), bool)
@@ -168,6 +179,8 @@ def _best_pair(t, y, weights, b1s, b2s) -> Optional[Tuple[np.ndarray, Tuple[floa
     beta = np.linalg.solve(normal, rhs[..., None])[..., 0]
     cost = float(weights @ y ** 2) - np.einsum("...k,...k->...", beta, rhs)
     cost[~admissible | singular | (beta[..., 1:] <= 0).any(-1)] = np.inf  # every sloped phase must rise
+    if np.isfinite(b1s).all():
+        cost[beta[..., 0] > max_plateau] = np.inf
     i1, i2 = np.unravel_index(int(np.argmin(cost)), shape)
     if not np.isfinite(cost[i1, i2]):
         return None
@@ -225,16 +238,19 @@ def _huber_weights(z: np.ndarray) -> np.ndarray:
 def with_phases(tracks: List[Dict[str, float]], detections: List[Dict[str, float]], n_frames: int,
                 pixel_size: Optional[float], frame_interval: Optional[float]) -> List[Dict[str, float]]:
     """``tracks`` (rows of ``tracks.csv``) with the :data:`PHASE_COLUMNS` added: the fit runs on
-    length in px over frame index; the um and min columns are NaN without pixel size or interval."""
+    length in px over frame index (with the pixel size, formations rise to at most
+    :data:`MAX_PLATEAU_UM`); the um and min columns are NaN without pixel size or interval."""
     minutes_per_frame = frame_interval / 60.0 if frame_interval else math.nan
     um_per_px = pixel_size or math.nan
+    max_plateau_px = MAX_PLATEAU_UM / pixel_size if pixel_size else math.inf
     by_track: Dict[int, List[Tuple[float, float]]] = {}
     for d in detections:
         by_track.setdefault(d["track_id"], []).append((d["frame"], d["length_px"]))
     rows = []
     for track in tracks:
         points = np.array(by_track.get(track["track_id"], []), float).reshape(-1, 2)
-        fit = fit_phases(points[:, 0], points[:, 1], movie_start=0, movie_end=n_frames - 1)
+        fit = fit_phases(points[:, 0], points[:, 1], movie_start=0, movie_end=n_frames - 1,
+                         max_plateau=max_plateau_px)
         rows.append({**track,
                      "anaphase_onset_frame": fit.anaphase_onset,
                      "formation_frames": fit.formation_duration,

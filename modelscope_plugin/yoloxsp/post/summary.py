@@ -1,15 +1,17 @@
 """Per-condition results of a batch: ``summary.csv``, ``conditions.csv`` and paper figures.
 
 ``summary.csv`` has one row per track with its movie and condition, then every column of the
-movie's ``tracks.csv`` (phases included). ``conditions.csv`` gives per condition the number of
-tracks and the median and quartiles of the anaphase B rate, plateau and maximum length. The
+movie's ``tracks.csv`` (phases and check flags included). ``conditions.csv`` gives per condition
+the number of tracks, how many of them raised a check flag (:mod:`.checks`), and the median and
+quartiles of the anaphase B rate, plateau and maximum length over the unflagged tracks. The
 figures: anaphase B rate per condition, spindle length (plateau and maximum) per condition (box
 plots with every track drawn over them and n under each condition), and length over time aligned
 at anaphase B onset (one thin line per track, the condition's median in bold).
 
 Units are um and minutes, or px and frames (``units='px'``). A movie that lacks the calibration
 for the chosen units keeps its rows in ``summary.csv`` but cannot be drawn or pooled: it is named
-in the returned notes instead of being left out silently.
+in the returned notes instead of being left out silently. Flagged tracks are likewise kept in
+``summary.csv`` and counted in ``conditions.csv`` but left out of its statistics and the figures.
 """
 from __future__ import annotations
 
@@ -58,8 +60,9 @@ def write_summary(out: PathLike, movies: Sequence[Tuple[str, str]], units: str =
     conditions = sorted(set(movie_conditions.values()))
     paths = [out / name for name in SUMMARY_FILES]
     _write_csv(tracks, paths[0])
-    usable = tracks[tracks["calibrated"]] if len(tracks) else tracks
-    _write_csv(_per_condition(usable, movie_conditions, names), paths[1])
+    calibrated = tracks[tracks["calibrated"]] if len(tracks) else tracks
+    _write_csv(_per_condition(calibrated, movie_conditions, names), paths[1])
+    usable = calibrated[~_flagged(calibrated)] if len(calibrated) else calibrated
     _save(_box_figure(usable, conditions, [(names["rate"], names["rate_label"])]), paths[2])
     _save(_box_figure(usable, conditions, [(names["plateau"], "plateau " + names["length_label"]),
                                            (names["max"], "maximum " + names["length_label"])]), paths[3])
@@ -86,8 +89,10 @@ def _collect(out: Path, movies: Sequence[Tuple[str, str]], units: str
             continue
         detections = pd.read_csv(folder / "detections.csv")
         minutes = interval / 60.0 if units == "um" else 1.0
-        for row in tracks.itertuples():
+        for row, flagged in zip(tracks.itertuples(), _flagged(tracks)):
             onset = row.anaphase_onset_frame
+            if flagged:
+                continue
             mine = detections[detections["track_id"] == row.track_id].sort_values("frame")
             if math.isfinite(onset) and len(mine):
                 curves.append({"condition": condition,
@@ -99,19 +104,30 @@ def _collect(out: Path, movies: Sequence[Tuple[str, str]], units: str
 
 
 def _per_condition(tracks: pd.DataFrame, movie_conditions: Dict[str, str], names: Dict[str, str]) -> pd.DataFrame:
-    """One row per condition, movies without tracks included (n = 0 is a result too)."""
+    """One row per condition, movies without tracks included (n = 0 is a result too); the
+    statistics leave flagged tracks out."""
     rows = []
     for condition in sorted(set(movie_conditions.values())):
         group = tracks[tracks["condition"] == condition] if len(tracks) else tracks
+        flagged = _flagged(group)
         row = {"condition": condition, "movies": sum(c == condition for c in movie_conditions.values()),
-               "tracks": len(group)}
+               "tracks": len(group), "flagged": int(flagged.sum())}
+        group = group[~flagged]
         for key in ("rate", "plateau", "max"):
             values = _values(group, names[key])
             row[f"n_{names[key]}"] = len(values)
             for label, q in (("q25", 25), ("median", 50), ("q75", 75)):
                 row[f"{label}_{names[key]}"] = float(np.percentile(values, q)) if len(values) else math.nan
         rows.append(row)
-    return pd.DataFrame(rows, columns=None if rows else ["condition", "movies", "tracks"])
+    return pd.DataFrame(rows, columns=None if rows else ["condition", "movies", "tracks", "flagged"])
+
+
+def _flagged(tracks: pd.DataFrame) -> np.ndarray:
+    """Which tracks raised a check flag (an empty ``flags`` cell reads back as NaN; tables
+    written before the checks existed have no column and no flags)."""
+    if "flags" not in tracks.columns:
+        return np.zeros(len(tracks), bool)
+    return tracks["flags"].fillna("").astype(str).str.len().to_numpy() > 0
 
 
 def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[str, str]]) -> Figure:

@@ -1,5 +1,6 @@
 """The tables ``yoloxsp predict`` writes, as pandas DataFrames: ``detections.csv`` (one row per
-spindle per frame) and ``tracks.csv`` (one row per track, phases included), floats to 3 decimals.
+spindle per frame) and ``tracks.csv`` (one row per track, phases and check flags included),
+floats to 3 decimals.
 
 ``detections.csv`` is written as frames finish and flushed after each, so a crash or a kill keeps
 the finished frames on disk. It starts under a temporary name and takes the real name once its
@@ -14,6 +15,7 @@ import pandas as pd
 
 from ..errors import PathLike
 from ..io.atomic import AtomicPath, atomic_path
+from .checks import CHECK_COLUMNS
 from .measure import DETECTION_COLUMNS, TRACK_COLUMNS
 from .phases import PHASE_COLUMNS
 
@@ -26,8 +28,8 @@ def detections_table(rows: Sequence[Dict[str, float]]) -> pd.DataFrame:
 
 
 def tracks_table(rows: Sequence[Dict[str, float]]) -> pd.DataFrame:
-    """The rows of :func:`~yoloxsp.post.phases.with_phases` as the ``tracks.csv`` table."""
-    return pd.DataFrame(list(rows), columns=TRACK_COLUMNS + PHASE_COLUMNS)
+    """The rows of :func:`~yoloxsp.post.checks.with_flags` as the ``tracks.csv`` table."""
+    return pd.DataFrame(list(rows), columns=TRACK_COLUMNS + PHASE_COLUMNS + CHECK_COLUMNS)
 
 
 def write_table(table: pd.DataFrame, path: PathLike) -> Path:

@@ -1,8 +1,15 @@
-"""Link spindles over frames into tracks (trackpy's nearest-neighbour linking of box centres).
+"""Link spindles over frames into tracks (trackpy's nearest-neighbour linking of box centres and
+spindle lengths).
 
 Centres rather than box overlap: an elongating anaphase spindle's box changes shape quickly
 while its centre barely moves, and spindles in a field are far apart compared to how far a
-centre moves between frames.
+centre moves between frames. The pole-to-pole length is a third linking coordinate, scaled down
+by :data:`LENGTH_WEIGHT`: a spindle grows by a fraction of a micrometre per frame, so a detection
+several micrometres longer or shorter at the same place is another object. Without it, a false
+detection that sits in a cell before mitosis (the interphase array of a one-channel movie, whose
+frames are each contrast-stretched to a spindle's brightness) and the spindle that then forms in
+the same cell became one track whose length fell from ~10 um to 1.5 um, and the phase fit of the
+real spindle was lost.
 
 Dense frames (a crowded field, or a noisy movie full of false detections) put many candidates
 within one search range of each other; trackpy then refuses a "subnetwork" too large to solve
@@ -22,6 +29,10 @@ if TYPE_CHECKING:
 # trackpy's adaptive search: within an oversize subnetwork, multiply the search range by
 # ``adaptive_step`` until the subnetwork is solvable or the range reaches ``adaptive_stop`` (px).
 LINK_OPTIONS = {"adaptive_stop": 0.5, "adaptive_step": 0.95}
+# A length change counts this much of a centre displacement: with the 1.5 um search range a
+# spindle that keeps its place may change length by up to 1.5 / LENGTH_WEIGHT um between two
+# linked frames (a few frames of fast formation or anaphase B, and a pole found on a wrong dot).
+LENGTH_WEIGHT = 0.25
 
 
 def search_range_for(pixel_size: Optional[float]) -> float:
@@ -45,7 +56,7 @@ class TrackLinker:
         # trackpy's Linker is made when a frame comes after the first frame with spindles: a single
         # image never imports trackpy and pandas (a large share of a short run's start-up), and the
         # first frame's ids are 0..n-1 in either case.
-        self._first: Optional[tuple] = None  # (centres, frame) of the first frame with spindles
+        self._first: Optional[tuple] = None  # (points, frame) of the first frame with spindles
         self._linker = None
         self._frame = 0
         self._renumber: Dict[int, int] = {}
@@ -64,22 +75,32 @@ class TrackLinker:
 
     def update(self, detections: Detections) -> np.ndarray:
         """Track ids of this frame's detections, aligned with ``detections.boxes``."""
-        boxes = np.asarray(detections.boxes, float).reshape(-1, 4)
-        centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+        points = linking_coordinates(detections)
         frame, self._frame = self._frame, self._frame + 1
         if self._first is None:
-            if len(centres):
-                self._first = (centres, frame)
-            return np.arange(len(centres))
+            if len(points):
+                self._first = (points, frame)
+            return np.arange(len(points))
         if self._linker is None:
             self._linker = self._start_linking()
-        self._linker.next_level(centres, frame)
-        if not len(centres):
+        self._linker.next_level(points, frame)
+        if not len(points):
             return np.zeros(0, int)
         particles = self._linker.particle_ids
         for particle in particles:
             self._renumber.setdefault(particle, len(self._renumber))
         return np.array([self._renumber[particle] for particle in particles], int)
+
+
+def linking_coordinates(detections: Detections) -> np.ndarray:
+    """``(N, 3)``: box centre x, y and ``LENGTH_WEIGHT`` x the pole-to-pole length, all in px.
+    Where a pole is missing the box diagonal stands in for the length (a spindle spans its box)."""
+    boxes = np.asarray(detections.boxes, float).reshape(-1, 4)
+    poles = np.asarray(detections.poles, float).reshape(-1, 2, 2)
+    lengths = np.linalg.norm(poles[:, 0] - poles[:, 1], axis=1)
+    diagonals = np.linalg.norm(boxes[:, 2:] - boxes[:, :2], axis=1)
+    lengths = np.where(np.isfinite(lengths), lengths, diagonals)
+    return np.column_stack([(boxes[:, :2] + boxes[:, 2:]) / 2, LENGTH_WEIGHT * lengths])
 
 
 def link_tracks(frames: Sequence[Detections], search_range_px: float = 12.0, memory: int = 2) -> List[np.ndarray]:

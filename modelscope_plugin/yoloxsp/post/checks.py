@@ -1,0 +1,48 @@
+"""Checks on a track's length history: tracks no fission-yeast spindle makes, flagged for a look.
+
+A spindle forms, holds ~2.5-3 um (phase 2), elongates in anaphase B and breaks down, over tens of
+minutes. Two kinds of track break that pattern, and both were what the model's false detections
+made of single-cell one-channel movies:
+
+- ``long-plateau``: a length that holds far above a metaphase spindle's and never enters anaphase
+  B. An interphase array or a bright straight bundle reported as a spindle stays in its cell,
+  unchanged, for many frames.
+- ``brief``: a track that begins after the movie's first frame and ends before its last, yet lasts
+  fewer than :data:`MIN_TRACK_FRAMES` frames: a whole mitosis cannot fit. A spindle missed for
+  more frames than the linking memory also leaves such pieces.
+
+A flag asks for a look; it is not a verdict (a mutant can hold a long spindle). Flagged tracks
+keep every row in the tables; the per-condition summaries of a batch count them and leave them
+out of the statistics.
+"""
+from __future__ import annotations
+
+import math
+from typing import Dict, List
+
+from .phases import MAX_PLATEAU_UM
+
+# frames a track needs before its length counts as held (a single frame holds nothing)
+MIN_PLATEAU_FRAMES = 3
+MIN_TRACK_FRAMES = 3
+CHECK_COLUMNS = ["flags"]
+FLAGS = ("long-plateau", "brief")
+
+
+def track_flags(track: Dict[str, float], n_frames: int) -> List[str]:
+    """The :data:`FLAGS` that ``track`` (a ``tracks.csv`` row, phases included) raises in a movie of
+    ``n_frames`` frames. ``long-plateau`` needs the pixel size (the plateau in um)."""
+    flags = []
+    plateau_um = track["plateau_length_um"]
+    if (track["n_frames"] >= MIN_PLATEAU_FRAMES and math.isfinite(plateau_um) and plateau_um > MAX_PLATEAU_UM
+            and not math.isfinite(track["anaphase_onset_frame"])):
+        flags.append("long-plateau")
+    inside = track["first_frame"] > 0 and track["last_frame"] < n_frames - 1
+    if inside and track["last_frame"] - track["first_frame"] + 1 < MIN_TRACK_FRAMES:
+        flags.append("brief")
+    return flags
+
+
+def with_flags(tracks: List[Dict[str, float]], n_frames: int) -> List[Dict[str, object]]:
+    """``tracks`` with the ``flags`` column: the raised flags joined by ``;``, empty when none."""
+    return [{**track, "flags": ";".join(track_flags(track, n_frames))} for track in tracks]
