@@ -57,6 +57,11 @@ class SynthConfig:
     display_background: Tuple[float, float] = (18.0, 5.0)  # avi8: 8-bit level of the background (red, green)
     jpeg_quality: Optional[int] = 80   # avi8: MJPEG-like artefacts in the 8-bit frames; None = lossless
 
+    @property
+    def tubulin_first(self) -> Tuple[int, ...]:
+        """The stack's channel indices, tubulin first: what a user passes as ``--channels``."""
+        return tuple(sorted(range(len(self.channels)), key=lambda c: self.channels[c] != "tubulin"))
+
     def __post_init__(self):
         problems = []
         if self.width < 32 or self.height < 32:
