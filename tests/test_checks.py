@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from yoloxsp.metrics.boxes import pairwise_iou
-from yoloxsp.post.checks import MAX_PLATEAU_UM, track_flags, with_flags
+from yoloxsp.post.checks import MAX_PLATEAU_UM, flagged, flags_of, track_flags, with_flags
 from yoloxsp.post.summary import write_summary
 from yoloxsp.post.tables import tracks_table, write_table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from validate_track_checks import detection_hits  # noqa: E402
 
 pytestmark = pytest.mark.core
 
@@ -34,15 +37,23 @@ def _track(first: int, last: int, plateau_um: float = 2.8, onset: float = math.n
     (_track(0, 1), []),                                            # cut by the movie's start...
     (_track(38, 39), []),                                          # ... or its end: it may be longer
     (_track(12, 12, plateau_um=7.0), ["brief"]),
-    (_track(3, 40, plateau_um=7.0), ["long-plateau"]),
+    (_track(3, 39, plateau_um=7.0), ["long-plateau"]),
 ])
 def test_flags_of_length_histories(track, flags):
     assert track_flags(track, n_frames=40) == flags
 
 
-def test_flags_column_joins_the_flags_of_each_track():
-    rows = with_flags([_track(0, 30), {**_track(10, 10, plateau_um=8.0), "track_id": 1}], n_frames=40)
+def test_flags_column_reads_back_from_csv_whatever_it_holds(tmp_path):
+    rows = with_flags([_track(0, 30), {**_track(10, 11, plateau_um=8.0), "track_id": 1}], n_frames=40)
     assert [row["flags"] for row in rows] == ["", "brief"]
+    rows.append({**_track(0, 30, plateau_um=8.0), "track_id": 2, "flags": "long-plateau;brief"})
+    table = tracks_table(rows)
+    write_table(table, tmp_path / "tracks.csv")
+    for read in (table, pd.read_csv(tmp_path / "tracks.csv")):  # empty cells come back as NaN
+        assert flags_of(read) == [[], ["brief"], ["long-plateau", "brief"]]
+        assert flagged(read).tolist() == [False, True, True]
+    without = pd.read_csv(tmp_path / "tracks.csv").drop(columns="flags")  # written before the checks
+    assert flagged(without).tolist() == [False] * 3
 
 
 def _movie_folder(out, name: str, plateaus_and_flags, rate: float = 0.8) -> None:
@@ -93,16 +104,18 @@ def test_the_crop_movie_whose_interphase_array_was_reported_keeps_its_spindle_tr
     movie = write_movie(tmp_path / "movie", config)
     analysis = analyse_movie(movie / "stack.tif", tmp_path / "out", Predictor(open_backend("yoloxsp")),
                              overlay="none", progress=False)
-    truth = {row.frame: row.spindle.box for row in read_truth(movie / "ground_truth.csv")}
+    truth = read_truth(movie / "ground_truth.csv")
     detections = analysis.detections
-    on_spindle = [frame in truth and pairwise_iou(np.array([[x1, y1, x2, y2]]), np.array([truth[frame]]))[0, 0] >= 0.5
-                  for frame, x1, y1, x2, y2 in detections[["frame", "x1", "y1", "x2", "y2"]].itertuples(index=False)]
+    on_spindle = detection_hits(detections, truth)
     spindle_tracks = set(detections["track_id"][on_spindle])
-    assert len(spindle_tracks) == 1 and sum(on_spindle) >= 0.9 * len(truth)
+    assert len(spindle_tracks) == 1 and on_spindle.sum() >= 0.9 * len(truth)
     tracks = analysis.tracks.set_index("track_id")
     spindle = tracks.loc[spindle_tracks.pop()]
     assert spindle["flags"] == "" and math.isfinite(spindle["anaphase_onset_frame"])
     assert spindle["plateau_length_um"] <= MAX_PLATEAU_UM
-    false_tracks = set(detections["track_id"][~np.array(on_spindle)])
-    flagged = set(tracks.index[tracks["flags"] != ""])
-    assert flagged <= false_tracks
+    false_tracks = detections["track_id"][~on_spindle]
+    array_track = false_tracks.value_counts().idxmax()  # the interphase array, frame after frame
+    assert "long-plateau" in tracks.loc[array_track, "flags"]
+    flagged_tracks = set(tracks.index[flagged(analysis.tracks)])
+    assert array_track in flagged_tracks and flagged_tracks <= set(false_tracks)
+    assert f"track(s), {len(flagged_tracks)} flagged for a look" in analysis.summary()

@@ -19,7 +19,7 @@ from typing import Callable, Dict, List
 
 import numpy as np
 
-from yoloxsp.io import open_movie
+from yoloxsp.io import open_movie, to_rgb8
 from yoloxsp.io.images import apply_contrast, contrast_limits
 from yoloxsp.metrics.boxes import detection_metrics
 from yoloxsp.model.backends import Predictor
@@ -48,12 +48,6 @@ def median_floor(frames: List[np.ndarray]) -> List[np.ndarray]:
 RULES: Dict[str, Rule] = {"per frame": per_frame, "whole movie": whole_movie, "median floor": median_floor}
 
 
-def rgb8(frame: np.ndarray, limits: np.ndarray) -> np.ndarray:
-    stretched = apply_contrast(frame, limits)
-    pad = np.zeros(stretched.shape[:2] + (3 - stretched.shape[2],), np.uint8)
-    return np.concatenate([stretched, pad], axis=2)
-
-
 def score(configs: List[SynthConfig], predictor: Predictor, root: Path) -> Dict[str, Dict[str, float]]:
     found: Dict[str, Dict[str, list]] = {name: {"pred": [], "truth": [], "lengths": []} for name in RULES}
     for config in configs:
@@ -64,7 +58,8 @@ def score(configs: List[SynthConfig], predictor: Predictor, root: Path) -> Dict[
                  for t in range(len(frames))]
         lengths = [np.array([r.length_um / config.pixel_size for r in truth if r.frame == t]) for t in range(len(frames))]
         for name, rule in RULES.items():
-            detections = [predictor([rgb8(frame, limits)])[0] for frame, limits in zip(frames, rule(frames))]
+            detections = [predictor([to_rgb8(apply_contrast(frame, limits))])[0]
+                          for frame, limits in zip(frames, rule(frames))]
             found[name]["pred"] += [d.boxes for d in detections]
             found[name]["truth"] += boxes
             found[name]["lengths"] += lengths

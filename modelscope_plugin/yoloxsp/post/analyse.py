@@ -32,7 +32,7 @@ from ..io import Movie, open_movie, to_rgb8
 from ..io.atomic import atomic_path
 from ..model.backends import Predictor
 from ..model.decode import Detections
-from .checks import with_flags
+from .checks import flagged, with_flags
 from .measure import detection_rows, spindle_lengths, track_rows
 from .overlay import OVERLAY_NAMES, OVERLAYS, OverlayWriter
 from .phases import with_phases
@@ -54,7 +54,7 @@ class Analysis:
 
     def summary(self) -> str:
         return (f"{self.n_frames} frame(s), {len(self.detections)} spindle detections in {len(self.tracks)} "
-                f"track(s); pixel size {f'{self.pixel_size:.4g}' if self.pixel_size else 'unknown'} um, frame interval "
+                f"track(s), {int(flagged(self.tracks).sum())} flagged for a look (tracks.csv: flags); pixel size {f'{self.pixel_size:.4g}' if self.pixel_size else 'unknown'} um, frame interval "
                 f"{self.frame_interval or 'unknown'} s -> {self.out}")
 
 

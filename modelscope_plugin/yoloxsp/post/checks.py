@@ -20,13 +20,19 @@ from __future__ import annotations
 import math
 from typing import Dict, List
 
+import numpy as np
+import pandas as pd
+
 from .phases import MAX_PLATEAU_UM
 
-# frames a track needs before its length counts as held (a single frame holds nothing)
-MIN_PLATEAU_FRAMES = 3
-MIN_TRACK_FRAMES = 3
+LONG_PLATEAU = "long-plateau"
+BRIEF = "brief"
+FLAGS = (LONG_PLATEAU, BRIEF)
 CHECK_COLUMNS = ["flags"]
-FLAGS = ("long-plateau", "brief")
+# detections a track needs before its length counts as held (a single frame holds nothing)
+MIN_PLATEAU_DETECTIONS = 3
+# frames a track spans at least when it is a whole mitosis (which lasts tens of minutes)
+MIN_TRACK_FRAMES = 3
 
 
 def track_flags(track: Dict[str, float], n_frames: int) -> List[str]:
@@ -34,15 +40,29 @@ def track_flags(track: Dict[str, float], n_frames: int) -> List[str]:
     ``n_frames`` frames. ``long-plateau`` needs the pixel size (the plateau in um)."""
     flags = []
     plateau_um = track["plateau_length_um"]
-    if (track["n_frames"] >= MIN_PLATEAU_FRAMES and math.isfinite(plateau_um) and plateau_um > MAX_PLATEAU_UM
+    if (track["n_frames"] >= MIN_PLATEAU_DETECTIONS and math.isfinite(plateau_um) and plateau_um > MAX_PLATEAU_UM
             and not math.isfinite(track["anaphase_onset_frame"])):
-        flags.append("long-plateau")
+        flags.append(LONG_PLATEAU)
     inside = track["first_frame"] > 0 and track["last_frame"] < n_frames - 1
     if inside and track["last_frame"] - track["first_frame"] + 1 < MIN_TRACK_FRAMES:
-        flags.append("brief")
+        flags.append(BRIEF)
     return flags
 
 
 def with_flags(tracks: List[Dict[str, float]], n_frames: int) -> List[Dict[str, object]]:
     """``tracks`` with the ``flags`` column: the raised flags joined by ``;``, empty when none."""
     return [{**track, "flags": ";".join(track_flags(track, n_frames))} for track in tracks]
+
+
+def flags_of(table: pd.DataFrame) -> List[List[str]]:
+    """The flags of each row of a track table, in memory or read back from CSV (where an empty
+    cell becomes NaN, and a table written before the checks existed has no column)."""
+    if "flags" not in table.columns:
+        return [[] for _ in range(len(table))]
+    return [[flag for flag in str(cell).split(";") if flag] if isinstance(cell, str) else []
+            for cell in table["flags"]]
+
+
+def flagged(table: pd.DataFrame) -> np.ndarray:
+    """Which rows of a track table raised a flag."""
+    return np.array([bool(flags) for flags in flags_of(table)], bool)

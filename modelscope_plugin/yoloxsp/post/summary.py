@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 
 from ..errors import PathLike
 from ..io.atomic import atomic_path
+from .checks import flagged
 from .plots import new_figure
 
 SUMMARY_FILES = ("summary.csv", "conditions.csv", "rates_by_condition.png", "lengths_by_condition.png",
@@ -62,7 +63,7 @@ def write_summary(out: PathLike, movies: Sequence[Tuple[str, str]], units: str =
     _write_csv(tracks, paths[0])
     calibrated = tracks[tracks["calibrated"]] if len(tracks) else tracks
     _write_csv(_per_condition(calibrated, movie_conditions, names), paths[1])
-    usable = calibrated[~_flagged(calibrated)] if len(calibrated) else calibrated
+    usable = calibrated[~flagged(calibrated)] if len(calibrated) else calibrated
     _save(_box_figure(usable, conditions, [(names["rate"], names["rate_label"])]), paths[2])
     _save(_box_figure(usable, conditions, [(names["plateau"], "plateau " + names["length_label"]),
                                            (names["max"], "maximum " + names["length_label"])]), paths[3])
@@ -89,10 +90,10 @@ def _collect(out: Path, movies: Sequence[Tuple[str, str]], units: str
             continue
         detections = pd.read_csv(folder / "detections.csv")
         minutes = interval / 60.0 if units == "um" else 1.0
-        for row, flagged in zip(tracks.itertuples(), _flagged(tracks)):
-            onset = row.anaphase_onset_frame
-            if flagged:
+        for row, is_flagged in zip(tracks.itertuples(), flagged(tracks)):
+            if is_flagged:
                 continue
+            onset = row.anaphase_onset_frame
             mine = detections[detections["track_id"] == row.track_id].sort_values("frame")
             if math.isfinite(onset) and len(mine):
                 curves.append({"condition": condition,
@@ -109,10 +110,10 @@ def _per_condition(tracks: pd.DataFrame, movie_conditions: Dict[str, str], names
     rows = []
     for condition in sorted(set(movie_conditions.values())):
         group = tracks[tracks["condition"] == condition] if len(tracks) else tracks
-        flagged = _flagged(group)
+        unflagged = ~flagged(group)
         row = {"condition": condition, "movies": sum(c == condition for c in movie_conditions.values()),
-               "tracks": len(group), "flagged": int(flagged.sum())}
-        group = group[~flagged]
+               "tracks": len(group), "flagged": int((~unflagged).sum())}
+        group = group[unflagged]
         for key in ("rate", "plateau", "max"):
             values = _values(group, names[key])
             row[f"n_{names[key]}"] = len(values)
@@ -122,12 +123,6 @@ def _per_condition(tracks: pd.DataFrame, movie_conditions: Dict[str, str], names
     return pd.DataFrame(rows, columns=None if rows else ["condition", "movies", "tracks", "flagged"])
 
 
-def _flagged(tracks: pd.DataFrame) -> np.ndarray:
-    """Which tracks raised a check flag (an empty ``flags`` cell reads back as NaN; tables
-    written before the checks existed have no column and no flags)."""
-    if "flags" not in tracks.columns:
-        return np.zeros(len(tracks), bool)
-    return tracks["flags"].fillna("").astype(str).str.len().to_numpy() > 0
 
 
 def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[str, str]]) -> Figure:

@@ -27,7 +27,7 @@ def detections_table(rows: Sequence[Dict[str, float]]) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=DETECTION_COLUMNS)
 
 
-def tracks_table(rows: Sequence[Dict[str, float]]) -> pd.DataFrame:
+def tracks_table(rows: Sequence[Dict[str, object]]) -> pd.DataFrame:
     """The rows of :func:`~yoloxsp.post.checks.with_flags` as the ``tracks.csv`` table."""
     return pd.DataFrame(list(rows), columns=TRACK_COLUMNS + PHASE_COLUMNS + CHECK_COLUMNS)
 
