@@ -94,14 +94,28 @@ def test_a_track_that_begins_in_anaphase_b_is_not_read_as_formation_when_calibra
     """A spindle already elongating at the movie's start that reaches its full length and holds it
     for three frames before breakdown: in px alone, "formation to a 9 um plateau" fits better than
     anaphase B. With the pixel size a formation may end only at a plateau a metaphase spindle can
-    have (<= MAX_PLATEAU_UM)."""
+    have (<= MAX_PLATEAU_UM), and the track is read as anaphase B."""
     frames = np.arange(0, 19)
     lengths_um = np.minimum(3.6 + 0.35 * frames, 9.2)  # full length from frame 16 on
     detections = [{"track_id": 0, "frame": int(f), "length_px": float(length / 0.075)}
                   for f, length in zip(frames, lengths_um)]
     tracks = [{"track_id": 0, "first_frame": 0}]
     row = with_phases(tracks, detections, n_frames=42, pixel_size=0.075, frame_interval=60.0)[0]
-    assert row["plateau_length_um"] <= MAX_PLATEAU_UM
     assert row["anaphase_b_rate_um_per_min"] == pytest.approx(0.35, rel=0.05)
+    # the track began in anaphase B: neither its onset nor its plateau was seen
+    assert math.isnan(row["plateau_length_um"]) and math.isnan(row["anaphase_onset_frame"])
     uncalibrated = with_phases(tracks, detections, n_frames=42, pixel_size=None, frame_interval=60.0)[0]
     assert uncalibrated["plateau_length_px"] * 0.075 > MAX_PLATEAU_UM  # the ambiguity the limit removes
+
+
+def test_a_track_that_starts_at_its_onset_has_no_plateau_but_one_with_a_length_before_it_does():
+    """The onset and plateau count as seen from one length before the onset on."""
+    for before, seen in ((1, False), (2, True), (4, True)):
+        t = np.arange(before + 12, dtype=float)
+        lengths = 3.0 + 0.4 * np.clip(t - (before - 1), 0, None)
+        fit = fit_phases(t, lengths, movie_start=0, movie_end=60)
+        assert math.isfinite(fit.plateau_length) == seen and math.isfinite(fit.anaphase_onset) == seen
+        assert fit.anaphase_rate == pytest.approx(0.4, rel=1e-3)
+        if seen:
+            assert fit.plateau_length == pytest.approx(3.0, abs=1e-3)
+            assert fit.anaphase_onset == pytest.approx(before - 1, abs=0.05)

@@ -16,6 +16,9 @@ weights, with the noise scale from the median absolute deviation of the residual
 
 Durations are reported only for phases whose both ends were seen: formation needs the track to
 start after the first movie frame, anaphase B needs it to end before the last one (breakdown seen).
+A track that begins in anaphase B (no length more than half a time step before the fitted onset)
+gets its anaphase B rate but no onset and no plateau length: neither was seen, and the length at
+its start would otherwise enter the plateau statistics of a batch.
 
 Formation and anaphase B are both rising lines, so a track that begins during anaphase B and
 ends at the spindle's full length fits "formation, then plateau" as well as it fits "anaphase B":
@@ -94,12 +97,17 @@ def fit_phases(times: Sequence[float], lengths: Sequence[float], movie_start: Op
     begins_inside = movie_start is None or start > movie_start
     ends_inside = movie_end is None or end < movie_end
     has_formation, has_anaphase = math.isfinite(b1), math.isfinite(b2)
+    # A track that begins in anaphase B fits as a line whose "onset" is its first point: the onset
+    # came before the track, and the level there is an anaphase length, not a plateau.
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
+    plateau_seen = not has_anaphase or bool((t < b2 - 0.5 * step).any())
+    onset = b2 if plateau_seen else math.nan
     return PhaseFit(
-        start=start, end=end, plateau_length=plateau, formation_end=b1, anaphase_onset=b2,
-        formation_rate=formation_rate, anaphase_rate=anaphase_rate,
+        start=start, end=end, plateau_length=plateau if plateau_seen else math.nan, formation_end=b1,
+        anaphase_onset=onset, formation_rate=formation_rate, anaphase_rate=anaphase_rate,
         formation_duration=b1 - start if has_formation and begins_inside else math.nan,
-        plateau_duration=b2 - b1 if has_formation and has_anaphase else math.nan,
-        anaphase_duration=end - b2 if has_anaphase and ends_inside else math.nan)
+        plateau_duration=onset - b1 if has_formation else math.nan,
+        anaphase_duration=end - onset if ends_inside else math.nan)
 
 
 def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool, max_plateau: float):
