@@ -28,7 +28,8 @@ def detection_rows(truth):
 def test_tracks_read_back_with_positions_frames_and_links(small_movie, tmp_path):
     rows = detection_rows(read_truth(small_movie / "ground_truth.csv"))
     rows[0] = {**rows[0], "pole2_x": float("nan"), "pole2_y": float("nan")}  # a missed pole: box centre used
-    tracks = [{"track_id": t, "anaphase_b_rate_um_per_min": 0.5 + t} for t in {r["track_id"] for r in rows}]
+    tracks = [{"track_id": t, "anaphase_b_rate_um_per_min": 0.5 + t, "flags": "long-plateau" if t % 2 else ""}
+              for t in {r["track_id"] for r in rows}]
     path = write_trackmate(tmp_path / "tracks.xml", rows, small_movie / "stack.tif", (192, 160), 6,
                            pixel_size=0.15, frame_interval=30.0, tracks=tracks)
     spots = trackmate_peak_import(str(path), get_tracks=True)
@@ -52,8 +53,12 @@ def test_tracks_read_back_with_positions_frames_and_links(small_movie, tmp_path)
     assert (image["filename"], image["width"], image["height"], image["nframes"]) == ("stack.tif", "192", "160", "6")
     assert float(image["pixelwidth"]) == 0.15 and float(image["timeinterval"]) == 30.0
     assert root.find("Model").attrib == {"spatialunits": "micron", "timeunits": "sec"}
-    track = root.find("Model/AllTracks/Track")
-    assert float(track.get("ANAPHASE_B_RATE")) == pytest.approx(0.5 + int(track.get("TRACK_ID")))
+    for track in root.findall("Model/AllTracks/Track"):
+        track_id = int(track.get("TRACK_ID"))
+        assert float(track.get("ANAPHASE_B_RATE")) == pytest.approx(0.5 + track_id)
+        assert (track.get("FLAG_LONG_PLATEAU"), track.get("FLAG_BRIEF")) == (str(track_id % 2), "0")
+    declared = {f.get("feature"): f.get("isint") for f in root.findall("Model/FeatureDeclarations/TrackFeatures/Feature")}
+    assert declared["FLAG_LONG_PLATEAU"] == declared["FLAG_BRIEF"] == "true"
     assert not list(tmp_path.glob("*.partial*"))
 
 

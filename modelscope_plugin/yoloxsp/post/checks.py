@@ -18,12 +18,14 @@ out of the statistics.
 from __future__ import annotations
 
 import math
-from typing import Dict, List
+from typing import TYPE_CHECKING, Dict, List
 
 import numpy as np
-import pandas as pd
 
 from .phases import MAX_PLATEAU_UM
+
+if TYPE_CHECKING:  # tables are handed in; reading the flags needs no pandas
+    import pandas as pd
 
 LONG_PLATEAU = "long-plateau"
 BRIEF = "brief"
@@ -54,13 +56,17 @@ def with_flags(tracks: List[Dict[str, float]], n_frames: int) -> List[Dict[str, 
     return [{**track, "flags": ";".join(track_flags(track, n_frames))} for track in tracks]
 
 
+def split_flags(cell: object) -> List[str]:
+    """The flags in one ``flags`` cell (read back from CSV an empty cell is NaN, not a string)."""
+    return [flag for flag in cell.split(";") if flag] if isinstance(cell, str) else []
+
+
 def flags_of(table: pd.DataFrame) -> List[List[str]]:
-    """The flags of each row of a track table, in memory or read back from CSV (where an empty
-    cell becomes NaN, and a table written before the checks existed has no column)."""
+    """The flags of each row of a track table, in memory or read back from CSV (a table written
+    before the checks existed has no column, and no flags)."""
     if "flags" not in table.columns:
         return [[] for _ in range(len(table))]
-    return [[flag for flag in str(cell).split(";") if flag] if isinstance(cell, str) else []
-            for cell in table["flags"]]
+    return [split_flags(cell) for cell in table["flags"]]
 
 
 def flagged(table: pd.DataFrame) -> np.ndarray:

@@ -3,8 +3,8 @@
 TrackMate models a track as spots joined by edges. One spot per spindle per frame sits at the
 spindle's centre (midway between the poles, or the box centre when a pole is missing) with a
 radius of half the pole-to-pole distance, so the circle Fiji draws spans the spindle. The
-measured length and both pole positions travel as declared spot features; the phase results of
-``tracks.csv`` as declared track features. Positions and radii are in um and times in seconds when
+measured length and both pole positions travel as declared spot features; the phase results and
+check flags of ``tracks.csv`` as declared track features. Positions and radii are in um and times in seconds when
 the movie is calibrated, otherwise in pixels and frames (TrackMate's own convention). The detector
 and tracker are declared manual ones: TrackMate then lets the user edit spots and links by hand
 without re-running any detection. The image is referenced by name, so Fiji opens it beside the
@@ -22,6 +22,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..errors import PathLike
 from ..io.atomic import atomic_path
+from .checks import FLAGS, split_flags
 
 TRACKMATE_VERSION = "7.11.1"  # the file layout of TrackMate 7, which Fiji ships
 
@@ -66,6 +67,8 @@ TRACK_COLUMNS = [
     ("plateau_min", "PLATEAU_MIN", "Plateau (min)"),
     ("anaphase_b_min", "ANAPHASE_B_MIN", "Anaphase B (min)"),
 ]
+# the check flags of tracks.csv as 0/1 track features, so tracks can be filtered on them in Fiji
+FLAG_FEATURES = [(flag, "FLAG_" + flag.upper().replace("-", "_"), f"Flagged: {flag}") for flag in FLAGS]
 
 
 def write_trackmate(path: PathLike, detections: Sequence[Dict[str, float]], image: PathLike,
@@ -75,7 +78,8 @@ def write_trackmate(path: PathLike, detections: Sequence[Dict[str, float]], imag
     """Write ``detections`` (rows of ``detections.csv``; ``track_id`` links them) as TrackMate XML.
 
     ``image``: the movie the tracks belong to; ``size``: its (width, height) in pixels;
-    ``tracks``: rows of ``tracks.csv`` whose phase columns become track features. A track seen in
+    ``tracks``: rows of ``tracks.csv`` whose phase columns and check flags (0/1 per flag) become
+    track features. A track seen in
     one frame only stays a lone spot (TrackMate's tracks are linked spots). Written under a
     temporary name and renamed when complete.
     """
@@ -86,10 +90,12 @@ def write_trackmate(path: PathLike, detections: Sequence[Dict[str, float]], imag
                                    timeunits="sec" if frame_interval else "frame")
     declarations = ElementTree.SubElement(model, "FeatureDeclarations")
     track_extra = [(c, f, n) for c, f, n in TRACK_COLUMNS if any(c in t for t in tracks)]
+    flag_features = FLAG_FEATURES if any("flags" in t for t in tracks) else []
     _declare(declarations, "SpotFeatures", SPOT_FEATURES)
     _declare(declarations, "EdgeFeatures", EDGE_FEATURES)
     _declare(declarations, "TrackFeatures",
-             TRACK_FEATURES + [(f, n, f.title(), "NONE", False) for _, f, n in track_extra])
+             TRACK_FEATURES + [(f, n, f.title(), "NONE", False) for _, f, n in track_extra]
+             + [(f, n, f.title(), "NONE", True) for _, f, n in flag_features])
 
     spots_by_track: Dict[int, List[Tuple[int, float, Dict[str, float]]]] = defaultdict(list)
     spots_by_frame: Dict[int, List[ElementTree.Element]] = defaultdict(list)
@@ -114,6 +120,9 @@ def write_trackmate(path: PathLike, detections: Sequence[Dict[str, float]], imag
                     "TRACK_DURATION": stop - start}
         for column, feature, _ in track_extra:
             features[feature] = track_info.get(track_id, {}).get(column, math.nan)
+        raised = split_flags(track_info.get(track_id, {}).get("flags"))
+        for flag, feature, _ in flag_features:
+            features[feature] = int(flag in raised)
         track = ElementTree.SubElement(all_tracks, "Track", _text(features))
         for (source, t0, _), (target, t1, _) in zip(members, members[1:]):
             ElementTree.SubElement(track, "Edge", _text({"SPOT_SOURCE_ID": source, "SPOT_TARGET_ID": target,
