@@ -28,7 +28,8 @@ def detection_rows(truth):
 def test_tracks_read_back_with_positions_frames_and_links(small_movie, tmp_path):
     rows = detection_rows(read_truth(small_movie / "ground_truth.csv"))
     rows[0] = {**rows[0], "pole2_x": float("nan"), "pole2_y": float("nan")}  # a missed pole: box centre used
-    tracks = [{"track_id": t, "anaphase_b_rate_um_per_min": 0.5 + t, "flags": "long-plateau" if t % 2 else ""}
+    cells = ["", "long-plateau", float("nan"), "long-plateau;brief"]  # NaN: an empty cell read back from CSV
+    tracks = [{"track_id": t, "anaphase_b_rate_um_per_min": 0.5 + t, "flags": cells[t % 4]}
               for t in {r["track_id"] for r in rows}]
     path = write_trackmate(tmp_path / "tracks.xml", rows, small_movie / "stack.tif", (192, 160), 6,
                            pixel_size=0.15, frame_interval=30.0, tracks=tracks)
@@ -56,7 +57,8 @@ def test_tracks_read_back_with_positions_frames_and_links(small_movie, tmp_path)
     for track in root.findall("Model/AllTracks/Track"):
         track_id = int(track.get("TRACK_ID"))
         assert float(track.get("ANAPHASE_B_RATE")) == pytest.approx(0.5 + track_id)
-        assert (track.get("FLAG_LONG_PLATEAU"), track.get("FLAG_BRIEF")) == (str(track_id % 2), "0")
+        expected = {0: ("0", "0"), 1: ("1", "0"), 2: ("0", "0"), 3: ("1", "1")}[track_id % 4]
+        assert (track.get("FLAG_LONG_PLATEAU"), track.get("FLAG_BRIEF")) == expected
     declared = {f.get("feature"): f.get("isint") for f in root.findall("Model/FeatureDeclarations/TrackFeatures/Feature")}
     assert declared["FLAG_LONG_PLATEAU"] == declared["FLAG_BRIEF"] == "true"
     assert not list(tmp_path.glob("*.partial*"))
@@ -64,9 +66,13 @@ def test_tracks_read_back_with_positions_frames_and_links(small_movie, tmp_path)
 
 def test_uncalibrated_movie_stays_in_pixels_and_frames(small_movie, tmp_path):
     rows = detection_rows(read_truth(small_movie / "ground_truth.csv"))
-    path = write_trackmate(tmp_path / "tracks.xml", rows, small_movie / "stack.tif", (192, 160), 6)
+    tracks = [{"track_id": 0, "max_length_um": math.nan}]  # a table written before the check flags existed
+    path = write_trackmate(tmp_path / "tracks.xml", rows, small_movie / "stack.tif", (192, 160), 6, tracks=tracks)
     spots = trackmate_peak_import(str(path))
     first = min(rows, key=lambda d: (d["frame"], d["track_id"]))
     spot = spots.sort_values("spot_id").iloc[0]
     assert spot.x == pytest.approx((first["pole1_x"] + first["pole2_x"]) / 2) and spot.t == first["frame"]
-    assert ElementTree.parse(path).getroot().find("Model").attrib == {"spatialunits": "pixel", "timeunits": "frame"}
+    root = ElementTree.parse(path).getroot()
+    assert root.find("Model").attrib == {"spatialunits": "pixel", "timeunits": "frame"}
+    declared = [f.get("feature") for f in root.findall("Model/FeatureDeclarations/TrackFeatures/Feature")]
+    assert "MAX_LENGTH_UM" in declared and not [f for f in declared if f.startswith("FLAG_")]

@@ -68,8 +68,9 @@ def errors(program: SpindleProgram, frames: int, interval: float, level: Degrada
                      max_plateau=MAX_PLATEAU_UM / pixel_size)  # as yoloxsp predict fits a calibrated movie
     formation_end = (program.start + program.formation) / minutes
     onset = (program.start + program.formation + program.plateau) / minutes
-    has_end, has_onset = 0 < formation_end < frames - 1, 0 < onset < frames - 2
-    plateau_seen = formation_end < frames - 1 and onset > 0  # some frame shows the plateau
+    # observable: a kept frame more than half a frame before the onset (the fit's own rule)
+    has_end, has_onset = 0 < formation_end < frames - 1, t[0] + 0.5 < onset < frames - 2
+    plateau_seen = formation_end < frames - 1 and onset > t[0] + 0.5  # some kept frame shows the plateau
     return {"formation_end": fit.formation_end - formation_end if has_end else math.nan,
             "onset": fit.anaphase_onset - onset if has_onset else math.nan,
             "rate": fit.anaphase_rate * pixel_size / minutes - program.rate if has_onset else math.nan,

@@ -16,9 +16,12 @@ weights, with the noise scale from the median absolute deviation of the residual
 
 Durations are reported only for phases whose both ends were seen: formation needs the track to
 start after the first movie frame, anaphase B needs it to end before the last one (breakdown seen).
-A track that begins in anaphase B (no length more than half a time step before the fitted onset)
-gets its anaphase B rate but no onset and no plateau length: neither was seen, and the length at
-its start would otherwise enter the plateau statistics of a batch.
+A track that begins in anaphase B gets its anaphase B rate but no onset and no plateau length:
+neither was seen, and the length at its start would otherwise enter the plateau statistics of a
+batch. A fifth sub-model, a rising line without breakpoint, stands for it in the BIC comparison
+(with noise, an onset a few frames into such a track lowers the squared error a little, and only
+the breakpoint's price keeps it out); an onset with no length more than half a time step before it
+is not reported either.
 
 Formation and anaphase B are both rising lines, so a track that begins during anaphase B and
 ends at the spindle's full length fits "formation, then plateau" as well as it fits "anaphase B":
@@ -88,6 +91,7 @@ def fit_phases(times: Sequence[float], lengths: Sequence[float], movie_start: Op
         return NO_FIT
     candidates = [_fit_model(t, y, formation, anaphase, max_plateau)
                   for formation in (False, True) for anaphase in (False, True)]
+    candidates.append(_fit_model(t, y, False, True, max_plateau, onset_in_track=False))
     candidates = [c for c in candidates if c is not None]
     flexible = max(candidates, key=lambda c: c[2])  # its residuals, corrected for the fitted parameters
     scale = _scale(flexible[1], y) * math.sqrt(len(t) / max(len(t) - flexible[2], 1))
@@ -97,10 +101,11 @@ def fit_phases(times: Sequence[float], lengths: Sequence[float], movie_start: Op
     begins_inside = movie_start is None or start > movie_start
     ends_inside = movie_end is None or end < movie_end
     has_formation, has_anaphase = math.isfinite(b1), math.isfinite(b2)
-    # A track that begins in anaphase B fits as a line whose "onset" is its first point: the onset
-    # came before the track, and the level there is an anaphase length, not a plateau.
+    # A track that begins in anaphase B fits as a line whose "onset" is its first point (or a point
+    # before which nothing was measured): the onset came before the track, and the level there is
+    # an anaphase length, not a plateau.
     step = float(np.median(np.diff(t))) if len(t) > 1 else 1.0
-    plateau_seen = not has_anaphase or bool((t < b2 - 0.5 * step).any())
+    plateau_seen = not has_anaphase or has_formation or bool((t < b2 - 0.5 * step).any())
     onset = b2 if plateau_seen else math.nan
     return PhaseFit(
         start=start, end=end, plateau_length=plateau if plateau_seen else math.nan, formation_end=b1,
@@ -110,16 +115,18 @@ def fit_phases(times: Sequence[float], lengths: Sequence[float], movie_start: Op
         anaphase_duration=end - onset if ends_inside else math.nan)
 
 
-def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool, max_plateau: float):
+def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool, max_plateau: float,
+               onset_in_track: bool = True):
     """Best robust fit of one sub-model: ``((plateau, formation rate, anaphase rate), residuals,
     number of parameters, (formation end, anaphase onset))``, or None when the track is too short
-    for it or no candidate has rising slopes."""
-    n_params = 1 + 2 * formation + 2 * anaphase
+    for it or no candidate has rising slopes. ``onset_in_track=False``: anaphase B from before the
+    track, a rising line with no breakpoint to pay for (its onset is reported at the first point)."""
+    n_params = 1 + 2 * formation + (2 if onset_in_track else 1) * anaphase
     if n_params > 1 and len(t) <= n_params + 1:
         return None
     # formation must be followed by plateau points: a track that only rises is in anaphase B
     b1_range = (t[MIN_FORMATION_POINTS - 1], t[-2]) if formation else None
-    b2_range = (t[0], t[-MIN_ANAPHASE_POINTS]) if anaphase else None
+    b2_range = ((t[0], t[-MIN_ANAPHASE_POINTS]) if onset_in_track else (t[0], t[0])) if anaphase else None
     weights = np.ones_like(y)
     result = None
     for _ in range(4):  # IRLS: fit, reweight by Huber, refit
