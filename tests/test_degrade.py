@@ -6,7 +6,7 @@ import pytest
 
 from yoloxsp.data import read_cvat
 from yoloxsp.data.dataset import AugmentConfig, SpindleDataset
-from yoloxsp.data.degrade import Degradations, blur, degrade, drop_spb, low_signal
+from yoloxsp.data.degrade import Degradations, blur, degrade, drop_spb
 from yoloxsp.io.images import jpeg_round_trip as jpeg
 
 pytestmark = pytest.mark.core
@@ -88,32 +88,3 @@ def test_augment_config_reads_degradations_from_json_and_dataset_applies_them(sm
     np.testing.assert_array_equal(dropped[0]["img"][0].numpy(), plain[0]["img"][0].numpy())
     dropped.disable_augmentation()  # the final plain epochs: no degradation either
     assert dropped[0]["img"][1].max() > 100
-
-
-def _bar_contrast(image: np.ndarray) -> float:
-    """Red bar above background in units of the background's noise."""
-    red = image[..., 0].astype(float)
-    return (red[30:34, 25:65].mean() - red[:20].mean()) / max(red[:20].std(), 1e-6)
-
-
-def test_low_signal_records_the_frame_noisier_the_lower_the_signal_and_keeps_empty_channels_empty():
-    image = drop_spb(_field())  # blue holds noise: it is no channel of a raw frame and comes out empty
-    contrast = {peak: _bar_contrast(low_signal(image, peak, 2.0, np.random.default_rng(1))) for peak in (20, 100)}
-    assert 3 < contrast[20] < contrast[100] < _bar_contrast(image)  # the bar stays visible, less clearly
-    out = low_signal(image, 20, 2.0, np.random.default_rng(1))
-    assert out.dtype == np.uint8 and out.shape == image.shape
-    assert out[..., 1].max() == 0 and out[..., 2].max() == 0  # no channel appears from nothing
-    assert out[..., 0].max() == 255 and np.percentile(out[..., 0], 0.5) == 0  # stretched like a raw frame
-
-
-def test_degradations_apply_in_recording_order():
-    image = _field()
-    every = Degradations(drop_spb_prob=1.0, blur_prob=1.0, blur_sigma=(1.0, 1.0), low_signal_prob=1.0,
-                         low_signal_peak=(50.0, 50.0), read_noise=(2.0, 2.0), jpeg_prob=1.0, jpeg_quality=(90, 90))
-    rng = np.random.default_rng(3)
-    out = degrade(image, rng, every)
-    replay = np.random.default_rng(3)
-    replay.random(), replay.random(), replay.uniform()  # drop; blur and its sigma
-    replay.random(), replay.uniform(), replay.uniform()  # low signal, its peak and read noise
-    expected = low_signal(blur(drop_spb(image), 1.0), 50.0, 2.0, replay)
-    np.testing.assert_array_equal(out, jpeg(expected, 90))

@@ -7,10 +7,6 @@ They cover recording differences that a generator's looks can miss or tie to one
   is what an 8-bit single-channel export looks like to the model; in the synthetic looks only the
   raw 16-bit stacks were tubulin-only, so without this the model tied "one colour" to "16-bit");
 - extra blur (a wider PSF, a z-projection, slight defocus);
-- a raw recording at low signal: the frame as a camera records it when the brightest structure
-  is only tens of counts above the offset (shot and read noise), then contrast-stretched per
-  channel as ``yoloxsp predict`` stretches a raw 16-bit frame; in the synthetic looks low signal
-  came only with their raw looks, so a raw one-channel crop was a look of its own;
 - lossy JPEG re-compression (AVI and JPEG exports at low quality).
 
 Each is drawn independently with its own probability; all are off by default (upstream trains
@@ -24,9 +20,9 @@ from typing import Tuple
 import cv2
 import numpy as np
 
-from ..io.images import auto_contrast, jpeg_round_trip
+from ..io.images import jpeg_round_trip
 
-TUBULIN_CHANNEL, SPB_CHANNEL = 0, 1  # frames are tubulin-first RGB: red tubulin, green SPB marker
+SPB_CHANNEL = 1  # frames are tubulin-first RGB: red tubulin, green SPB marker
 
 
 @dataclass(frozen=True)
@@ -34,20 +30,16 @@ class Degradations:
     """Probabilities and ranges of the degradations (0 turns one off)."""
 
     drop_spb_prob: float = 0.0
-    low_signal_prob: float = 0.0
-    low_signal_peak: Tuple[float, float] = (20.0, 100.0)  # counts of the brightest structure above the offset
-    read_noise: Tuple[float, float] = (1.5, 4.0)          # counts, Gaussian
     blur_prob: float = 0.0
     blur_sigma: Tuple[float, float] = (0.5, 1.5)   # px, Gaussian
     jpeg_prob: float = 0.0
     jpeg_quality: Tuple[int, int] = (25, 90)
 
     def __post_init__(self) -> None:
-        for name in ("drop_spb_prob", "low_signal_prob", "blur_prob", "jpeg_prob"):
+        for name in ("drop_spb_prob", "blur_prob", "jpeg_prob"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"degradations.{name} must be a probability in [0, 1], got {getattr(self, name)}")
-        for name, lowest, highest in (("low_signal_peak", 1.0, float("inf")), ("read_noise", 0.0, float("inf")),
-                                      ("blur_sigma", 0.0, float("inf")), ("jpeg_quality", 1, 100)):
+        for name, lowest, highest in (("blur_sigma", 0.0, float("inf")), ("jpeg_quality", 1, 100)):
             low, high = getattr(self, name)
             if not lowest <= low <= high <= highest:
                 raise ValueError(f"degradations.{name} must be a range [low, high] within [{lowest}, {highest}], "
@@ -62,27 +54,6 @@ def drop_spb(image: np.ndarray) -> np.ndarray:
     return out
 
 
-def low_signal(image: np.ndarray, peak: float, read_noise: float, rng: np.random.Generator,
-               offset: float = 100.0) -> np.ndarray:
-    """The frame recorded raw at low signal, then contrast-stretched to 8 bit per channel.
-
-    The tubulin and SPB channels' range above their background (0.5th percentile) becomes
-    0..``peak`` photo-counts over a camera ``offset``, with Poisson shot noise and Gaussian
-    ``read_noise``. An empty channel (a dropped SPB channel) stays empty and blue is zero, as in a
-    raw stack of one or two channels after :func:`~yoloxsp.io.to_rgb8`.
-    """
-    out = np.zeros_like(image)
-    for channel in (TUBULIN_CHANNEL, SPB_CHANNEL):
-        values = image[..., channel].astype(np.float64)
-        if values.max() == 0:
-            continue
-        background = np.percentile(values, 0.5)
-        signal = np.clip(values - background, 0, None) / max(values.max() - background, 1.0) * peak
-        counts = offset + rng.poisson(signal) + rng.normal(0.0, read_noise, signal.shape)
-        out[..., channel] = auto_contrast(np.clip(counts, 0, 65535).round().astype(np.uint16))[..., 0]
-    return out
-
-
 def blur(image: np.ndarray, sigma: float) -> np.ndarray:
     """The frame seen through a wider PSF: a Gaussian of ``sigma`` px over every channel."""
     return cv2.GaussianBlur(image, (0, 0), sigma)
@@ -90,14 +61,11 @@ def blur(image: np.ndarray, sigma: float) -> np.ndarray:
 
 def degrade(image: np.ndarray, rng: np.random.Generator, config: Degradations) -> np.ndarray:
     """``image`` (H x W x 3 uint8, tubulin-first) with each degradation applied with its probability,
-    in recording order: the channel the microscope had, the optics, the camera's signal, then the
-    export."""
+    in recording order: the channel the microscope had, the optics, then the export."""
     if rng.random() < config.drop_spb_prob:
         image = drop_spb(image)
     if rng.random() < config.blur_prob:
         image = blur(image, rng.uniform(*config.blur_sigma))
-    if rng.random() < config.low_signal_prob:
-        image = low_signal(image, rng.uniform(*config.low_signal_peak), rng.uniform(*config.read_noise), rng)
     if rng.random() < config.jpeg_prob:
         image = jpeg_round_trip(image, int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1] + 1)))
     return image
