@@ -56,7 +56,8 @@ def score(configs: List[SynthConfig], predictor: Predictor, root: Path) -> Dict[
         truth = read_truth(movie / "ground_truth.csv")
         boxes = [np.array([r.spindle.box for r in truth if r.frame == t], float).reshape(-1, 4)
                  for t in range(len(frames))]
-        lengths = [np.array([r.length_um / config.pixel_size for r in truth if r.frame == t]) for t in range(len(frames))]
+        lengths = [np.array([r.length_um / config.pixel_size for r in truth if r.frame == t])
+                   for t in range(len(frames))]
         for name, rule in RULES.items():
             detections = [predictor([to_rgb8(apply_contrast(frame, limits))])[0]
                           for frame, limits in zip(frames, rule(frames))]

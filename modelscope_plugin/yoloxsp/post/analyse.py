@@ -53,9 +53,10 @@ class Analysis:
     frame_interval: Optional[float]
 
     def summary(self) -> str:
+        pixel_size = f"{self.pixel_size:.4g}" if self.pixel_size else "unknown"
         return (f"{self.n_frames} frame(s), {len(self.detections)} spindle detections in {len(self.tracks)} "
-                f"track(s), {int(flagged(self.tracks).sum())} flagged for a look (tracks.csv: flags); pixel size {f'{self.pixel_size:.4g}' if self.pixel_size else 'unknown'} um, frame interval "
-                f"{self.frame_interval or 'unknown'} s -> {self.out}")
+                f"track(s), {int(flagged(self.tracks).sum())} flagged for a look (tracks.csv: flags); "
+                f"pixel size {pixel_size} um, frame interval {self.frame_interval or 'unknown'} s -> {self.out}")
 
 
 def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_size: Optional[float] = None,

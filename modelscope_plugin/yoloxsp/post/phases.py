@@ -120,7 +120,8 @@ def _fit_model(t: np.ndarray, y: np.ndarray, formation: bool, anaphase: bool, ma
     """Best robust fit of one sub-model: ``((plateau, formation rate, anaphase rate), residuals,
     number of parameters, (formation end, anaphase onset))``, or None when the track is too short
     for it or no candidate has rising slopes. ``onset_in_track=False``: anaphase B from before the
-    track, a rising line with no breakpoint to pay for (its onset is reported at the first point)."""
+    track, a rising line with no breakpoint to pay for (its breakpoint sits at the first point, which
+    :func:`fit_phases` does not report as an onset)."""
     n_params = 1 + 2 * formation + (2 if onset_in_track else 1) * anaphase
     if n_params > 1 and len(t) <= n_params + 1:
         return None
