@@ -267,7 +267,7 @@ def test_training_config_never_returns_an_excluded_look():
     from yoloxsp.synth.looks import LOOKS, look_config, training_config
 
     for seed in range(60):
-        config = training_config(seed, frames=2, exclude=("tubulin-only-raw", "two-colour-raw"))
+        config = training_config(seed, frames=2, exclude=("tubulin-only-raw", "two-colour-raw", "tubulin-only-lawn"))
         assert config.export == "avi8"  # only the raw looks export raw16
     drawn = {training_config(seed, 2, exclude=["wells-avi"]).wells for seed in range(80)}
     assert drawn == {False}  # only wells-avi has micro-wells
@@ -280,7 +280,8 @@ def test_training_config_never_returns_an_excluded_look():
 
 
 @pytest.mark.parametrize("look", ["wells-avi", "dense-lawn", "green-glow", "spb-decorates-mts", "dead-cells",
-                                  "tubulin-only-raw", "two-colour-raw", "widefield-haze", "tubulin-only-8bit"])
+                                  "tubulin-only-raw", "two-colour-raw", "tubulin-only-lawn", "widefield-haze",
+                                  "tubulin-only-8bit"])
 def test_every_look_renders_reproducibly_within_the_training_size(look):
     from yoloxsp.synth.looks import look_config
 

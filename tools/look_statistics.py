@@ -36,6 +36,7 @@ REAL = {
     "dead-cells": "round red+green blobs ~10-20 px wide at 0.1 um/px",
     "tubulin-only-raw": "bg ~108, sigma ~3; spindle ~44 short, ~20 at 60-110 px",
     "two-colour-raw": "raw bg ~100, sigma ~3, spindle peaks 30-130 above bg",
+    "tubulin-only-lawn": "raw tubulin-only field (no figures; as tubulin-only-raw)",
 }
 
 

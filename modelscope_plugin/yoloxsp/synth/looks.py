@@ -12,7 +12,9 @@ a look per movie (:func:`training_config`), and leaving one look out of training
 - ``dead-cells``: a sparse field with bright round red+green dead-cell blobs and debris;
 - ``tubulin-only-raw``: one raw 16-bit tubulin channel, single-cell crops down to 80x250 px,
   0.06-0.13 um/px, low signal-to-noise, spindles that form inside an interphase array and hook;
-- ``two-colour-raw``: the raw 16-bit two-colour stack at low signal, channels in either order.
+- ``two-colour-raw``: the raw 16-bit two-colour stack at low signal, channels in either order;
+- ``tubulin-only-lawn``: one raw 16-bit tubulin channel over a dense lawn of overlapping cells,
+  0.08-0.2 um/px (a tubulin-only strain imaged as a field rather than as one cell).
 
 Fields stay <= 384 px on a side so that training renders quickly.
 """
@@ -153,6 +155,16 @@ def _two_colour_raw(rng: np.random.Generator, seed: int, frames: int) -> SynthCo
                    **_raw(rng))
 
 
+def _tubulin_only_lawn(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    """Many labs image a tubulin-only strain over a whole field: no SPB channel tells a spindle
+    from the interphase bundles of the cells lying over and around it."""
+    pixel_size = _u(rng, 0.08, 0.2)
+    return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=False),
+                   channel_mode="tubulin-only", overlap=True, cell_coverage=_u(rng, 0.55, 0.85, 2),
+                   spindle_peak=_u(rng, 25.0, 100.0, 1), bright_bundles=_u(rng, 0.05, 0.3, 2),
+                   hooks=_u(rng, 0.0, 0.6, 2), **dict(_raw(rng), noise=_u(rng, 0.6, 1.4, 2)))
+
+
 LOOKS: Dict[str, Look] = {
     "wells-avi": Look("micro-wells, 8-bit MJPEG AVI export, two colours", _wells_avi),
     "dense-lawn": Look("overlapping cells without wells, coverage 0.6-0.85", _dense_lawn),
@@ -162,6 +174,8 @@ LOOKS: Dict[str, Look] = {
     "tubulin-only-raw": Look("raw 16-bit tubulin only, single-cell crops, 0.06-0.13 um/px, low SNR",
                              _tubulin_only_raw),
     "two-colour-raw": Look("raw 16-bit tubulin + SPB at low signal, channels in either order", _two_colour_raw),
+    "tubulin-only-lawn": Look("raw 16-bit tubulin only over a dense lawn of overlapping cells, 0.08-0.2 um/px",
+                              _tubulin_only_lawn),
 }
 
 
