@@ -12,7 +12,10 @@ Measured on the held-out look sets' seeds (never used by training), on what the 
 - spindle above background by arc length in px (< 15, 15-25, 25-45, 45-100): median over
   spindles of the brightest pixel across the spindle at 35/50/65% of its length, minus the
   frame's background;
-- raw looks also: noise sigma (robust, from neighbouring-pixel differences).
+- raw looks also: noise sigma (robust, from neighbouring-pixel differences) and the share of
+  annotated spindles fainter than ``FAINT_SNR`` sigma above background (the real tubulin-only
+  movie's long spindles stand ~7 sigma above it): a look that annotates spindles nobody could
+  see teaches the model to report noise.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from yoloxsp.synth.looks import LOOKS, look_config
 from yoloxsp.synth.sets import LOOK_SET_SEED
 
 LENGTH_CLASSES = ((0, 15), (15, 25), (25, 45), (45, 100))
+FAINT_SNR = 4.0
 # What real data show (NOTES.md §7): 8-bit from AVI unless the look is raw.
 REAL = {
     "wells-avi": "bg red 14-22, green 3-7; spindle above bg ~210 / ~200 / ~134 / ~49",
@@ -66,7 +70,7 @@ def noise_sigma(channel: np.ndarray) -> float:
 
 
 def look_statistics(look: str, movies: int, frames: int) -> Dict[str, object]:
-    red_bg, green_bg, green_p99, sigmas = [], [], [], []
+    red_bg, green_bg, green_p99, sigmas, snr = [], [], [], [], []
     by_class: Dict[int, List[float]] = {i: [] for i in range(len(LENGTH_CLASSES))}
     raw = False
     for seed in range(LOOK_SET_SEED, LOOK_SET_SEED + movies):
@@ -85,19 +89,23 @@ def look_statistics(look: str, movies: int, frames: int) -> Dict[str, object]:
             red_bg.append(background)
             for row in frame.truth:
                 length_px = row.length_um / config.pixel_size
+                level = spindle_level(red, row.spindle.poles, length_px) - background
+                if raw:
+                    snr.append(level / sigmas[-1])
                 for i, (lo, hi) in enumerate(LENGTH_CLASSES):
                     if lo <= length_px < hi:
-                        by_class[i].append(spindle_level(red, row.spindle.poles, length_px) - background)
+                        by_class[i].append(level)
     return dict(raw=raw, red_bg=np.median(red_bg), green_bg=np.median(green_bg) if green_bg else None,
                 green_p99=np.median(green_p99) if green_p99 else None,
                 sigma=np.median(sigmas) if sigmas else None,
+                faint=float(np.mean(np.array(snr) < FAINT_SNR)) if snr else None,
                 spindle=[(np.median(v), len(v)) if v else (None, 0) for v in by_class.values()])
 
 
 def print_table(movies: int, frames: int) -> None:
     classes = " ".join(f"{f'{lo}-{hi}px':>11}" for lo, hi in LENGTH_CLASSES)
     print(f"{movies} movies x {frames} frames per look (seeds {LOOK_SET_SEED}..); spindle = median above bg (n)")
-    print(f"{'look':18} {'kind':5} {'bg red':>7} {'bg grn':>7} {'grn p99':>7} {'sigma':>6} {classes}  | real (NOTES §7)")
+    print(f"{'look':18} {'kind':5} {'bg red':>7} {'bg grn':>7} {'grn p99':>7} {'sigma':>6} {classes} {'faint':>6}  | real (NOTES §7)")
     for look in LOOKS:
         s = look_statistics(look, movies, frames)
         cells = " ".join(f"{'-':>11}" if v is None else f"{v:7.0f} ({n:2d})" for v, n in s["spindle"])
@@ -106,8 +114,9 @@ def print_table(movies: int, frames: int) -> None:
             return f"{'-':>7}" if value is None else f"{value:7.1f}"
 
         sigma = "     -" if s["sigma"] is None else f"{s['sigma']:6.1f}"
+        faint = "     -" if s["faint"] is None else f"{s['faint']:6.2f}"
         print(f"{look:18} {'raw16' if s['raw'] else 'avi8':5} {fmt(s['red_bg'])} {fmt(s['green_bg'])} "
-              f"{fmt(s['green_p99'])} {sigma} {cells}  | {REAL[look]}")
+              f"{fmt(s['green_p99'])} {sigma} {cells} {faint}  | {REAL[look]}")
 
 
 def contact_sheet(out: Path, per_look: int, frames: int) -> None:
