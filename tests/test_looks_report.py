@@ -56,12 +56,21 @@ def test_crop_movies_are_scored_per_movie_with_the_bundled_model(looks_report):
 
 
 def test_a_crop_movie_without_any_detection_scores_zero_found_and_no_extra(looks_report):
-    from dataclasses import replace
-
     from yoloxsp.model.backends import Predictor
     from yoloxsp.model.resolve import open_backend
 
-    blind = Predictor(open_backend("yoloxsp"))
-    blind.config = replace(blind.config, decode=replace(blind.config.decode, score_threshold=1.01))
+    blind = looks_report.at_threshold(Predictor(open_backend("yoloxsp")), 1.01)
     rows = looks_report.score_crop_movies(blind, n_movies=1, frames=8)
     assert [(row["found in frames"], row["extra"]) for row in rows.values()] == [(0.0, 0)]
+
+
+def test_a_higher_threshold_decodes_the_same_weights_into_fewer_detections(looks_report):
+    from yoloxsp.io import read_image
+    from yoloxsp.model.backends import Predictor
+    from yoloxsp.model.resolve import open_backend
+
+    model = Predictor(open_backend("yoloxsp"))
+    frame = read_image(sorted((ROOT / "res" / "sample" / "images").iterdir())[0])
+    counts = [len(looks_report.at_threshold(model, t)([frame])[0]) for t in (0.05, 0.4, 0.95)]
+    assert counts[0] >= counts[1] > counts[2], counts
+    assert model.config.decode.score_threshold == 0.4  # the model itself is left as it was
