@@ -9,16 +9,18 @@
 (``UNSEEN_LOOKS``, marked with a ``*``) included, scores it per movie on held-out single-cell
 tubulin-only crop movies (in how many of its frames the spindle is found, and how well its length
 is measured: the goals set for a real tubulin-only movie), and counts its detections on pure-noise
-movies (raw 16-bit, one and two channels: the goal is none); with ``--score-threshold`` it does
-so at each threshold given (the sets are rendered once) and prints the mean detection F1 and mean
-long-spindle recall over the looks, the figures by which the bundled weights and their threshold are
-chosen. ``leave-one-out`` trains, through
-the package's trainer and ``configs/yoloxsp_nano.json``, one model per look without that look
-and scores it on that look, beside a control model trained the same way on every look: the gap
-estimates how the model does on a microscope it has never seen. Each run keeps its folder under
-``--work-dir`` with its settings in ``run.json`` (reused when finished, resumed when interrupted,
-refused when made with other settings), and the scores so far are kept in ``results.json``. Prints per look: detection F1
-and recall of long spindles (>= 25 px) at IoU 0.5, median pole error (px), median relative
+movies (raw 16-bit, one and two channels: the goal is none). With ``--score-threshold`` it does
+all this at each threshold given, on sets rendered once, and prints the mean detection F1 and mean
+long-spindle recall over the looks: the figures by which the bundled weights and their threshold
+are chosen.
+
+``leave-one-out`` trains, through the package's trainer and ``configs/yoloxsp_nano.json``, one
+model per look without that look and scores it on that look, beside a control model trained the
+same way on every look: the gap estimates how the model does on a microscope it has never seen.
+Each run keeps its folder under ``--work-dir`` with its settings in ``run.json`` (the generator's
+fingerprint among them; reused when finished, resumed when interrupted, refused when made with
+other settings), and the scores so far are kept in ``results.json``. Prints per look: detection
+F1 and recall of long spindles (>= 25 px) at IoU 0.5, median pole error (px), median relative
 length error.
 """
 from __future__ import annotations
@@ -26,15 +28,17 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import zlib
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Collection, Dict, Iterator, Optional, Sequence
 
 import numpy as np
 
 if TYPE_CHECKING:
     from yoloxsp.metrics.sources import EvalSet
+    from yoloxsp.model.backends import Predictor
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "configs" / "yoloxsp_nano.json"
@@ -52,19 +56,20 @@ def look_sets(looks: Sequence[str]) -> Iterator[Dict[str, "EvalSet"]]:
         yield {look: stack.enter_context(open_eval_set(LOOK_PREFIX + look)) for look in looks}
 
 
-def score_looks(predictor, looks: Sequence[str]) -> Dict[str, Dict[str, float]]:
+def score_looks(predictor: "Predictor", looks: Sequence[str]) -> Dict[str, Dict[str, float]]:
+    """Metrics of ``predictor`` on the held-out set of each look in ``looks``."""
     with look_sets(looks) as sets:
         return score_sets(predictor, sets)
 
 
-def score_sets(predictor, sets: Dict[str, "EvalSet"]) -> Dict[str, Dict[str, float]]:
+def score_sets(predictor: "Predictor", sets: Dict[str, "EvalSet"]) -> Dict[str, Dict[str, float]]:
     from yoloxsp.metrics import evaluate_records
 
     return {look: evaluate_records(predictor, data.records, data.pixel_sizes, progress=False)
             for look, data in sets.items()}
 
 
-def at_threshold(predictor, score_threshold: float):
+def at_threshold(predictor: "Predictor", score_threshold: float) -> "Predictor":
     """The same weights decoded at another score threshold."""
     from yoloxsp.model.backends import Predictor
 
@@ -73,7 +78,7 @@ def at_threshold(predictor, score_threshold: float):
     return other
 
 
-def noise_detections(predictor, frames: int = 10, seed: int = 0) -> Dict[str, int]:
+def noise_detections(predictor: "Predictor", frames: int = 10, seed: int = 0) -> Dict[str, int]:
     """Detections on raw 16-bit frames of camera noise only (offset ~100 counts, sigma ~3)."""
     rng = np.random.default_rng(seed)
     counts = {}
@@ -83,25 +88,29 @@ def noise_detections(predictor, frames: int = 10, seed: int = 0) -> Dict[str, in
     return counts
 
 
-def score_crop_movies(predictor, n_movies: int = 6, frames: Optional[int] = None) -> Dict[str, Dict[str, float]]:
-    """Per held-out single-cell tubulin-only movie: share of the spindle's frames where it is found
-    (recall at IoU 0.5), median relative length error, and detections that match no spindle."""
+@contextmanager
+def crop_movies(n_movies: int = 6, frames: Optional[int] = None) -> Iterator[Dict[str, "EvalSet"]]:
+    """The held-out single-cell tubulin-only movies, by name, rendered once."""
     import tempfile
 
-    from yoloxsp.metrics import evaluate_records
     from yoloxsp.metrics.sources import read_eval_set
     from yoloxsp.synth.sets import CROP_MOVIE_FRAMES, write_crop_movies
 
-    rows: Dict[str, Dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="yoloxsp-crops-") as folder:
-        for movie in write_crop_movies(folder, n_movies, frames or CROP_MOVIE_FRAMES):
-            data = read_eval_set(movie)
-            metrics = evaluate_records(predictor, data.records, data.pixel_sizes, progress=False)
-            found = metrics["n_detections"]
-            rows[movie.name] = {
-                "found in frames": metrics["det_recall@0.5"], "spindle frames": metrics["n_spindles"],
-                "length err": metrics["length_median_rel_error"],
-                "extra": found - round(metrics["det_precision@0.5"] * found) if found else 0}
+        yield {movie.name: read_eval_set(movie)
+               for movie in write_crop_movies(folder, n_movies, frames or CROP_MOVIE_FRAMES)}
+
+
+def score_crop_movies(predictor: "Predictor", movies: Dict[str, "EvalSet"]) -> Dict[str, Dict[str, float]]:
+    """Per crop movie (:func:`crop_movies`): share of the spindle's frames where it is found
+    (recall at IoU 0.5), median relative length error, and detections that match no spindle."""
+    rows: Dict[str, Dict[str, float]] = {}
+    for name, metrics in score_sets(predictor, movies).items():
+        found = metrics["n_detections"]
+        rows[name] = {
+            "found in frames": metrics["det_recall@0.5"], "spindle frames": metrics["n_spindles"],
+            "length err": metrics["length_median_rel_error"],
+            "extra": found - round(metrics["det_precision@0.5"] * found) if found else 0}
     return rows
 
 
@@ -118,13 +127,14 @@ def evaluate(args) -> None:
     from yoloxsp.synth.looks import LOOKS, UNSEEN_LOOKS
 
     model = Predictor(open_backend(args.model))
-    with look_sets(args.looks or [*LOOKS, *UNSEEN_LOOKS]) as sets:
+    with look_sets(args.looks or [*LOOKS, *UNSEEN_LOOKS]) as sets, crop_movies() as crops:
         for threshold in args.score_threshold or [model.config.decode.score_threshold]:
             print(f"score threshold {threshold}")
-            report(at_threshold(model, threshold), sets, UNSEEN_LOOKS)
+            print_report(at_threshold(model, threshold), sets, crops, UNSEEN_LOOKS)
 
 
-def report(predictor, sets: Dict[str, "EvalSet"], unseen: Sequence[str]) -> None:
+def print_report(predictor: "Predictor", sets: Dict[str, "EvalSet"], crops: Dict[str, "EvalSet"],
+                 unseen: Collection[str]) -> None:
     """Per-look table with its means, crop movies and noise, for one decoding."""
     from yoloxsp.synth.sets import CROP_MOVIE_FRAMES
 
@@ -132,7 +142,7 @@ def report(predictor, sets: Dict[str, "EvalSet"], unseen: Sequence[str]) -> None
     print_table({f"{look}*" if look in unseen else look: metrics for look, metrics in rows.items()})
     print(f"mean over {len(rows)} looks: F1 {np.mean([r['det_F1@0.5'] for r in rows.values()]):.3f}, "
           f"long-spindle recall {np.nanmean([r['long_recall@0.5'] for r in rows.values()]):.3f}")
-    crops = score_crop_movies(predictor)
+    crops = score_crop_movies(predictor, crops)
     print(f"single-cell tubulin-only crop movies ({CROP_MOVIE_FRAMES} frames each; goal: found in >= 90% of "
           "frames, length error <= 10%)")
     print_table(crops, {key: key for key in next(iter(crops.values()))})
@@ -200,6 +210,15 @@ def trained_model(work: Path, settings: dict) -> Path:
     return output
 
 
+def generator_fingerprint(seeds: int = 4) -> str:
+    """A digest of the training looks and of the configs they draw for a few seeds: a run made
+    before a look was added or redrawn is not reused as if trained on today's generator."""
+    from yoloxsp.synth.looks import LOOKS, look_config
+
+    drawn = [(name, repr(look_config(name, seed, 2))) for name in LOOKS for seed in range(seeds)]
+    return f"{zlib.crc32(repr(drawn).encode()):08x}"
+
+
 def leave_one_out(args) -> None:
     from yoloxsp.model.backends import Predictor
     from yoloxsp.model.resolve import open_backend
@@ -207,7 +226,8 @@ def leave_one_out(args) -> None:
 
     looks = args.looks or list(LOOKS)
     work = Path(args.work_dir)
-    common = {"config": CONFIG.name, "epochs": args.epochs, "frames": args.frames, "seed": args.seed}
+    common = {"config": CONFIG.name, "epochs": args.epochs, "frames": args.frames, "seed": args.seed,
+              "generator": generator_fingerprint()}
     results_file = work / "results.json"
     kept = json.loads(results_file.read_text()) if results_file.is_file() else {}
     scores = kept.get("scores", {}) if kept.get("settings") == common else {}

@@ -148,14 +148,14 @@ def _tubulin_only_raw(rng: np.random.Generator, seed: int, frames: int) -> Synth
 def _two_colour_raw(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
     """Low signal, but within what real raw stacks show: a short spindle stands >= ~10 noise sigma
     above background and a long one about half as bright. Without these bounds (the weakest
-    signal with the strongest noise, the 8-bit looks' dimming) a sixth of the annotated spindles
-    stood under 4 sigma: bars nobody could see, which teach a model to report noise."""
+    signal with the strongest noise, the 8-bit looks' dimming) spindles nobody could see were
+    annotated, which teaches a model to report noise."""
     pixel_size = _u(rng, 0.06, 0.2)
     crop = rng.random() < 0.25
     size = _field_size(rng, pixel_size, crop=crop)
     mode = "spb-on-microtubules" if rng.random() < 0.2 else "two-colour"
     peak = _u(rng, 25.0, 80.0, 1)
-    camera = dict(_raw(rng), noise=_u(rng, 0.7, max(0.7, min(1.5, peak / 30.0)), 2))
+    camera = dict(_raw(rng), noise=_u(rng, 0.7, min(1.5, peak / 30.0), 2))  # peak >= 25: bound >= 0.83
     return _common(rng, seed, frames, pixel_size, size, spindles=1 if crop else None, channel_mode=mode,
                    cell_coverage=_u(rng, 0.2, 0.7, 2), spindle_peak=peak, length_dimming=_u(rng, 0.8, 1.6, 2),
                    **camera)
@@ -164,7 +164,7 @@ def _two_colour_raw(rng: np.random.Generator, seed: int, frames: int) -> SynthCo
 def _tubulin_only_lawn(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
     """Many labs image a tubulin-only strain over a whole field: no SPB channel tells a spindle
     from the interphase bundles of the cells lying over and around it. Signal and dimming stay
-    within what real raw stacks show (short spindles 30-130 counts above background, long ones
+    within what real raw stacks show (short spindles 35-130 counts above background, long ones
     about half as bright as short ones), so that every annotated spindle is visible among the
     bundles; few interphase cells carry a bright straight bundle."""
     pixel_size = _u(rng, 0.08, 0.2)
@@ -209,7 +209,7 @@ UNSEEN_LOOKS: Dict[str, Look] = {
     "widefield-haze": Look("widefield, 0.08-0.1 um/px, strong out-of-focus haze, wide PSF, channel "
                            "bleed-through", _widefield_haze),
     "tubulin-only-8bit": Look("an 8-bit JPEG export of a tubulin-only field: no training look renders one "
-                              "(their one-channel look is raw 16-bit), training meets it only through the "
+                              "(their one-channel looks are raw 16-bit), training meets it only through the "
                               "degradations (SPB channel dropped, JPEG)", _tubulin_only_8bit),
 }
 
