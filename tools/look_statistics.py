@@ -1,5 +1,5 @@
-"""Intensity statistics of each synthetic look beside what real data show (NOTES.md §7), and a
-contact sheet of the looks.
+"""Intensity statistics of each synthetic look beside what real data show (measured on real
+frames and movies outside the project), and a contact sheet of the looks.
 
     .venv/bin/python tools/look_statistics.py                       # statistics table
     .venv/bin/python tools/look_statistics.py --sheet res/looks.png # and the contact sheet
@@ -32,7 +32,7 @@ from yoloxsp.synth.sets import LOOK_SET_SEED
 
 LENGTH_CLASSES = ((0, 15), (15, 25), (25, 45), (45, 100))
 FAINT_SNR = 4.0
-# What real data show (NOTES.md §7): 8-bit from AVI unless the look is raw.
+# What real data show (measured outside the project): 8-bit from AVI unless the look is raw.
 REAL = {
     "wells-avi": "bg red 14-22, green 3-7; spindle above bg ~210 / ~200 / ~134 / ~49",
     "dense-lawn": "dense field without wells (no separate figures)",
@@ -106,7 +106,8 @@ def look_statistics(look: str, movies: int, frames: int) -> Dict[str, object]:
 def print_table(movies: int, frames: int) -> None:
     classes = " ".join(f"{f'{lo}-{hi}px':>11}" for lo, hi in LENGTH_CLASSES)
     print(f"{movies} movies x {frames} frames per look (seeds {LOOK_SET_SEED}..); spindle = median above bg (n)")
-    print(f"{'look':18} {'kind':5} {'bg red':>7} {'bg grn':>7} {'grn p99':>7} {'sigma':>6} {classes} {'faint':>6}  | real (NOTES §7)")
+    print(f"{'look':18} {'kind':5} {'bg red':>7} {'bg grn':>7} {'grn p99':>7} {'sigma':>6} {classes} "
+          f"{'faint':>6}  | real data")
     for look in LOOKS:
         s = look_statistics(look, movies, frames)
         cells = " ".join(f"{'-':>11}" if v is None else f"{v:7.0f} ({n:2d})" for v, n in s["spindle"])
