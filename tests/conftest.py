@@ -50,6 +50,25 @@ SMALL = SynthConfig(width=192, height=160, frames=6, seed=7, pixel_size=0.15, sp
                     jpeg_quality=None, debris=1)
 
 
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+
+
+@pytest.fixture(scope="session")
+def tool():
+    """``tool("name")``: the script ``tools/name.py`` as a module (tools are scripts, not a package),
+    loaded once per session."""
+    loaded = {}
+
+    def load(name: str):
+        if name not in loaded:
+            spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+            loaded[name] = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(loaded[name])
+        return loaded[name]
+
+    return load
+
+
 @pytest.fixture(scope="session")
 def small_movie(tmp_path_factory) -> Path:
     """A 6-frame 192x160 movie with 3 spindle tracks (read-only: copy before changing it)."""

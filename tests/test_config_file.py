@@ -2,7 +2,6 @@
 configuration.json copies are what tools/sync_configuration.py generates from them."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -17,13 +16,6 @@ pytestmark = pytest.mark.core
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = ["nano", "tiny", "s", "m"]
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location("sync_configuration", ROOT / "tools" / "sync_configuration.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def write(path: Path, config: dict) -> Path:
@@ -98,26 +90,26 @@ def test_retired_model_keys_load_with_their_only_value_and_are_refused_otherwise
         load_weights(weights)
 
 
-def test_bundled_configuration_copies_are_generated_from_the_training_config(tmp_path, monkeypatch):
-    tool = load_tool()
-    record = tool.training_record(tool.COPIES[1])
+def test_bundled_configuration_copies_are_generated_from_the_training_config(tmp_path, monkeypatch, tool):
+    sync = tool("sync_configuration")
+    record = sync.training_record(sync.COPIES[1])
     expected = model_folder_config(ROOT / "configs" / record["config"], record)
-    for copy in tool.COPIES:
+    for copy in sync.COPIES:
         assert json.loads(copy.read_text()) == expected, f"{copy}: run tools/sync_configuration.py"
-    assert tool.main(["--check"]) == 0
+    assert sync.main(["--check"]) == 0
     # the check fails on a hand edit, and the generator puts the copy right, keeping the record
     copies = [tmp_path / "configuration.json", tmp_path / "default_model.json"]
-    for original, copy in zip(tool.COPIES, copies):
+    for original, copy in zip(sync.COPIES, copies):
         copy.write_text(original.read_text())
-    monkeypatch.setattr(tool, "COPIES", copies)
+    monkeypatch.setattr(sync, "COPIES", copies)
     edited = json.loads(copies[0].read_text())
     edited["model"]["pole_stride"] = 8
     copies[0].write_text(json.dumps(edited))
-    assert tool.main(["--check"]) == 1
-    assert tool.main([]) == 0 and json.loads(copies[0].read_text()) == expected
+    assert sync.main(["--check"]) == 1
+    assert sync.main([]) == 0 and json.loads(copies[0].read_text()) == expected
     # a new run's record replaces the bundled one
     run = tmp_path / "output_best"
     run.mkdir()
     write(run / "configuration.json", {"model": {"size": "nano"}, "training_record": dict(record, epochs=99)})
-    assert tool.main(["--record", str(run)]) == 0
+    assert sync.main(["--record", str(run)]) == 0
     assert [json.loads(c.read_text())["training_record"]["epochs"] for c in copies] == [99, 99]

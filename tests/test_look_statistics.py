@@ -2,23 +2,15 @@
 every raw look annotates spindles that stand above the camera noise."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 pytestmark = pytest.mark.core
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
-def stats():
-    spec = importlib.util.spec_from_file_location("look_statistics", ROOT / "tools" / "look_statistics.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def stats(tool):
+    return tool("look_statistics")
 
 
 def test_noise_sigma_ignores_smooth_structure(stats):
@@ -38,10 +30,7 @@ def test_spindle_level_finds_a_line_between_its_poles(stats):
 def test_raw_looks_annotate_spindles_that_stand_above_the_noise(stats):
     """At most one annotated spindle in ten under 4 sigma above background in every raw look (the
     real tubulin-only movie's long spindles stand ~7 sigma above it)."""
-    from yoloxsp.synth.looks import LOOKS, look_config
-    from yoloxsp.synth.sets import LOOK_SET_SEED
+    from yoloxsp.synth.looks import raw_looks
 
-    raw = [look for look in LOOKS if look_config(look, LOOK_SET_SEED, 1).export == "raw16"]
-    assert len(raw) >= 2
-    faint = {look: stats.look_statistics(look, movies=4, frames=8)["faint"] for look in raw}
+    faint = {look: stats.look_statistics(look, movies=4, frames=8)["faint"] for look in raw_looks()}
     assert max(faint.values()) <= 0.1, faint

@@ -2,7 +2,6 @@
 resumes from, which folders it may reuse) and the per-movie scores of the crop movies."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -14,11 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def looks_report():
-    spec = importlib.util.spec_from_file_location("looks_report", ROOT / "tools" / "looks_report.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def looks_report(tool):
+    return tool("looks_report")
 
 
 SETTINGS = {"config": "yoloxsp_nano.json", "epochs": 10, "frames": 1000, "seed": 0, "exclude": ("dense-lawn",)}

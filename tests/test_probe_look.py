@@ -1,22 +1,14 @@
 """tools/probe_look.py: each variant changes the one thing its name says and keeps the movie."""
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 pytestmark = pytest.mark.core
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture(scope="module")
-def probe():
-    spec = importlib.util.spec_from_file_location("probe_look", ROOT / "tools" / "probe_look.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def probe(tool):
+    return tool("probe_look")
 
 
 @pytest.fixture

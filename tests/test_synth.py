@@ -264,9 +264,11 @@ def test_jpeg_with_raw16_and_bad_channel_orders_are_refused():
 
 
 def test_training_config_never_returns_an_excluded_look():
-    from yoloxsp.synth.looks import LOOKS, look_config, training_config
+    from yoloxsp.synth.looks import LOOKS, look_config, raw_looks, training_config
 
-    raw = [look for look in LOOKS if "raw" in look_config(look, 0, 1).export]  # raw16 in every draw of a raw look
+    raw = raw_looks()
+    assert {"tubulin-only-raw", "two-colour-raw", "tubulin-only-lawn"} <= set(raw) and "wells-avi" not in raw
+    assert all(look_config(look, seed, 1).export == "raw16" for look in raw for seed in range(20))
     for seed in range(60):
         config = training_config(seed, frames=2, exclude=raw)
         assert config.export == "avi8"

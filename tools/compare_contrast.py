@@ -25,7 +25,7 @@ from yoloxsp.metrics.boxes import detection_metrics
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import open_backend
 from yoloxsp.synth import SynthConfig, read_truth, write_movie
-from yoloxsp.synth.looks import LOOKS, look_config
+from yoloxsp.synth.looks import look_config, raw_looks
 from yoloxsp.synth.sets import LOOK_SET_SEED, crop_movie_configs
 
 Rule = Callable[[List[np.ndarray]], List[np.ndarray]]  # frames -> per-frame limits
@@ -82,7 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     predictor = Predictor(open_backend(args.model))
     sets = {"tubulin-only crop movies": crop_movie_configs(6)}
-    for look in [name for name in LOOKS if look_config(name, LOOK_SET_SEED, 1).export == "raw16"]:
+    for look in raw_looks():
         sets[look] = [look_config(look, LOOK_SET_SEED + i, args.frames) for i in range(args.movies)]
     with tempfile.TemporaryDirectory(prefix="yoloxsp-contrast-") as folder:
         for name, configs in sets.items():

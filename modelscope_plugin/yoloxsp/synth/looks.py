@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -226,6 +226,12 @@ def look_config(look: str, seed: int, frames: int) -> SynthConfig:
     _check([look], every)
     rng = np.random.default_rng([seed, zlib.crc32(look.encode())])  # independent of the order of LOOKS
     return every[look].draw(rng, seed, frames)
+
+
+def raw_looks() -> List[str]:
+    """The training looks that export the raw 16-bit stack (a look's export never varies by seed):
+    the looks where signal-to-noise, not a display mapping, decides what a spindle looks like."""
+    return [name for name in LOOKS if look_config(name, 0, 1).export == "raw16"]
 
 
 def training_config(seed: int, frames: int, exclude: Sequence[str] = ()) -> SynthConfig:
