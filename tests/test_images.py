@@ -65,3 +65,66 @@ def test_auto_contrast_maps_percentiles_and_rejects_nan():
     assert out.min() == 0 and out.max() == 255 and out.dtype == np.uint8
     with pytest.raises(InputError, match="NaN"):
         auto_contrast(np.array([[1.0, np.nan]]))
+
+
+def _tubulin_field() -> np.ndarray:
+    """One 8-bit channel: dim background, bars of several brightnesses seen through a PSF, noise."""
+    rng = np.random.default_rng(3)
+    bars = np.zeros((96, 128), np.float32)
+    bars[20:24, 10:60] = 230
+    bars[50:53, 40:120] = 100
+    bars[70:90, 100:103] = 160
+    image = cv2.GaussianBlur(bars, (0, 0), 1.2) + rng.normal(12, 2, bars.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def _rgb(red=None, green=None, blue=None, like=None) -> np.ndarray:
+    planes = [np.zeros_like(like) if p is None else p for p in (red, green, blue)]
+    return np.stack(planes, axis=-1)
+
+
+@pytest.mark.parametrize("export", ["grey", "green", "cyan", "magenta"])
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_one_channel_exported_as_rgb_reaches_the_model_as_tubulin(tmp_path, export, suffix):
+    tubulin = _tubulin_field()
+    rgb = {"grey": _rgb(tubulin, tubulin, tubulin), "green": _rgb(green=tubulin, like=tubulin),
+           "cyan": _rgb(green=tubulin, blue=tubulin, like=tubulin),
+           "magenta": _rgb(red=tubulin, blue=tubulin, like=tubulin)}[export]
+    path = tmp_path / f"{export}{suffix}"
+    cv2.imwrite(str(path), np.ascontiguousarray(rgb[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, 80])
+    seen = to_rgb8(read_image(path))
+    assert seen[..., 1:].max() == 0  # no SPB channel: a one-channel recording
+    error = np.abs(seen[..., 0].astype(int) - tubulin)
+    if suffix == ".png":
+        assert error.max() == 0
+    else:  # JPEG moves levels, most in saturated colours
+        assert error.mean() < 3 and error[21:23, 15:55].max() < 30
+
+
+def _spindles_with_poles(n: int = 8, seed: int = 5):
+    """Sparse spindles on a background clipped to 0 (tubulin) and 2-3 px SPB dots at their ends."""
+    rng = np.random.default_rng(seed)
+    tubulin, spb = np.zeros((256, 256), np.float32), np.zeros((256, 256), np.float32)
+    for _ in range(n):
+        x, y, length = rng.integers(20, 220), rng.integers(21, 230), rng.integers(8, 30)
+        tubulin[y:y + 2, x:x + length] = 220
+        spb[y - 1:y + 2, x - 1:x + 1] = spb[y - 1:y + 2, x + length - 1:x + length + 1] = 250
+    blurred = [np.clip(cv2.GaussianBlur(p, (0, 0), 0.8), 0, 255).astype(np.uint8) for p in (tubulin, spb)]
+    return blurred[0], blurred[1]
+
+
+def test_frames_with_a_second_image_keep_their_channels():
+    tubulin = _tubulin_field()
+    spb = np.full_like(tubulin, 4)
+    spb[21:24, 8:11] = 60  # two faint SPB dots at the bright bar's ends
+    spb[21:24, 58:61] = 60
+    sparse_tubulin, sparse_spb = _spindles_with_poles()
+    for frame in (_rgb(tubulin, spb, like=tubulin),                       # tubulin + SPB
+                  _rgb(spb, tubulin, like=tubulin),                       # other colours, other order
+                  _rgb(tubulin, (tubulin // 2).astype(np.uint8), like=tubulin),  # SPB marker on microtubules
+                  _rgb(tubulin, like=tubulin),                            # already tubulin in red
+                  _rgb(sparse_tubulin, sparse_spb, like=sparse_tubulin),  # sparse spindles, black background
+                  _rgb((sparse_tubulin // 8).astype(np.uint8), sparse_spb, like=sparse_tubulin)):  # dim tubulin
+        np.testing.assert_array_equal(to_rgb8(frame), frame)
+    with_faint_spb = _rgb(tubulin, np.where(spb > 4, 12, 0).astype(np.uint8), like=tubulin)
+    np.testing.assert_array_equal(to_rgb8(with_faint_spb), with_faint_spb)  # red first: never emptied

@@ -176,3 +176,39 @@ def test_plain_stack_axes_option_and_fiji_units(small_movie, tmp_path):
     tifffile.imwrite(fiji, tubulin, imagej=True, resolution=(15.38, 15.38), metadata={"axes": "TYX", "unit": "\\u00B5m"})
     result = predict(fiji, "--out", tmp_path / "fiji")
     assert result.returncode == 0 and "pixel size 0.06502 um" in result.stdout
+
+
+def test_a_tubulin_only_movie_exported_as_grey_or_green_video_is_read_as_tubulin(tmp_path):
+    """The bundled sample's tubulin channel alone, written three ways a lab exports a one-channel
+    movie: a one-channel TIFF, a grey AVI and a green-colour-table AVI (MJPEG, by OpenCV's writer).
+    The exports must give the spindles the TIFF gives; read as they are stored, the grey export
+    would show tubulin in the SPB channel too and the green one no tubulin at all."""
+    from yoloxsp.io.images import auto_contrast
+
+    tubulin = [auto_contrast(frame[..., :1])[..., 0] for frame in open_movie("res/sample/stack.tif").frames()]
+    tifffile.imwrite(tmp_path / "tubulin.tif", np.stack(tubulin))
+    exports = {"grey": lambda t: np.repeat(t[..., None], 3, axis=2),
+               "green": lambda t: np.stack([np.zeros_like(t), t, np.zeros_like(t)], axis=-1)}
+    for name, colour in exports.items():
+        writer = cv2.VideoWriter(str(tmp_path / f"{name}.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 5,
+                                 tubulin[0].shape[::-1])
+        assert writer.isOpened(), "OpenCV has no MJPG encoder here"
+        for frame in tubulin:
+            writer.write(np.ascontiguousarray(colour(frame)[..., ::-1]))
+        writer.release()
+    from yoloxsp.metrics.boxes import matched_pairs, pairwise_iou
+
+    boxes = {}
+    for name in ("tubulin.tif", "grey.avi", "green.avi"):
+        result = predict(tmp_path / name, "--out", tmp_path / name.split(".")[0], "--overlay", "none")
+        assert result.returncode == 0, result.stderr
+        table = rows(tmp_path / name.split(".")[0] / "detections.csv")
+        boxes[name] = [np.array([[float(r[k]) for k in ("x1", "y1", "x2", "y2")] for r in table if int(r["frame"]) == t],
+                                float).reshape(-1, 4) for t in range(len(tubulin))]
+    reference = boxes["tubulin.tif"]
+    n_reference = sum(map(len, reference))
+    assert n_reference >= len(tubulin)  # the sample's spindles, in every frame
+    for name in ("grey.avi", "green.avi"):
+        same = sum(len(matched_pairs(pairwise_iou(b, r), 0.5)[0]) for b, r in zip(boxes[name], reference))
+        extra = sum(map(len, boxes[name])) - same
+        assert same >= 0.9 * n_reference and extra <= 2, (name, same, extra, n_reference)

@@ -8,10 +8,10 @@ The reference boxes are the 6 spindles annotated upstream (traced from the drawn
 approximate) with one-to-one matching; the overlay shows references in orange, detections in
 cyan with their poles and score.
 
-``--variants`` also scores the frame remade the ways other microscopes record it (tubulin alone,
-raw 16-bit at low signal, a glowing SPB channel, JPEG compression, blur, other pixel sizes): real
-spindle textures under other looks. Six spindles make these smoke checks, not estimates; nothing
-is tuned on them.
+``--variants`` also scores the frame remade the ways other microscopes record it (tubulin alone, as
+one channel or exported as grey or green RGB, raw 16-bit at low signal, a glowing SPB channel, JPEG
+compression, blur, other pixel sizes): real spindle textures under other looks. Six spindles make
+these smoke checks, not estimates; nothing is tuned on them.
 """
 from __future__ import annotations
 
@@ -54,6 +54,13 @@ def _green_glow(frame: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+def _in_green(channel: np.ndarray) -> np.ndarray:
+    """One channel shown through a green colour table, as RGB."""
+    out = np.zeros(channel.shape + (3,), np.uint8)
+    out[..., 1] = channel
+    return out
+
+
 def _rescale(frame: np.ndarray, factor: float) -> np.ndarray:
     return cv2.resize(frame, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR)
 
@@ -61,6 +68,8 @@ def _rescale(frame: np.ndarray, factor: float) -> np.ndarray:
 VARIANTS: Dict[str, Variant] = {
     "as recorded (8-bit RGB, red tubulin + green SPB)": lambda f, rng: (f, 1.0),
     "tubulin only (red channel alone)": lambda f, rng: (f[..., :1].copy(), 1.0),
+    "tubulin only, exported as grey RGB": lambda f, rng: (np.repeat(f[..., :1], 3, axis=2), 1.0),
+    "tubulin only, green colour table, JPEG 80": lambda f, rng: (jpeg_round_trip(_in_green(f[..., 0]), 80), 1.0),
     "raw 16-bit, two colours, ~60 counts of signal": lambda f, rng: (_raw16(f, rng, 2), 1.0),
     "raw 16-bit, tubulin only, ~60 counts of signal": lambda f, rng: (_raw16(f, rng, 1), 1.0),
     "SPB channel glowing over the field": lambda f, rng: (_green_glow(f), 1.0),

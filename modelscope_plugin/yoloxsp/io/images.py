@@ -8,6 +8,7 @@ which keeps training and inference inputs alike.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Tuple
 
 import cv2
 import numpy as np
@@ -130,11 +131,79 @@ def jpeg_round_trip(rgb: np.ndarray, quality: int) -> np.ndarray:
     return np.ascontiguousarray(cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1])
 
 
+# Two channels are copies of one image when, over the pixels where either shows structure, they
+# differ by at most this (mean, 99th percentile; 8-bit levels): compression leaves the copies in
+# a grey or two-colour-table export a few levels apart, most where the image is brightest, and
+# the colour it bleeds into the two channels a one-colour table leaves empty about alike.
+COPY_LEVELS = (6.0, 24.0)
+# A channel is weak beside the brightest one when its structure (99.9th percentile above the
+# median) is at most this share of that channel's: all JPEG colour bleeding is, and it lies within
+# BLEED_REACH px of the structure it bled from.
+BLEED_SHARE, BLEED_REACH = 0.25, 4
+
+
+def _levels(plane: np.ndarray) -> Tuple[float, float]:
+    """Median and 99.9th percentile of an 8-bit plane, exactly, from its histogram."""
+    cdf = np.cumsum(cv2.calcHist([plane], [0], None, [256], [0, 256])[:, 0])
+    median, high = np.searchsorted(cdf, [0.5 * cdf[-1], 0.999 * cdf[-1]])
+    return float(median), float(high)
+
+
+def one_image_in_red(rgb8: np.ndarray) -> np.ndarray:
+    """An RGB frame that holds one image is a one-channel recording: that image becomes the tubulin
+    (red) channel and the others are emptied, as when a one-channel file is read.
+
+    Tubulin-only movies are often exported as RGB: grey (the same image in red, green and blue), or
+    through a green, cyan or other colour table. Left as they are, the model would take the copy in
+    green for an SPB marker on every microtubule, or find no tubulin at all. Beside the brightest
+    channel, every other one must be a copy of it or JPEG colour bleeding: weak, and either alike
+    in both channels the colour table left empty or, when only one is, bright only next to the
+    brightest channel's structure. Anything else is a second image -- SPB dots of their own,
+    tubulin bars where the other channel is dark, however dim -- and leaves the frame unchanged,
+    as does a frame whose only image is already red.
+    """
+    planes = cv2.split(np.ascontiguousarray(rgb8))
+    levels = [_levels(plane) for plane in planes]
+    spread = [high - median for median, high in levels]
+    main = int(np.argmax(spread))
+    if spread[main] <= 0:
+        return rgb8
+
+    def bright(c: int, share: float) -> np.ndarray:
+        return planes[c] > levels[c][0] + share * spread[c]
+
+    def copies(a: int, b: int) -> bool:
+        structure = bright(a, 0.25) | bright(b, 0.25)
+        if not structure.any():
+            return True
+        difference = np.abs(planes[a][structure].astype(np.int16) - planes[b][structure])
+        return bool(difference.mean() <= COPY_LEVELS[0]) and np.percentile(difference, 99) <= COPY_LEVELS[1]
+
+    others = [c for c in range(3) if c != main]
+    copied = [c for c in others if copies(c, main)]
+    weak = [c for c in others if c not in copied and spread[c] <= BLEED_SHARE * spread[main]]
+    if len(copied) + len(weak) < 2 or (main == 0 and not copied):
+        return rgb8  # a second image, or the image already in red
+    if len(weak) == 2 and not copies(*weak):
+        return rgb8  # the two weak channels differ: one holds an image of its own
+    if len(weak) == 1:
+        reach = 2 * BLEED_REACH + 1
+        near_main = cv2.dilate(bright(main, 0.1).astype(np.uint8), np.ones((reach, reach), np.uint8)).astype(bool)
+        own = bright(weak[0], 0.5)
+        if (own & ~near_main).sum() > 0.2 * own.sum():
+            return rgb8
+    out = np.zeros_like(rgb8)
+    out[..., 0] = planes[main]
+    return out
+
+
 def to_rgb8(image: np.ndarray) -> np.ndarray:
     """Any supported frame -> ``H x W x 3`` uint8 RGB as the model expects.
 
-    8-bit data pass through unchanged; other depths are auto-contrasted. One channel becomes red
-    (tubulin), two channels become red + green (tubulin, SPB), a fourth (alpha) is dropped.
+    8-bit data keep their levels; other depths are auto-contrasted. One channel becomes red
+    (tubulin), two channels become red + green (tubulin, SPB), a fourth (alpha) is dropped, and an
+    RGB frame that holds one image (a grey or single-colour export) becomes that image in red
+    (:func:`one_image_in_red`).
     """
     image = np.asarray(image)
     if image.ndim == 2:
@@ -151,4 +220,6 @@ def to_rgb8(image: np.ndarray) -> np.ndarray:
     if rgb8.shape[2] < 3:
         pad = np.zeros(rgb8.shape[:2] + (3 - rgb8.shape[2],), np.uint8)
         rgb8 = np.concatenate([rgb8, pad], axis=2)
+    else:
+        rgb8 = one_image_in_red(rgb8)
     return np.ascontiguousarray(rgb8)
