@@ -50,10 +50,10 @@ def spindle_set(tmp_path_factory) -> Path:
     return write_movie(tmp_path_factory.mktemp("finetune") / "task", config)
 
 
-def make_trainer(data: Path, work_dir: Path, **options):
+def make_trainer(data: Path, work_dir: Path, recipe: str = "auto", **options):
     return build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(data),
                                                eval_dataset=str(data), work_dir=str(work_dir),
-                                               cfg_options={**OPTIONS, **options}))
+                                               cfg_options={**OPTIONS, **options}, recipe=recipe))
 
 
 def test_finetune_writes_checkpoints_and_metrics_and_is_not_worse(spindle_set, tmp_path):
@@ -84,6 +84,22 @@ def test_finetune_writes_checkpoints_and_metrics_and_is_not_worse(spindle_set, t
     for key in ("bbox_AP50", "pole_F1@2px", "both_poles_rate"):
         assert after[key] >= before[key] - 0.02, (key, before[key], after[key])
     assert before["pole_F1@2px"] > 0.5  # the bundled model already works on this data
+
+
+def test_config_recipe_continues_from_weights_with_the_training_recipe(spindle_set, tmp_path):
+    """``recipe='config'``: the bundled weights go on training as they were trained (their config's
+    optimiser, augmentation and hooks), not with the fine-tuning recipe."""
+    finetune = make_trainer(spindle_set, tmp_path / "finetune")
+    continued = make_trainer(spindle_set, tmp_path / "continued", recipe="config")
+    assert finetune.cfg.train.optimizer.type == "SGD" and continued.cfg.train.optimizer.type == "AdamW"
+    assert continued.cfg.dataset.train.augment.mosaic_prob == 1.0 and finetune.cfg.dataset.train.augment.mosaic_prob == 0
+    assert continued.cfg.dataset.train.augment.degradations.drop_spb_prob > 0
+    hooks = {type(hook).__name__ for hook in continued.hooks}
+    assert "FrozenNormHook" not in hooks and "FrozenNormHook" in {type(hook).__name__ for hook in finetune.hooks}
+    assert continued.training_record()["recipe"] == "the config's, continued from weights"
+    assert continued.training_record()["started_from"] == str(yoloxsp.default_model_dir())
+    with pytest.raises(ValueError, match="recipe"):
+        make_trainer(spindle_set, tmp_path / "other", recipe="scratch")
 
 
 def _recording_lr(trainer) -> list:

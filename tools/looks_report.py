@@ -29,7 +29,7 @@ import argparse
 import json
 import re
 import zlib
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Dict, Iterator, Optional, Sequence
@@ -47,18 +47,11 @@ COLUMNS = {"det_F1@0.5": "F1", "det_precision@0.5": "precision", "long_recall@0.
            "n_long_spindles": "n long", "pole_median_error_px": "pole err px", "length_median_rel_error": "length err"}
 
 
-@contextmanager
-def look_sets(looks: Sequence[str]) -> Iterator[Dict[str, "EvalSet"]]:
-    """The held-out set of every look in ``looks``, rendered once for as many scorings as needed."""
-    from yoloxsp.metrics.sources import LOOK_PREFIX, open_eval_set
-
-    with ExitStack() as stack:
-        yield {look: stack.enter_context(open_eval_set(LOOK_PREFIX + look)) for look in looks}
-
-
 def score_looks(predictor: "Predictor", looks: Sequence[str]) -> Dict[str, Dict[str, float]]:
     """Metrics of ``predictor`` on the held-out set of each look in ``looks``."""
-    with look_sets(looks) as sets:
+    from yoloxsp.metrics.sources import open_look_sets
+
+    with open_look_sets(looks) as sets:
         return score_sets(predictor, sets)
 
 
@@ -123,11 +116,12 @@ def print_table(rows: Dict[str, Dict[str, float]], columns: Dict[str, str] = COL
 
 def evaluate(args) -> None:
     from yoloxsp.model.backends import Predictor
+    from yoloxsp.metrics.sources import open_look_sets
     from yoloxsp.model.resolve import open_backend
     from yoloxsp.synth.looks import LOOKS, UNSEEN_LOOKS
 
     model = Predictor(open_backend(args.model))
-    with look_sets(args.looks or [*LOOKS, *UNSEEN_LOOKS]) as sets, crop_movies() as crops:
+    with open_look_sets(args.looks or [*LOOKS, *UNSEEN_LOOKS]) as sets, crop_movies() as crops:
         for threshold in args.score_threshold or [model.config.decode.score_threshold]:
             print(f"score threshold {threshold}")
             print_report(at_threshold(model, threshold), sets, crops, UNSEEN_LOOKS)

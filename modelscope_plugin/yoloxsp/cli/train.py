@@ -3,7 +3,7 @@
 ``--config`` is a training config (``configs/yoloxsp_<size>.json``), a model folder, or ``yoloxsp`` (the
 bundled model's configuration.json). Training starts from the weights of ``--model`` (default:
 the config's folder when it holds weights, else from scratch); starting from weights, the
-config's fine-tuning recipe applies. ``--train`` is a CVAT export or ``synthetic:train`` (frames
+config's fine-tuning recipe applies (``--recipe config``: its own training recipe). ``--train`` is a CVAT export or ``synthetic:train`` (frames
 generated on the fly); ``--val`` a CVAT export, ``synthetic:validation`` or
 ``synthetic:look:NAME``. The best and last weights land in ``WORK_DIR/output_best`` and
 ``WORK_DIR/output`` as model folders that ``yoloxsp eval`` and ``predict`` take. Under
@@ -29,6 +29,9 @@ def add_parser(sub) -> None:
                    help="validation CVAT export, synthetic:validation or synthetic:look:NAME (evaluated every epoch)")
     p.add_argument("--work-dir", required=True)
     p.add_argument("--model", help="initial weights: model folder or 'yoloxsp' (default: see above)")
+    p.add_argument("--recipe", choices=("auto", "config"), default="auto",
+                   help="auto: the config's fine-tuning recipe when starting from weights; config: the config's "
+                        "own recipe even then (to continue a training run whose checkpoints are gone)")
     p.add_argument("--resume", help="checkpoint to continue from (e.g. WORK_DIR/epoch_3.pth)")
     p.add_argument("--device", choices=("cpu", "cuda"), help="default: cuda when available")
     p.add_argument("--epochs", type=int)
@@ -92,7 +95,7 @@ def run(args) -> int:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise InputError("--device cuda was asked for but CUDA is not available")
     kwargs = dict(cfg_file=str(cfg_file), model=model, train_dataset=args.train, eval_dataset=args.val,
-                  work_dir=args.work_dir, cfg_options=config_overrides(args))
+                  work_dir=args.work_dir, cfg_options=config_overrides(args), recipe=args.recipe)
     if args.device:
         kwargs["device"] = "gpu" if args.device == "cuda" else "cpu"
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:

@@ -23,6 +23,8 @@ What this subclass changes, and only when it matters:
 - Starting from trained weights (``model`` is a model folder with weights), the config's
   ``finetune`` section is merged over it before the caller's ``cfg_options``: a recipe made for a
   handful of annotated frames instead of the one the weights were trained from scratch with.
+  ``recipe='config'`` keeps the config's own recipe instead: training goes on from the weights as
+  it began (a synthetic curriculum continued when only the weights are left, not a checkpoint).
 
 With CUDA and another model, it behaves exactly as EasyCV's trainer. Importing this module
 registers it in ModelScope's TRAINERS as ``easycv``, in place of EasyCV's entry (see
@@ -83,9 +85,16 @@ def device_index_zero_for(module_name: str):
         torch.cuda.current_device = original
 
 
+# "auto": the config's fine-tuning recipe when starting from weights; "config": the config's own
+RECIPES = ("auto", "config")
+
+
 @TRAINERS.register_module(module_name=Trainers.easycv, force=True)
 class YoloxSpTrainer(EasyCVEpochBasedTrainer):
-    def __init__(self, *args, train_dataset=None, eval_dataset=None, launcher=None, **kwargs):
+    def __init__(self, *args, train_dataset=None, eval_dataset=None, launcher=None, recipe: str = "auto", **kwargs):
+        if recipe not in RECIPES:
+            raise ValueError(f"recipe must be one of {RECIPES}, got {recipe!r}")
+        self.recipe = recipe
         self.train_source = str(train_dataset) if isinstance(train_dataset, (str, Path)) else type(train_dataset).__name__
         self.cfg_options_given = dict(kwargs.get("cfg_options") or {})
         self.started = time.time()
@@ -124,13 +133,14 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
         # model_dir is the model folder (given or downloaded), or the config file's folder.
         self.finetuning = (Path(self.model_dir) / ModelFile.TORCH_MODEL_FILE).is_file()
         recipe = cfg.get("finetune")
-        if self.finetuning and recipe:
+        if self.finetuning and recipe and self.recipe == "auto":
             cfg.merge_from_dict(recipe.to_dict() if hasattr(recipe, "to_dict") else dict(recipe))
         return cfg
 
     def training_record(self) -> dict:
         """How the weights of this run's output folders were made (written into their configuration.json)."""
-        return {"recipe": "fine-tune" if self.finetuning else "from scratch",
+        started = "fine-tune" if self.recipe == "auto" else "the config's, continued from weights"
+        return {"recipe": started if self.finetuning else "from scratch",
                 "started_from": str(self.model_dir) if self.finetuning else None,
                 "config": Path(self.cfg.filename).name, "cfg_options": self.cfg_options_given,
                 "train_data": self.train_source, "epochs": self.epoch + 1, "iterations": self.iter,
