@@ -277,9 +277,17 @@ class EvaluationRecorder(Hook):
             self.evaluations.append(dict(trainer.metric_values))
 
 
-def test_readme_finetune_of_the_bundled_model_does_no_harm_at_any_epoch(tmp_path):
-    """The README's fine-tune (12 epochs, batch 4, the fine-tuning recipe's lr) on the bundled sample,
-    evaluated on the same frames: box AP (0.5:0.95) and the median pole error must not get worse at any epoch."""
+def test_readme_finetune_of_the_bundled_model_does_no_harm(tmp_path):
+    """The README's fine-tune (12 epochs, batch 4, the fine-tuning recipe's lr) on the bundled sample
+    does no harm. On the sample's own frames, after every epoch, every spindle stays found and the
+    median pole error rises by at most 0.05 px. On held-out frames (``synthetic:validation``, which the
+    fine-tune never sees), detection F1, long-spindle recall and box AP (0.5:0.95) fall by at most
+    0.01 and the median pole error rises by at most 0.05 px.
+
+    Box AP on the fine-tuned frames themselves is not watched: every box there is found at IoU 0.85
+    or better, so it only counts boxes on either side of IoU 0.9 and 0.95, and the fine-tune pulls it
+    to its own level from any start (weights that start above it lose a little, weights below gain).
+    A fine-tune that overfits the sample (lr 0.1) raises it while it wrecks the held-out frames."""
     recorder = EvaluationRecorder()
     trainer = build_trainer(Trainers.easycv, dict(
         model=str(yoloxsp.default_model_dir()), train_dataset=str(SAMPLE), eval_dataset=str(SAMPLE),
@@ -288,10 +296,17 @@ def test_readme_finetune_of_the_bundled_model_does_no_harm_at_any_epoch(tmp_path
     start = trainer.evaluate()
     trainer.train()
     assert len(recorder.evaluations) == 12
-    assert start["bbox_AP"] < 0.95  # not saturated: a drop would show
     for epoch, metrics in enumerate(recorder.evaluations, 1):
-        assert metrics["bbox_AP"] >= start["bbox_AP"] - 0.01, (epoch, start["bbox_AP"], metrics["bbox_AP"])
+        assert metrics["det_F1@0.5"] >= start["det_F1@0.5"], (epoch, metrics)
         assert metrics["pole_median_error_px"] <= start["pole_median_error_px"] + 0.05, (epoch, metrics)
+
+    with open_eval_set("synthetic:validation") as data:
+        before, after = [evaluate_records(Predictor(open_backend(str(model))), data.records, progress=False)
+                         for model in (yoloxsp.default_model_dir(), tmp_path / "output")]
+    assert before["bbox_AP"] < 0.95 and before["det_F1@0.5"] < 0.99  # not saturated: a drop would show
+    for key in ("det_F1@0.5", "long_recall@0.5", "bbox_AP"):
+        assert after[key] >= before[key] - 0.01, (key, before[key], after[key])
+    assert after["pole_median_error_px"] <= before["pole_median_error_px"] + 0.05, (before, after)
 
 
 def test_trainer_evaluation_reports_exactly_what_yoloxsp_eval_reports(tmp_path):
