@@ -32,10 +32,11 @@ pytestmark = pytest.mark.easycv
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "res" / "sample"
 PIXEL_SIZE = 0.15
-# Detection F1 that fine-tuning on 5 frames of an unseen look may cost on its held-out frames. With the
-# bundled model, tools/finetune_adaptation.py --look tubulin-only-8bit measured -0.004 (lr 1e-3 would
-# have cost -0.023, see README): the recipe buys little on this model but must do no harm; the slack
-# is about three of the 188 held-out spindles (the augmentation is not seeded).
+# Detection F1 that fine-tuning on 5 frames of an unseen look may cost on its held-out frames.
+# tools/finetune_adaptation.py --look tubulin-only-8bit measured +0.006 with the bundled model and
+# -0.004 with the epoch-112 one (where lr 1e-3 would have cost -0.023, see README): the recipe buys
+# little but must do no harm; the slack is about three of the 188 held-out spindles (the
+# augmentation is not seeded).
 ADAPTATION_SLACK = 0.015
 # Small enough for CI: 3 epochs of 3 batches of 2 frames at 192 px.
 OPTIONS = {"train.max_epochs": 3, "train.dataloader.batch_size_per_gpu": 2, "train.dataloader.workers_per_gpu": 0,
@@ -279,15 +280,16 @@ class EvaluationRecorder(Hook):
 
 def test_readme_finetune_of_the_bundled_model_does_no_harm(tmp_path):
     """The README's fine-tune (12 epochs, batch 4, the fine-tuning recipe's lr) on the bundled sample
-    does no harm. On the sample's own frames, after every epoch, every spindle stays found and the
-    median pole error rises by at most 0.05 px. On held-out frames (``synthetic:validation``, which the
+    does no harm. On the sample's own frames, after every epoch, detection F1 stays at its start
+    (every spindle found, nothing added) and the median pole error rises by at most 0.05 px. On held-out frames (``synthetic:validation``, which the
     fine-tune never sees), detection F1, long-spindle recall and box AP (0.5:0.95) fall by at most
     0.01 and the median pole error rises by at most 0.05 px.
 
-    Box AP on the fine-tuned frames themselves is not watched: every box there is found at IoU 0.85
-    or better, so it only counts boxes on either side of IoU 0.9 and 0.95, and the fine-tune pulls it
-    to its own level from any start (weights that start above it lose a little, weights below gain).
-    A fine-tune that overfits the sample (lr 0.1) raises it while it wrecks the held-out frames."""
+    Box AP on the fine-tuned frames themselves is not watched: every box there is found at IoU 0.88
+    or better, so it only counts boxes on either side of IoU 0.9 and 0.95, which the fine-tune pulls
+    to about one level (weights that started above it lost a little, weights below gained). A
+    fine-tune that overfits the sample (lr 0.1) raises it while it wrecks the held-out frames.
+    Both models are scored through the torch backend (the fine-tuned folder has no ONNX file)."""
     recorder = EvaluationRecorder()
     trainer = build_trainer(Trainers.easycv, dict(
         model=str(yoloxsp.default_model_dir()), train_dataset=str(SAMPLE), eval_dataset=str(SAMPLE),
@@ -301,7 +303,8 @@ def test_readme_finetune_of_the_bundled_model_does_no_harm(tmp_path):
         assert metrics["pole_median_error_px"] <= start["pole_median_error_px"] + 0.05, (epoch, metrics)
 
     with open_eval_set("synthetic:validation") as data:
-        before, after = [evaluate_records(Predictor(open_backend(str(model))), data.records, progress=False)
+        before, after = [evaluate_records(Predictor(open_backend(str(model), backend="torch")), data.records,
+                                          progress=False)
                          for model in (yoloxsp.default_model_dir(), tmp_path / "output")]
     assert before["bbox_AP"] < 0.95 and before["det_F1@0.5"] < 0.99  # not saturated: a drop would show
     for key in ("det_F1@0.5", "long_recall@0.5", "bbox_AP"):
@@ -342,7 +345,8 @@ def test_finetuning_on_five_frames_of_an_unseen_look_does_no_harm(tmp_path):
 
     def f1(model) -> float:
         with open_eval_set(LOOK_PREFIX + look) as data:
-            return evaluate_records(Predictor(open_backend(str(model))), data.records, progress=False)["det_F1@0.5"]
+            return evaluate_records(Predictor(open_backend(str(model), backend="torch")), data.records,
+                                    progress=False)["det_F1@0.5"]
 
     before, after = f1(yoloxsp.default_model_dir()), f1(tmp_path / "work" / "output")
     assert before < 0.9 and after >= before - ADAPTATION_SLACK, (before, after)
