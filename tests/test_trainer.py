@@ -265,6 +265,14 @@ def test_two_process_gloo_training(spindle_set, tmp_path):
     assert load_weights(tmp_path / "work" / "output" / "pytorch_model.pt").config.size
 
 
+def scores_on(source: str, *models) -> list:
+    """Metrics of each model on one evaluation set, rendered once. All through the torch backend: a
+    fine-tuned output folder holds no ONNX file, and before/after must differ by the weights only."""
+    with open_eval_set(source) as data:
+        return [evaluate_records(Predictor(open_backend(str(model), backend="torch")), data.records, progress=False)
+                for model in models]
+
+
 class EvaluationRecorder(Hook):
     """Keep the metrics of every evaluation the trainer runs (after each epoch)."""
 
@@ -281,15 +289,15 @@ class EvaluationRecorder(Hook):
 def test_readme_finetune_of_the_bundled_model_does_no_harm(tmp_path):
     """The README's fine-tune (12 epochs, batch 4, the fine-tuning recipe's lr) on the bundled sample
     does no harm. On the sample's own frames, after every epoch, detection F1 stays at its start
-    (every spindle found, nothing added) and the median pole error rises by at most 0.05 px. On held-out frames (``synthetic:validation``, which the
-    fine-tune never sees), detection F1, long-spindle recall and box AP (0.5:0.95) fall by at most
-    0.01 and the median pole error rises by at most 0.05 px.
+    (every spindle found, nothing added) and the median pole error rises by at most 0.05 px. On
+    held-out frames (``synthetic:validation``, which the fine-tune never sees), detection F1,
+    long-spindle recall and box AP (0.5:0.95) fall by at most 0.01 and the median pole error rises
+    by at most 0.05 px.
 
     Box AP on the fine-tuned frames themselves is not watched: every box there is found at IoU 0.88
     or better, so it only counts boxes on either side of IoU 0.9 and 0.95, which the fine-tune pulls
     to about one level (weights that started above it lost a little, weights below gained). A
-    fine-tune that overfits the sample (lr 0.1) raises it while it wrecks the held-out frames.
-    Both models are scored through the torch backend (the fine-tuned folder has no ONNX file)."""
+    fine-tune that overfits the sample (lr 0.1) raises it while it wrecks the held-out frames."""
     recorder = EvaluationRecorder()
     trainer = build_trainer(Trainers.easycv, dict(
         model=str(yoloxsp.default_model_dir()), train_dataset=str(SAMPLE), eval_dataset=str(SAMPLE),
@@ -302,10 +310,7 @@ def test_readme_finetune_of_the_bundled_model_does_no_harm(tmp_path):
         assert metrics["det_F1@0.5"] >= start["det_F1@0.5"], (epoch, metrics)
         assert metrics["pole_median_error_px"] <= start["pole_median_error_px"] + 0.05, (epoch, metrics)
 
-    with open_eval_set("synthetic:validation") as data:
-        before, after = [evaluate_records(Predictor(open_backend(str(model), backend="torch")), data.records,
-                                          progress=False)
-                         for model in (yoloxsp.default_model_dir(), tmp_path / "output")]
+    before, after = scores_on("synthetic:validation", yoloxsp.default_model_dir(), tmp_path / "output")
     assert before["bbox_AP"] < 0.95 and before["det_F1@0.5"] < 0.99  # not saturated: a drop would show
     for key in ("det_F1@0.5", "long_recall@0.5", "bbox_AP"):
         assert after[key] >= before[key] - 0.01, (key, before[key], after[key])
@@ -342,13 +347,8 @@ def test_finetuning_on_five_frames_of_an_unseen_look_does_no_harm(tmp_path):
     trainer = build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(train),
                                                   eval_dataset=str(train), work_dir=str(tmp_path / "work")))
     trainer.train()
-
-    def f1(model) -> float:
-        with open_eval_set(LOOK_PREFIX + look) as data:
-            return evaluate_records(Predictor(open_backend(str(model), backend="torch")), data.records,
-                                    progress=False)["det_F1@0.5"]
-
-    before, after = f1(yoloxsp.default_model_dir()), f1(tmp_path / "work" / "output")
+    before, after = (scores["det_F1@0.5"] for scores in
+                     scores_on(LOOK_PREFIX + look, yoloxsp.default_model_dir(), tmp_path / "work" / "output"))
     assert before < 0.9 and after >= before - ADAPTATION_SLACK, (before, after)
 
 
