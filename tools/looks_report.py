@@ -72,13 +72,11 @@ def at_threshold(predictor: "Predictor", score_threshold: float) -> "Predictor":
 
 
 def noise_detections(predictor: "Predictor", frames: int = 10, seed: int = 0) -> Dict[str, int]:
-    """Detections on raw 16-bit frames of camera noise only (offset ~100 counts, sigma ~3)."""
-    rng = np.random.default_rng(seed)
-    counts = {}
-    for channels in (1, 2):
-        movie = [np.clip(rng.normal(100, 3, (256, 256, channels)), 0, 65535).astype(np.uint16) for _ in range(frames)]
-        counts[f"noise {channels}ch ({frames} frames)"] = sum(len(d) for d in predictor(movie))
-    return counts
+    """Detections on raw 16-bit frames of camera noise only (:func:`yoloxsp.synth.render.camera_noise`)."""
+    from yoloxsp.synth.render import camera_noise
+
+    return {f"noise {channels}ch ({frames} frames)": sum(len(d) for d in predictor(camera_noise(frames, channels, seed=seed)))
+            for channels in (1, 2)}
 
 
 @contextmanager

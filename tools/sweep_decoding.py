@@ -16,22 +16,15 @@ import argparse
 import itertools
 from dataclasses import replace
 
-import numpy as np
-
 from yoloxsp.io import read_image
 from yoloxsp.metrics import score_detections
 from yoloxsp.metrics.sources import SYNTHETIC_VALIDATION, open_eval_set
 from yoloxsp.model import load_weights
 from yoloxsp.model.resolve import model_path, WEIGHTS_NAME
+from yoloxsp.synth.render import camera_noise
 
 COLUMNS = ["det_precision@0.5", "det_recall@0.5", "det_F1@0.5", "long_recall@0.5", "pole_F1@2px",
            "pole_median_error_px", "both_poles_rate"]
-
-
-def noise_movie(frames: int = 10, seed: int = 0):
-    """Raw 16-bit camera noise (offset ~100 counts, sigma ~3), one and two channels."""
-    rng = np.random.default_rng(seed)
-    return [np.clip(rng.normal(100, 3, (256, 256, 1 + i % 2)), 0, 65535).astype(np.uint16) for i in range(frames)]
 
 
 def main() -> None:
@@ -45,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     path = model_path(args.model)
     model = load_weights(path / WEIGHTS_NAME if path.is_dir() else path)
-    noise = noise_movie()
+    noise = camera_noise(5, 1) + camera_noise(5, 2, seed=1)
     with open_eval_set(SYNTHETIC_VALIDATION) as data:
         frames = [read_image(r.image_path) for r in data.records]
         records, sizes = data.records, data.pixel_sizes

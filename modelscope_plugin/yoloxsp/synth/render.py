@@ -326,22 +326,38 @@ class Camera:
 
     def expose(self, layers: dict, frame: int, rng: np.random.Generator) -> np.ndarray:
         """Expected signal per channel name -> noisy uint16 counts, shape (C, H, W) in the config's
-        channel order. Shot noise is scaled so that sigma at the background level is ~3 counts at
-        noise=1 (typical raw 16-bit stacks), plus read noise of 1 count; at these photon counts the
-        Gaussian approximation of Poisson noise is exact to well under a count, and cheaper to draw."""
+        channel order (:func:`camera_counts`)."""
         gain = self.illumination * np.float32(math.exp(-frame / self.bleach_frames))
         counts = {}
         for name in CHANNEL_NAMES:  # noise drawn in one fixed order: the channel order only permutes
             if name not in self.cfg.channels:
                 continue
             offset = self.offsets[name]
-            expected = offset + layers[name] * gain
-            if self.cfg.noise > 0:
-                counts_per_photon = 9 * self.cfg.noise ** 2 / max(offset, 1.0)
-                sigma = np.sqrt(np.maximum(expected, 0) * counts_per_photon + self.cfg.noise ** 2)
-                expected = expected + sigma * rng.standard_normal(expected.shape, dtype=np.float32)
-            counts[name] = np.clip(np.round(expected), 0, 65535).astype(np.uint16)
+            counts[name] = camera_counts(offset + layers[name] * gain, offset, self.cfg.noise, rng)
         return np.stack([counts[name] for name in self.cfg.channels])
+
+
+def camera_counts(expected: np.ndarray, offset: float, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Expected counts over a camera ``offset`` -> noisy uint16 counts. Shot noise is scaled so
+    that sigma at the offset is ~3 counts at ``noise`` 1 (typical raw 16-bit stacks), plus read
+    noise of ``noise`` counts; at these photon counts the Gaussian approximation of Poisson noise
+    is exact to well under a count, and cheaper to draw."""
+    expected = np.asarray(expected, np.float32)
+    if noise > 0:
+        counts_per_photon = 9 * noise ** 2 / max(offset, 1.0)
+        sigma = np.sqrt(np.maximum(expected, 0) * counts_per_photon + noise ** 2)
+        expected = expected + sigma * rng.standard_normal(expected.shape, dtype=np.float32)
+    return np.clip(np.round(expected), 0, 65535).astype(np.uint16)
+
+
+def camera_noise(frames: int, channels: int, size: int = 256, offset: float = 100.0, seed: int = 0
+                 ) -> List[np.ndarray]:
+    """Raw 16-bit frames (H, W, C) of an empty field: the camera offset and its noise, nothing
+    else. A detector should report nothing here; contrast-stretched for display, such a frame
+    is all grain, which is where a model that learnt "something bright and elongated" fails."""
+    rng = np.random.default_rng(seed)
+    return [np.stack([camera_counts(np.full((size, size), offset), offset, 1.0, rng) for _ in range(channels)], axis=-1)
+            for _ in range(frames)]
 
 
 def display_limits(tubulin: np.ndarray, spb: Optional[np.ndarray], background_levels: Tuple[float, float],
