@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torch.utils.data import DataLoader
 
 from yoloxsp.data import read_cvat
 from yoloxsp.data.augment import Sample, dihedral_matrix, warp
@@ -90,6 +91,23 @@ def test_no_augmentation_switch_and_collate(small_movie):
     batch = collate([dataset[0], dataset[1]])
     assert batch["img"].shape == (2, 3, 128, 128) and len(batch["gt_bboxes"]) == 2
     assert batch["gt_heatmap"].shape == (2, 1, 32, 32) and [m["index"] for m in batch["img_metas"]] == [0, 1]
+
+
+def test_unseeded_augmentation_follows_the_seed_torch_gives_each_worker(small_movie):
+    # One frame four times: every difference between items is the augmentation's.
+    records = read_cvat(small_movie).records[:1] * 4
+
+    def images(torch_seed: int):
+        torch.manual_seed(torch_seed)  # what a seeded trainer does before building its loaders
+        loader = DataLoader(SpindleDataset(records, input_size=128, train=True), batch_size=1, num_workers=2,
+                            collate_fn=collate)
+        return [batch["img"][0] for batch in loader]
+
+    first, again, other = images(0), images(0), images(1)
+    assert all(torch.equal(a, b) for a, b in zip(first, again))  # a seeded run augments the same way twice
+    assert not any(torch.equal(a, b) for a, b in zip(first, other))
+    # No two items share a stream, across the two workers (whose seeds differ by one) too.
+    assert not any(torch.equal(first[i], first[j]) for i in range(4) for j in range(i + 1, 4))
 
 
 def test_dihedral_transforms_map_boxes_exactly():

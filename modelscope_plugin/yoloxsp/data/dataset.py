@@ -106,6 +106,7 @@ class SpindleDataset(Dataset):
         self.heatmap_stride, self.heatmap_sigma = heatmap_stride, heatmap_sigma
         self._augmenting = train
         self._seed = seed
+        self._draws = 0
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -133,10 +134,14 @@ class SpindleDataset(Dataset):
         return np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], float)
 
     def _rng(self) -> np.random.Generator:
-        if self._seed is None:
-            return np.random.default_rng()
-        self._seed += 1
-        return np.random.default_rng(self._seed)
+        """The next item's random stream: drawn from ``seed`` when one was given, else from torch's
+        seed of this process or data-loader worker, which a seeded trainer sets (each worker its
+        own), so that a seeded training run augments the same way every time. The stream key is
+        (seed, count): workers whose seeds differ by one share no stream, as they would if the
+        seed itself were counted up."""
+        self._draws += 1
+        base = self._seed if self._seed is not None else torch.initial_seed()
+        return np.random.default_rng([base, self._draws])
 
     def __getitem__(self, index: int) -> Dict:
         size = self.input_size
