@@ -35,8 +35,8 @@ PIXEL_SIZE = 0.15
 # Detection F1 that fine-tuning on 5 frames of an unseen look may cost on its held-out frames.
 # tools/finetune_adaptation.py --look tubulin-only-8bit measured +0.006 with the bundled model and
 # -0.004 with the epoch-112 one (where lr 1e-3 would have cost -0.023, see README): the recipe buys
-# little but must do no harm; the slack is about three of the 188 held-out spindles (the
-# augmentation is not seeded).
+# little but must do no harm; the slack is about three of the 188 held-out spindles. The trainer's
+# seed fixes the augmentation, so a run repeats on one machine; the slack covers other machines' floats.
 ADAPTATION_SLACK = 0.015
 # Small enough for CI: 3 epochs of 3 batches of 2 frames at 192 px.
 OPTIONS = {"train.max_epochs": 3, "train.dataloader.batch_size_per_gpu": 2, "train.dataloader.workers_per_gpu": 0,
