@@ -93,21 +93,29 @@ def test_no_augmentation_switch_and_collate(small_movie):
     assert batch["gt_heatmap"].shape == (2, 1, 32, 32) and [m["index"] for m in batch["img_metas"]] == [0, 1]
 
 
-def test_unseeded_augmentation_follows_the_seed_torch_gives_each_worker(small_movie):
+def reseed_like_the_trainer(worker_id: int) -> None:
+    """ModelScope's worker init: every worker reseeded from the trainer's seed, the same each epoch."""
+    torch.manual_seed(42 + worker_id)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_unseeded_augmentation_repeats_with_the_seed_and_differs_between_epochs(small_movie, workers):
     # One frame four times: every difference between items is the augmentation's.
     records = read_cvat(small_movie).records[:1] * 4
 
-    def images(torch_seed: int):
-        torch.manual_seed(torch_seed)  # what a seeded trainer does before building its loaders
-        loader = DataLoader(SpindleDataset(records, input_size=128, train=True), batch_size=1, num_workers=2,
-                            collate_fn=collate)
-        return [batch["img"][0] for batch in loader]
+    def two_epochs(torch_seed: int):
+        with torch.random.fork_rng():
+            torch.manual_seed(torch_seed)  # what a seeded trainer does before building its loaders
+            loader = DataLoader(SpindleDataset(records, input_size=128, train=True), batch_size=1,
+                                num_workers=workers, collate_fn=collate,
+                                worker_init_fn=reseed_like_the_trainer if workers else None)
+            return [[batch["img"][0] for batch in loader] for _ in range(2)]
 
-    first, again, other = images(0), images(0), images(1)
+    (first, second), (again, _), (other, _) = two_epochs(0), two_epochs(0), two_epochs(1)
     assert all(torch.equal(a, b) for a, b in zip(first, again))  # a seeded run augments the same way twice
     assert not any(torch.equal(a, b) for a, b in zip(first, other))
-    # No two items share a stream, across the two workers (whose seeds differ by one) too.
-    assert not any(torch.equal(first[i], first[j]) for i in range(4) for j in range(i + 1, 4))
+    items = first + second  # no two items share a stream: not across workers, not across epochs
+    assert not any(torch.equal(items[i], items[j]) for i in range(8) for j in range(i + 1, 8))
 
 
 def test_dihedral_transforms_map_boxes_exactly():

@@ -1,6 +1,8 @@
 """tools/probe_look.py: each variant changes the one thing its name says and keeps the movie."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 pytestmark = pytest.mark.core
@@ -26,6 +28,9 @@ def test_variants_change_one_knob(probe, crop):
     bright = probe.brighter(crop)
     assert bright.spindle_peak == pytest.approx(3 * crop.spindle_peak) and bright.noise < crop.noise
     assert probe.no_clutter(crop).bright_bundles == 0 < crop.bright_bundles
+    lawn = dataclasses.replace(crop, overlap=True)
+    assert probe.side_by_side(lawn).overlap is False
+    assert probe.undimmed(crop).length_dimming == 0 < crop.length_dimming
     eight = probe.eight_bit(crop)
     assert eight.export == "avi8" != crop.export and eight.channels == crop.channels
     for variant in probe.VARIANTS.values():

@@ -71,12 +71,13 @@ def at_threshold(predictor: "Predictor", score_threshold: float) -> "Predictor":
     return other
 
 
-def noise_detections(predictor: "Predictor", frames: int = 10, seed: int = 0) -> Dict[str, int]:
+def noise_detections(predictor: "Predictor") -> Dict[str, int]:
     """Detections on raw 16-bit frames of camera noise only (:func:`yoloxsp.synth.render.camera_noise`)."""
     from yoloxsp.synth.render import camera_noise
 
-    return {f"noise {channels}ch ({frames} frames)": sum(len(d) for d in predictor(camera_noise(frames, channels, seed=seed)))
-            for channels in (1, 2)}
+    movies = {channels: camera_noise(channels) for channels in (1, 2)}
+    return {f"noise {channels}ch ({len(movie)} frames)": sum(len(found) for found in predictor(movie))
+            for channels, movie in movies.items()}
 
 
 @contextmanager

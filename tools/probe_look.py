@@ -3,7 +3,7 @@
     .venv/bin/python tools/probe_look.py MODEL [MODEL ...] [--look tubulin-only-raw] [--movies 8]
 
 A model that misses a look (a leave-one-look-out model, say) may miss it for its geometry, its
-pixel size, its signal, its clutter or its export. Each variant below changes one of these in
+pixel size, its signal, its clutter, its crowding or its export. Each variant below changes one of these in
 every held-out movie of ``--look`` (seeds of the per-look sets, 8 frames each) and every model is
 scored on each variant: precision, recall and long-spindle recall at IoU 0.5, and the number of
 detections. Frames reach the models as the generator exports them, which for a raw look is what
@@ -47,6 +47,14 @@ def no_clutter(config: SynthConfig) -> SynthConfig:
     return dataclasses.replace(config, bright_bundles=0.0, hooks=0.0, debris=0)
 
 
+def side_by_side(config: SynthConfig) -> SynthConfig:
+    return dataclasses.replace(config, overlap=False)
+
+
+def undimmed(config: SynthConfig) -> SynthConfig:
+    return dataclasses.replace(config, length_dimming=0.0)
+
+
 def eight_bit(config: SynthConfig) -> SynthConfig:
     return dataclasses.replace(config, export="avi8", jpeg_quality=None, background=100.0, spb_background=100.0,
                                display_background=(18.0, 0.0 if len(config.channels) == 1 else 5.0),
@@ -59,6 +67,8 @@ VARIANTS: Dict[str, Variant] = {
     "2x coarser pixels": coarser_pixels,
     "bright (peak x3, noise x0.4)": brighter,
     "no bright bundles, hooks, debris": no_clutter,
+    "cells side by side (no overlap)": side_by_side,
+    "long spindles as bright as short": undimmed,
     "8-bit export, noise x0.4": eight_bit,
 }
 

@@ -38,7 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     path = model_path(args.model)
     model = load_weights(path / WEIGHTS_NAME if path.is_dir() else path)
-    noise = camera_noise(5, 1) + camera_noise(5, 2, seed=1)
+    noise = camera_noise(1) + camera_noise(2)
     with open_eval_set(SYNTHETIC_VALIDATION) as data:
         frames = [read_image(r.image_path) for r in data.records]
         records, sizes = data.records, data.pixel_sizes

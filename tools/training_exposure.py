@@ -17,12 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Dict
 
 import numpy as np
 
 from yoloxsp.cli.train import parse_set_options
 from yoloxsp.data.dataset import AugmentConfig, SpindleDataset
 from yoloxsp.data.records import spindle_arrays
+from yoloxsp.errors import InputError
 from yoloxsp.synth.frames import SyntheticFrames
 
 BASE = Path(__file__).resolve().parents[1] / "configs" / "base.json"
@@ -35,10 +37,17 @@ def pole_lengths(poles: np.ndarray) -> np.ndarray:
     return np.linalg.norm(poles[:, 0] - poles[:, 1], axis=1)
 
 
-def counts(lengths: np.ndarray, n: int) -> str:
+def exposure(lengths: np.ndarray, n: int) -> Dict[str, float]:
+    """Per item (of ``n``): whole spindles (both poles inside), whole ones at least each of
+    :data:`LENGTHS_PX` long, and cut ones (a pole outside, so no length)."""
     whole = lengths[np.isfinite(lengths)]
-    long = ", ".join(f">= {t} px {np.sum(whole >= t) / n:.3f}" for t in LENGTHS_PX)
-    return f"whole {len(whole) / n:.2f} ({long}), cut {np.sum(~np.isfinite(lengths)) / n:.2f}"
+    return {"whole": len(whole) / n, **{f">= {t} px": float(np.sum(whole >= t)) / n for t in LENGTHS_PX},
+            "cut": float(np.sum(~np.isfinite(lengths))) / n}
+
+
+def describe(per_item: Dict[str, float]) -> str:
+    long = ", ".join(f"{key} {value:.3f}" for key, value in per_item.items() if key.startswith(">="))
+    return f"whole {per_item['whole']:.2f} ({long}), cut {per_item['cut']:.2f}"
 
 
 def main() -> None:
@@ -50,7 +59,11 @@ def main() -> None:
     args = parser.parse_args()
     train = json.loads(BASE.read_text())["dataset"]["train"]
     augment, input_size = dict(train["augment"]), train["input_size"]
-    for key, value in parse_set_options(args.set).items():
+    try:
+        overrides = parse_set_options(args.set)
+    except InputError as error:
+        parser.error(str(error))
+    for key, value in overrides.items():
         if key == "input_size":
             input_size = int(value)
         elif key in augment:
@@ -61,9 +74,9 @@ def main() -> None:
     raw = np.concatenate([pole_lengths(spindle_arrays(fields.load(i)[1])[1]) for i in range(args.fields)])
     dataset = SpindleDataset(fields, input_size, train=True, augment=AugmentConfig(**augment), seed=0)
     items = np.concatenate([pole_lengths(dataset[i % args.fields]["gt_poles"].numpy()) for i in range(args.items)])
-    print(f"per field as rendered ({args.fields} fields): {counts(raw, args.fields)}")
+    print(f"per field as rendered ({args.fields} fields): {describe(exposure(raw, args.fields))}")
     print(f"per training item ({args.items} items, input {input_size} px, mosaic_prob {augment['mosaic_prob']}): "
-          f"{counts(items, args.items)}")
+          f"{describe(exposure(items, args.items))}")
 
 
 if __name__ == "__main__":

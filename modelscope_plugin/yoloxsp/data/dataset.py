@@ -134,14 +134,21 @@ class SpindleDataset(Dataset):
         return np.array([[1, 0, dx], [0, 1, dy], [0, 0, 1]], float)
 
     def _rng(self) -> np.random.Generator:
-        """The next item's random stream: drawn from ``seed`` when one was given, else from torch's
-        seed of this process or data-loader worker, which a seeded trainer sets (each worker its
-        own), so that a seeded training run augments the same way every time. The stream key is
-        (seed, count): workers whose seeds differ by one share no stream, as they would if the
-        seed itself were counted up."""
+        """The next item's random stream, keyed so that a seeded training run augments the same
+        way every time and no two items share a stream.
+
+        With ``seed``: (seed, count). Otherwise, in a data-loader worker: the seed torch gives the
+        worker, which it draws from the loader's generator for every pass over the data (so it
+        is new each epoch when workers are rebuilt, and after a resume it continues the run, where
+        a worker-init function that reseeds torch from the trainer's seed would repeat epoch one),
+        then the process's rank and a count; in the main process: a draw from torch's generator,
+        the rank and the count. The rank keeps distributed processes, seeded alike, apart."""
         self._draws += 1
-        base = self._seed if self._seed is not None else torch.initial_seed()
-        return np.random.default_rng([base, self._draws])
+        if self._seed is not None:
+            return np.random.default_rng([self._seed, self._draws])
+        worker = torch.utils.data.get_worker_info()
+        base = worker.seed if worker is not None else int(torch.randint(2 ** 62, ()))
+        return np.random.default_rng([base, _rank(), self._draws])
 
     def __getitem__(self, index: int) -> Dict:
         size = self.input_size
@@ -190,6 +197,12 @@ class SpindleDataset(Dataset):
             "img_metas": {"index": index, "image_path": str(record.image_path), "frame": record.frame,
                           "task": record.task, "scale_factor": scale, "ori_img_shape": (record.height, record.width)},
         }
+
+
+def _rank() -> int:
+    """This process's rank in distributed training, 0 outside it."""
+    distributed = torch.distributed
+    return distributed.get_rank() if distributed.is_available() and distributed.is_initialized() else 0
 
 
 STACKED = ("img", "gt_heatmap", "gt_heatmap_mask")  # same shape in every item of a batch
