@@ -3,9 +3,9 @@
     .venv/bin/python tools/probe_look.py MODEL [MODEL ...] [--look tubulin-only-raw] [--movies 8]
 
 A model that misses a look (a leave-one-look-out model, say) may miss it for its geometry, its
-pixel size, its signal, its clutter, its crowding or its export. Each variant below changes one of these in
-every held-out movie of ``--look`` (seeds of the per-look sets, 8 frames each) and every model is
-scored on each variant: precision, recall and long-spindle recall at IoU 0.5, and the number of
+pixel size, its signal, its clutter, its crowding or its export. Each variant below changes one of
+these in every held-out movie of ``--look`` (seeds of the per-look sets, 8 frames each) and every
+model is scored on each variant: precision, recall and long-spindle recall at IoU 0.5, and the number of
 detections. Frames reach the models as the generator exports them, which for a raw look is what
 ``yoloxsp predict`` makes of the raw frame (contrast-stretched per channel).
 """

@@ -25,6 +25,7 @@ from yoloxsp.cli.train import parse_set_options
 from yoloxsp.data.dataset import AugmentConfig, SpindleDataset
 from yoloxsp.data.records import spindle_arrays
 from yoloxsp.errors import InputError
+from yoloxsp.post.lengths import straight_length
 from yoloxsp.synth.frames import SyntheticFrames
 
 BASE = Path(__file__).resolve().parents[1] / "configs" / "base.json"
@@ -32,9 +33,9 @@ LENGTHS_PX = (50, 70, 100)
 
 
 def pole_lengths(poles: np.ndarray) -> np.ndarray:
-    """Pole-to-pole length of each (2, 2) pair; NaN where a pole is missing (cut off or unannotated)."""
-    poles = np.asarray(poles, float).reshape(-1, 2, 2)
-    return np.linalg.norm(poles[:, 0] - poles[:, 1], axis=1)
+    """The package's straight pole-to-pole length of each (2, 2) pair; NaN where a pole is missing
+    (cut off or unannotated)."""
+    return np.array([straight_length(pair) for pair in np.asarray(poles, float).reshape(-1, 2, 2)])
 
 
 def exposure(lengths: np.ndarray, n: int) -> Dict[str, float]:
