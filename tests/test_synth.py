@@ -282,6 +282,39 @@ def test_training_config_never_returns_an_excluded_look():
         training_config(0, 2, exclude=["no-such-look"])
 
 
+def test_look_weights_draw_a_look_that_many_times_as_often_and_keep_unweighted_draws():
+    from yoloxsp.synth.looks import LOOKS, look_config, training_config
+
+    def drawn_look(config):
+        return next(name for name in LOOKS if look_config(name, config.seed, 1) == config)
+
+    seeds = range(600)
+    plain = [drawn_look(training_config(seed, 1)) for seed in seeds]
+    assert [drawn_look(training_config(seed, 1, weights={name: 1 for name in LOOKS})) for seed in seeds] == plain
+    weighted = [drawn_look(training_config(seed, 1, weights={"tubulin-only-lawn": 3})) for seed in seeds]
+    share = weighted.count("tubulin-only-lawn") / len(seeds)
+    assert abs(share - 3 / (len(LOOKS) + 2)) < 0.05 and abs(plain.count("tubulin-only-lawn") / len(seeds) - 1 / len(LOOKS)) < 0.05
+    for bad in ({"tubulin-only-lawn": 0}, {"tubulin-only-lawn": 1.5}):
+        with pytest.raises(ValueError, match="whole numbers >= 1"):
+            training_config(0, 1, weights=bad)
+    with pytest.raises(ValueError, match="unknown look"):
+        training_config(0, 1, weights={"no-such-look": 2})
+
+
+def test_synthetic_training_frames_follow_their_look_weights():
+    from yoloxsp.synth.frames import SyntheticFrames
+    from yoloxsp.synth.looks import look_config
+
+    frames = SyntheticFrames(3, first_seed=40, look_weights={"tubulin-only-lawn": 1000})
+    for index in range(3):
+        _, record = frames.load(index)
+        seed = int(record.task.removeprefix("seed-"))
+        lawn = look_config("tubulin-only-lawn", seed, 1)
+        assert (record.width, record.height) == (lawn.width, lawn.height)
+    with pytest.raises(ValueError, match="unknown look"):
+        SyntheticFrames(3, look_weights={"no-such-look": 2})
+
+
 @pytest.mark.parametrize("look", ["wells-avi", "dense-lawn", "green-glow", "spb-decorates-mts", "dead-cells",
                                   "tubulin-only-raw", "two-colour-raw", "tubulin-only-lawn", "widefield-haze",
                                   "tubulin-only-8bit"])

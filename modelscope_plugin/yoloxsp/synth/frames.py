@@ -10,7 +10,7 @@ its own), so every epoch after the first costs no rendering.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -26,13 +26,17 @@ RETRIES = 5
 class SyntheticFrames:
     """A :class:`~yoloxsp.data.dataset.FrameSource` of ``count`` generated single-frame fields.
 
-    ``exclude`` names looks never drawn (leave-one-look-out training).
+    ``exclude`` names looks never drawn (leave-one-look-out training); ``look_weights`` draws a
+    look that many times as often as the others (see :func:`~yoloxsp.synth.looks.training_config`).
     """
 
-    def __init__(self, count: int, first_seed: int = 0, exclude: Sequence[str] = ()):
+    def __init__(self, count: int, first_seed: int = 0, exclude: Sequence[str] = (),
+                 look_weights: Optional[Mapping[str, int]] = None):
         if count < 1:
             raise ValueError(f"a synthetic source needs at least one frame (got {count})")
         self.count, self.first_seed, self.exclude = count, first_seed, tuple(exclude)
+        self.look_weights = dict(look_weights or {})
+        training_config(first_seed, frames=1, exclude=self.exclude, weights=self.look_weights)  # bad looks fail here
         self._cache: Dict[int, Tuple[np.ndarray, FrameRecord]] = {}
 
     def __len__(self) -> int:
@@ -48,7 +52,7 @@ class SyntheticFrames:
     def _render(self, slot: int) -> Tuple[np.ndarray, FrameRecord]:
         for attempt in range(RETRIES):
             seed = slot + attempt * self.count
-            config = training_config(seed, frames=1, exclude=self.exclude)
+            config = training_config(seed, frames=1, exclude=self.exclude, weights=self.look_weights)
             try:
                 frame = next(iter(generate(config)))
                 break

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -234,11 +234,21 @@ def raw_looks() -> List[str]:
     return [name for name in LOOKS if look_config(name, 0, 1).export == "raw16"]
 
 
-def training_config(seed: int, frames: int, exclude: Sequence[str] = ()) -> SynthConfig:
+def training_config(seed: int, frames: int, exclude: Sequence[str] = (),
+                    weights: Optional[Mapping[str, int]] = None) -> SynthConfig:
     """The config of training movie ``seed``: a look drawn from the seed among LOOKS minus
-    ``exclude`` (leave-one-look-out training), then that look's config."""
-    _check(list(exclude))
-    names = [name for name in LOOKS if name not in set(exclude)]
+    ``exclude`` (leave-one-look-out training), then that look's config.
+
+    ``weights`` draws a look that many times as often as a look of weight 1 (every look not
+    named), so that training can dwell on looks a model is weak on. With every weight 1 the draw
+    is exactly the unweighted one, so earlier runs' seeds still name the fields they trained on.
+    """
+    weights = dict(weights or {})
+    _check([*exclude, *weights])
+    bad = {name: weight for name, weight in weights.items() if not (isinstance(weight, int) and weight >= 1)}
+    if bad:
+        raise InputError(f"look weights must be whole numbers >= 1 (exclude a look to drop it); got {bad}")
+    names = [name for name in LOOKS if name not in set(exclude) for _ in range(weights.get(name, 1))]
     if not names:
         raise InputError("every look is excluded; nothing left to train on")
     look = names[int(np.random.default_rng(seed).integers(len(names)))]

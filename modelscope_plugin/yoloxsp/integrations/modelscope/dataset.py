@@ -48,7 +48,7 @@ class CvatSpindleDataset(TorchCustomDataset):
     ``augment`` (dict of :class:`AugmentConfig` fields), ``heatmap_stride`` (yoloxsp's trainer
     sets it to ``model.pole_stride``), ``pixel_size`` (um/px; CVAT does not store it, and
     evaluation in micrometres needs it; default: each task's ``stack.tif``), ``synthetic`` (for
-    ``synthetic:train``: ``frames``, ``first_seed``, ``exclude_looks``).
+    ``synthetic:train``: ``frames``, ``first_seed``, ``exclude_looks``, ``look_weights``).
     """
 
     def __init__(self, split_config: Optional[Mapping[str, str]] = None, mode: str = ModeKeys.TRAIN,
@@ -66,7 +66,7 @@ class CvatSpindleDataset(TorchCustomDataset):
 
             options = dict(synthetic or {})
             frames = SyntheticFrames(int(options.get("frames", 1000)), int(options.get("first_seed", 0)),
-                                     tuple(options.get("exclude_looks", ())))
+                                     tuple(options.get("exclude_looks", ())), options.get("look_weights"))
         else:
             path = self.source
             if is_synthetic_set(self.source):
