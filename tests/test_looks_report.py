@@ -49,17 +49,31 @@ def test_crop_movies_are_scored_per_movie_with_the_bundled_model(looks_report):
     for row in rows.values():
         assert row["spindle frames"] > 0 and 0 <= row["length err"] < 0.1
         assert row["found in frames"] >= 0.8  # the bundled model finds the one spindle in most frames
+        assert row["faint frames"] == 0 and row["found where visible"] == row["found in frames"]
         assert row["extra"] == int(row["extra"]) >= 0
 
 
-def test_a_crop_movie_without_any_detection_scores_zero_found_and_no_extra(looks_report):
+def test_a_crop_movie_without_any_detection_scores_zero_found_and_no_extra(looks_report, capsys):
     from yoloxsp.model.backends import Predictor
     from yoloxsp.model.resolve import open_backend
 
     blind = looks_report.at_threshold(Predictor(open_backend("yoloxsp")), 1.01)
     with looks_report.crop_movies(n_movies=1, frames=8) as movies:
         rows = looks_report.score_crop_movies(blind, movies)
+        looks_report.print_crop_report(blind, movies)
     assert [(row["found in frames"], row["extra"]) for row in rows.values()] == [(0.0, 0)]
+    assert "0.000 (worst); of the frames where it stands >= 4 noise sigma" in capsys.readouterr().out
+
+
+def test_a_crop_movie_restricted_to_visible_frames_keeps_their_records_and_pixel_sizes(looks_report):
+    from yoloxsp.data.records import FrameRecord
+    from yoloxsp.metrics.sources import EvalSet
+
+    records = [FrameRecord(Path(f"{index}.png"), 8, 8, index) for index in range(4)]
+    movie = looks_report.CropMovie(EvalSet(records, [0.1, 0.2, 0.3, 0.4]), visible={1, 3})
+    kept = movie.visible_only()
+    assert [r.frame for r in kept.records] == [1, 3] and kept.pixel_sizes == [0.2, 0.4]
+    assert looks_report.CropMovie(EvalSet(records, None), {0}).visible_only().pixel_sizes is None
 
 
 def test_a_higher_threshold_decodes_the_same_weights_into_fewer_detections(looks_report):

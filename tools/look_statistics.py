@@ -12,11 +12,10 @@ Measured on the held-out look sets' seeds (never used by training), on what the 
 - spindle above background by arc length in px (< 15, 15-25, 25-45, 45-100): median over
   spindles of the brightest pixel across the spindle at 35/50/65% of its length, minus the
   frame's background;
-- raw looks also: noise sigma (robust, from neighbouring-pixel differences) and the share of
-  annotated spindles fainter than ``FAINT_SNR`` sigma above background (the real tubulin-only
-  movie's long spindles stand ~7 sigma above it): a look that annotates spindles nobody could
-  see teaches the model to report noise. The level is a maximum over a few dozen pixels, so
-  noise alone reads ~2 sigma: "under 4 sigma" is a true signal of about 2.5 sigma or less.
+- raw looks also: noise sigma and the share of annotated spindles fainter than ``FAINT_SNR``
+  sigma above background (:mod:`yoloxsp.synth.visibility`; the real tubulin-only movie's long
+  spindles stand ~7 sigma above it): a look that annotates spindles nobody could see teaches the
+  model to report noise.
 """
 from __future__ import annotations
 
@@ -29,9 +28,9 @@ import numpy as np
 from yoloxsp.synth import generate
 from yoloxsp.synth.looks import LOOKS, look_config
 from yoloxsp.synth.sets import LOOK_SET_SEED
+from yoloxsp.synth.visibility import FAINT_SNR, noise_sigma, spindle_level, spindle_snrs
 
 LENGTH_CLASSES = ((0, 15), (15, 25), (25, 45), (45, 100))
-FAINT_SNR = 4.0
 # What real data show (measured outside the project): 8-bit from AVI unless the look is raw.
 REAL = {
     "wells-avi": "bg red 14-22, green 3-7; spindle above bg ~210 / ~200 / ~134 / ~49",
@@ -45,31 +44,6 @@ REAL = {
 }
 
 
-def spindle_level(channel: np.ndarray, poles, length_px: float) -> float:
-    """Brightest pixel across the spindle at 35/50/65% of the pole-to-pole chord (bends and
-    hooks stay within the search half-width)."""
-    (x1, y1), (x2, y2) = poles
-    axis = np.array([x2 - x1, y2 - y1])
-    norm = max(float(np.hypot(*axis)), 1e-6)
-    normal = np.array([-axis[1], axis[0]]) / norm
-    reach = 2.0 + 0.15 * length_px
-    values = []
-    for t in (0.35, 0.5, 0.65):
-        centre = np.array([x1, y1]) + t * axis
-        samples = [centre + k * normal for k in np.arange(-reach, reach + 0.5, 0.5)]
-        pixels = [channel[int(y), int(x)] for x, y in samples
-                  if 0 <= int(x) < channel.shape[1] and 0 <= int(y) < channel.shape[0]]
-        if pixels:
-            values.append(max(pixels))
-    return float(np.median(values)) if values else float("nan")
-
-
-def noise_sigma(channel: np.ndarray) -> float:
-    """Robust sigma from horizontal neighbour differences (structure adds little to their MAD)."""
-    diff = np.diff(channel.astype(np.float64), axis=1).ravel()
-    return float(1.4826 * np.median(np.abs(diff - np.median(diff))) / np.sqrt(2))
-
-
 def look_statistics(look: str, movies: int, frames: int) -> Dict[str, object]:
     red_bg, green_bg, green_p99, sigmas, snr = [], [], [], [], []
     by_class: Dict[int, List[float]] = {i: [] for i in range(len(LENGTH_CLASSES))}
@@ -81,6 +55,7 @@ def look_statistics(look: str, movies: int, frames: int) -> Dict[str, object]:
             if raw:
                 red = frame.counts[config.channels.index("tubulin")].astype(np.float64)
                 sigmas.append(noise_sigma(red))
+                snr += [value for value in spindle_snrs(frame, config) if np.isfinite(value)]
             else:
                 red = frame.image[..., 0].astype(np.float64)
                 green = frame.image[..., 1].astype(np.float64)
@@ -91,8 +66,6 @@ def look_statistics(look: str, movies: int, frames: int) -> Dict[str, object]:
             for row in frame.truth:
                 length_px = row.length_um / config.pixel_size
                 level = spindle_level(red, row.spindle.poles, length_px) - background
-                if raw and np.isfinite(level):
-                    snr.append(level / sigmas[-1])
                 for i, (lo, hi) in enumerate(LENGTH_CLASSES):
                     if lo <= length_px < hi:
                         by_class[i].append(level)
