@@ -46,3 +46,19 @@ def test_eval_mode_is_letterbox_only(small_movie):
 def test_missing_split_config_is_explained():
     with pytest.raises(ValueError, match="cvat_ms_dataset"):
         CvatSpindleDataset(split_config=None)
+
+
+def test_synthetic_training_source_takes_its_frames_seed_and_look_weights_from_the_config():
+    def convert(cfg):  # as yoloxsp's trainer converts (ModelScope's build_dataset would log errors and go on)
+        ms = yoloxsp.cvat_ms_dataset("synthetic:train")
+        ms.to_custom_dataset(custom_cfg=cfg, preprocessor=None, mode=ModeKeys.TRAIN)
+        return ms.ds_instance
+
+    cfg = _cfg()
+    cfg.dataset.train.synthetic = {"frames": 3, "first_seed": 40, "look_weights": {"tubulin-only-lawn": 100}}
+    built = convert(cfg)
+    assert isinstance(built, CvatSpindleDataset) and len(built) == 3 and built.frames.first_seed == 40
+    assert built.frames.look_weights == {"tubulin-only-lawn": 100}
+    cfg.dataset.train.synthetic["look_weights"] = {"no-such-look": 2}
+    with pytest.raises(ValueError, match="unknown look"):
+        convert(cfg)

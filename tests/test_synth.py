@@ -294,9 +294,15 @@ def test_look_weights_draw_a_look_that_many_times_as_often_and_keep_unweighted_d
     weighted = [drawn_look(training_config(seed, 1, weights={"tubulin-only-lawn": 3})) for seed in seeds]
     share = weighted.count("tubulin-only-lawn") / len(seeds)
     assert abs(share - 3 / (len(LOOKS) + 2)) < 0.05 and abs(plain.count("tubulin-only-lawn") / len(seeds) - 1 / len(LOOKS)) < 0.05
-    for bad in ({"tubulin-only-lawn": 0}, {"tubulin-only-lawn": 1.5}):
-        with pytest.raises(ValueError, match="whole numbers >= 1"):
+    assert drawn_look(training_config(7, 1, weights={"tubulin-only-lawn": np.int64(100)})) == "tubulin-only-lawn"
+    for bad in ({"tubulin-only-lawn": 0}, {"tubulin-only-lawn": 1.5}, {"tubulin-only-lawn": True},
+                {"tubulin-only-lawn": 10**9}):
+        with pytest.raises(ValueError, match="whole numbers from 1 to 100"):
             training_config(0, 1, weights=bad)
+    with pytest.raises(ValueError, match="both excluded and weighted: dense-lawn"):
+        training_config(0, 1, exclude=["dense-lawn"], weights={"dense-lawn": 2})
+    with pytest.raises(ValueError, match="map look names"):
+        training_config(0, 1, weights='{"dense-lawn": 2')  # a --set value the shell cut short stays a string
     with pytest.raises(ValueError, match="unknown look"):
         training_config(0, 1, weights={"no-such-look": 2})
 
@@ -305,7 +311,7 @@ def test_synthetic_training_frames_follow_their_look_weights():
     from yoloxsp.synth.frames import SyntheticFrames
     from yoloxsp.synth.looks import look_config
 
-    frames = SyntheticFrames(3, first_seed=40, look_weights={"tubulin-only-lawn": 1000})
+    frames = SyntheticFrames(3, first_seed=40, look_weights={"tubulin-only-lawn": 100})
     for index in range(3):
         _, record = frames.load(index)
         seed = int(record.task.removeprefix("seed-"))

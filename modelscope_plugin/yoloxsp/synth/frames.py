@@ -15,7 +15,7 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from ..data.records import FrameRecord
-from .looks import training_config
+from .looks import look_counts, training_config
 from .movie import generate
 from .scene import CrowdedFieldError
 
@@ -35,8 +35,8 @@ class SyntheticFrames:
         if count < 1:
             raise ValueError(f"a synthetic source needs at least one frame (got {count})")
         self.count, self.first_seed, self.exclude = count, first_seed, tuple(exclude)
+        look_counts(self.exclude, look_weights)  # bad looks and weights fail here, not in a data-loader worker
         self.look_weights = dict(look_weights or {})
-        training_config(first_seed, frames=1, exclude=self.exclude, weights=self.look_weights)  # bad looks fail here
         self._cache: Dict[int, Tuple[np.ndarray, FrameRecord]] = {}
 
     def __len__(self) -> int:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
+from numbers import Integral
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -31,6 +32,7 @@ from ..errors import InputError
 from .config import SynthConfig
 
 MAX_SIDE = 384
+MAX_LOOK_WEIGHT = 100
 Draw = Callable[[np.random.Generator, int, int], SynthConfig]
 
 
@@ -243,13 +245,28 @@ def training_config(seed: int, frames: int, exclude: Sequence[str] = (),
     named), so that training can dwell on looks a model is weak on. With every weight 1 the draw
     is exactly the unweighted one, so earlier runs' seeds still name the fields they trained on.
     """
+    counts = look_counts(exclude, weights)
+    ticket = int(np.random.default_rng(seed).integers(sum(counts.values())))
+    ends = np.cumsum(list(counts.values()))  # each look's tickets, in the order of LOOKS
+    look = list(counts)[int(np.searchsorted(ends, ticket, side="right"))]
+    return look_config(look, seed, frames)
+
+
+def look_counts(exclude: Sequence[str] = (), weights: Optional[Mapping[str, int]] = None) -> Dict[str, int]:
+    """How many tickets each training look holds in :func:`training_config`'s draw, checked."""
+    if weights is not None and not isinstance(weights, Mapping):
+        raise InputError(f"look weights must map look names to whole numbers; got {weights!r}")
     weights = dict(weights or {})
     _check([*exclude, *weights])
-    bad = {name: weight for name, weight in weights.items() if not (isinstance(weight, int) and weight >= 1)}
+    bad = {name: weight for name, weight in weights.items()
+           if isinstance(weight, bool) or not isinstance(weight, Integral) or not 1 <= weight <= MAX_LOOK_WEIGHT}
     if bad:
-        raise InputError(f"look weights must be whole numbers >= 1 (exclude a look to drop it); got {bad}")
-    names = [name for name in LOOKS if name not in set(exclude) for _ in range(weights.get(name, 1))]
-    if not names:
+        raise InputError(f"look weights must be whole numbers from 1 to {MAX_LOOK_WEIGHT} (exclude a look to drop "
+                         f"it); got {bad}")
+    excluded_but_weighted = sorted(set(exclude) & set(weights))
+    if excluded_but_weighted:
+        raise InputError(f"look(s) both excluded and weighted: {', '.join(excluded_but_weighted)}")
+    counts = {name: int(weights.get(name, 1)) for name in LOOKS if name not in set(exclude)}
+    if not counts:
         raise InputError("every look is excluded; nothing left to train on")
-    look = names[int(np.random.default_rng(seed).integers(len(names)))]
-    return look_config(look, seed, frames)
+    return counts

@@ -50,7 +50,7 @@ def noise_sigma(channel: np.ndarray) -> float:
 
 def spindle_snrs(frame: SynthFrame, config: SynthConfig) -> List[float]:
     """Per annotated spindle of a raw-export frame (in ``frame.truth`` order): its level above the
-    frame's median tubulin count, in noise sigmas."""
+    frame's median tubulin count, in noise sigmas (NaN for a spindle with no pixel in the frame)."""
     if config.export != "raw16":
         raise ValueError(f"noise sigmas are measured on raw counts; this movie's export is {config.export!r}")
     tubulin = frame.counts[config.channels.index("tubulin")].astype(np.float64)
@@ -61,6 +61,6 @@ def spindle_snrs(frame: SynthFrame, config: SynthConfig) -> List[float]:
 
 def visible_frames(config: SynthConfig, min_snr: float = FAINT_SNR) -> List[int]:
     """The frames of a raw-export movie in which every annotated spindle stands at least
-    ``min_snr`` noise sigmas above background (frames without a spindle included): the frames an
-    annotator of the same real movie could have marked."""
+    ``min_snr`` noise sigmas above background (frames without a spindle included; a NaN level
+    counts as not visible): the frames an annotator of the same real movie could have marked."""
     return [frame.index for frame in generate(config) if all(snr >= min_snr for snr in spindle_snrs(frame, config))]
