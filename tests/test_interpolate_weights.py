@@ -56,3 +56,11 @@ def test_the_written_folder_holds_the_midpoint_and_predicts(tmp_path):
     torch.testing.assert_close(mid.state_dict()[name], (start.state_dict()[name] + end.state_dict()[name]) / 2)
     assert (tmp_path / "mid" / "configuration.json").read_text(encoding="utf-8") == '{"model": {"size": "nano"}}'
     assert len(mid.predict([np.zeros((64, 64, 3), np.uint8)])) == 1
+
+
+def test_an_end_without_its_configuration_is_refused_by_name(tmp_path):
+    save_weights(YoloxSp(YoloxSpConfig(size="nano")), tmp_path / "end.pt")
+    result = subprocess.run([sys.executable, str(TOOL), "yoloxsp", str(tmp_path / "end.pt"), "--alpha", "0.5",
+                             "--out", str(tmp_path / "mid")], capture_output=True, text=True)
+    assert result.returncode == 2 and "end.pt: not a model folder" in result.stderr
+    assert not (tmp_path / "mid").exists()

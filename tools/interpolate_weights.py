@@ -57,12 +57,14 @@ def main() -> None:
     parser.add_argument("--alpha", type=float, required=True, help="share of END, 0-1")
     parser.add_argument("--out", type=Path, required=True, help="model folder to write")
     args = parser.parse_args()
+    end_configuration = model_path(args.end) / CONFIGURATION_NAME
+    if not end_configuration.is_file():
+        parser.error(f"{args.end}: not a model folder with a {CONFIGURATION_NAME} (its decoding settings "
+                     "are what the result is scored with)")
     start, end = load_weights(weights_file(args.start)), load_weights(weights_file(args.end))
     end.load_state_dict(interpolate_state(start.state_dict(), end.state_dict(), args.alpha))
     save_weights(end, args.out / WEIGHTS_NAME)
-    end_folder = model_path(args.end)
-    if (end_folder / CONFIGURATION_NAME).is_file():
-        shutil.copyfile(end_folder / CONFIGURATION_NAME, args.out / CONFIGURATION_NAME)
+    shutil.copyfile(end_configuration, args.out / CONFIGURATION_NAME)
     print(f"{args.out}: {1 - args.alpha:g} x {args.start} + {args.alpha:g} x {args.end}")
 
 
