@@ -4,10 +4,12 @@
 
 Fine-tuning from the bundled weights has, every time so far, gained on the looks it trained on
 and lost precision on a look no training draws. Interpolating the weights of a model and of its
-own fine-tune (both from one run, so in one basin of the loss) often keeps most of the fine-tune's
-gains while keeping the start's robustness on data neither saw ("WiSE-FT", Wortsman et al. 2022).
-The result is an ordinary model folder (``pytorch_model.pt`` written atomically and the END
-folder's ``configuration.json``), scored like any candidate with ``tools/looks_report.py``.
+own fine-tune (END trained from START's weights, so both lie in one basin of the loss) often
+keeps most of the fine-tune's gains while keeping the start's robustness on data neither saw
+("WiSE-FT", Wortsman et al. 2022). The result is an ordinary model folder (``pytorch_model.pt``
+and the END folder's ``configuration.json``), scored like any candidate with
+``tools/looks_report.py``. It is written as a whole or not at all, and only into a new or empty
+folder, so a model already there (START's or END's own folder among them) is never overwritten.
 
 Floating-point tensors (weights and the batch-norm running statistics) are interpolated; integer
 buffers (batch-norm batch counters) are taken from END. START and END must hold the same
@@ -22,6 +24,7 @@ from typing import Dict
 
 import torch
 
+from yoloxsp.io.atomic import atomic_path
 from yoloxsp.model.checkpoint import load_weights, save_weights
 from yoloxsp.model.resolve import WEIGHTS_NAME, model_path
 
@@ -46,6 +49,7 @@ def interpolate_state(start: Dict[str, torch.Tensor], end: Dict[str, torch.Tenso
 
 
 def weights_file(spec: str) -> Path:
+    """The weights file a model folder, a weights file or a hub name stands for."""
     path = model_path(spec)
     return path / WEIGHTS_NAME if path.is_dir() else path
 
@@ -57,14 +61,21 @@ def main() -> None:
     parser.add_argument("--alpha", type=float, required=True, help="share of END, 0-1")
     parser.add_argument("--out", type=Path, required=True, help="model folder to write")
     args = parser.parse_args()
+    if not 0.0 <= args.alpha <= 1.0:
+        parser.error(f"--alpha must lie in [0, 1], not {args.alpha}")
+    if args.out.exists() and any(args.out.iterdir()):
+        parser.error(f"{args.out}: not empty; give a new folder (what is there is kept as it is)")
     end_configuration = model_path(args.end) / CONFIGURATION_NAME
     if not end_configuration.is_file():
         parser.error(f"{args.end}: not a model folder with a {CONFIGURATION_NAME} (its decoding settings "
                      "are what the result is scored with)")
     start, end = load_weights(weights_file(args.start)), load_weights(weights_file(args.end))
     end.load_state_dict(interpolate_state(start.state_dict(), end.state_dict(), args.alpha))
-    save_weights(end, args.out / WEIGHTS_NAME)
-    shutil.copyfile(end_configuration, args.out / CONFIGURATION_NAME)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(args.out) as staging:
+        staging.mkdir()
+        save_weights(end, staging / WEIGHTS_NAME)
+        shutil.copyfile(end_configuration, staging / CONFIGURATION_NAME)
     print(f"{args.out}: {1 - args.alpha:g} x {args.start} + {args.alpha:g} x {args.end}")
 
 
