@@ -44,6 +44,17 @@ def test_onnx_export_carries_the_weights_config(backends):
     assert YoloxSpConfig.from_dict(json.loads(stored)) == torch_backend.model.config
 
 
+def test_weights_and_export_decode_as_the_configuration_says(backends):
+    """The weights file and the ONNX export each carry their own copy of the decoding settings,
+    which ``yoloxsp predict`` uses; ModelScope's pipeline takes configuration.json's. A threshold
+    changed in one copy and not the others would make the two paths report different spindles."""
+    section = json.loads((DEFAULT_MODEL_DIR / "configuration.json").read_text())["model"]
+    configured = YoloxSpConfig.from_dict({key: value for key, value in section.items() if key != "type"})
+    torch_backend, onnx_backend = backends
+    assert torch_backend.model.config == configured
+    assert onnx_backend.config == configured
+
+
 def test_onnx_export_computes_what_the_weights_compute(backends, sample_frames):
     torch_backend, onnx_backend = backends
     images = prepare_batch(sample_frames).images

@@ -11,7 +11,6 @@ from modelscope.models import Model
 
 import yoloxsp  # noqa: F401  (registers the model type)
 from yoloxsp.errors import InputError
-from yoloxsp.model import load_weights
 
 pytestmark = pytest.mark.modelscope
 
@@ -26,11 +25,6 @@ def test_configuration_json_builds_the_default_model(tmp_path):
     model = Model.from_pretrained(str(tmp_path), use_hf=False)  # the core install has no transformers
     assert model.model.config.size == config["model"]["size"]
     assert model.model.config.pole_stride == config["model"]["pole_stride"]
-
-
-def test_bundled_weights_are_the_size_the_configuration_names():
-    assert load_weights(yoloxsp.default_model_dir() / "pytorch_model.pt").config.size == json.loads(
-        (ROOT / "configuration.json").read_text())["model"]["size"]
 
 
 def test_an_older_model_folder_with_the_retired_keys_still_loads(tmp_path):
