@@ -13,6 +13,7 @@ NaN for an unknown pole), ``gt_heatmap`` and ``gt_heatmap_mask`` (1 x H/stride x
 original px; NaN for an augmented item) and ``ori_img_shape`` (original height, width), what the
 test forward needs to map detections back. Training items are augmented (mosaic with probability
 ``mosaic_prob``, then random affine, flips and right-angle rotations) on an S x S canvas, then
+given unfamiliar objects away from the spindles (:mod:`.distractors`, off by default), then
 degraded as other microscopes record (:mod:`.degrade`: SPB channel dropped, blur, JPEG).
 Evaluation items, and training items once :meth:`SpindleDataset.disable_augmentation` was called
 (the final no-augmentation epochs), are not augmented: with ``input_size=None`` an evaluation
@@ -36,6 +37,7 @@ from ..errors import InputError
 from ..io.images import read_image, to_rgb8
 from .augment import Sample, affine_matrix, dihedral_matrix, letterbox_matrix, mosaic, warp
 from .degrade import Degradations, degrade
+from .distractors import Distractors, add_distractors
 from .heatmap import pole_heatmap, pole_loss_mask
 from .records import FrameRecord, spindle_arrays
 
@@ -52,10 +54,13 @@ class AugmentConfig:
     dihedral: bool = True
     keep_scale: bool = True
     degradations: Degradations = field(default_factory=Degradations)
+    distractors: Distractors = field(default_factory=Distractors)
 
     def __post_init__(self) -> None:
         if isinstance(self.degradations, dict):  # from a JSON config
             self.degradations = Degradations(**self.degradations)
+        if isinstance(self.distractors, dict):
+            self.distractors = Distractors(**self.distractors)
 
 
 class FrameSource(Protocol):
@@ -170,6 +175,7 @@ class SpindleDataset(Dataset):
             if a.dihedral:
                 m = dihedral_matrix(rng, (size, size)) @ m
             sample = warp(sample, m, (size, size))
+            sample = replace(sample, image=add_distractors(sample.image, keep_out(sample), rng, a.distractors))
             sample = replace(sample, image=degrade(sample.image, rng, a.degradations))
             scale = float("nan")
         elif size is None:  # native resolution, padded bottom/right as inference pads
@@ -197,6 +203,18 @@ class SpindleDataset(Dataset):
             "img_metas": {"index": index, "image_path": str(record.image_path), "frame": record.frame,
                           "task": record.task, "scale_factor": scale, "ori_img_shape": (record.height, record.width)},
         }
+
+
+STRAY_POLE_MARGIN = 4.0  # px around a pole without a spindle (after breakdown) kept free of pasted objects
+
+
+def keep_out(sample: Sample) -> np.ndarray:
+    """Boxes (x1 y1 x2 y2) where nothing may be pasted: every spindle, every ignored region and a
+    small square around every stray pole, whose heatmap target would otherwise be covered."""
+    strays = sample.stray_poles.reshape(-1, 2)
+    strays = strays[np.isfinite(strays).all(axis=1)]
+    around = np.concatenate([strays - STRAY_POLE_MARGIN, strays + STRAY_POLE_MARGIN], axis=1)
+    return np.concatenate([sample.boxes.reshape(-1, 4), sample.ignore.reshape(-1, 4), around]).astype(np.float64)
 
 
 def _rank() -> int:
