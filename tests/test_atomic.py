@@ -106,3 +106,29 @@ def test_a_killed_writer_leaves_the_old_file_under_its_name(tmp_path):
     assert target.read_bytes() == b"old"
     left = [p for p in tmp_path.iterdir() if p != target]
     assert len(left) == 1 and TEMPORARY_TAG in left[0].name and left[0].stat().st_size == 1000
+    with atomic_path(target) as partial:  # the next successful write clears what the killed one left
+        partial.write_bytes(b"new")
+    assert [p.name for p in tmp_path.iterdir()] == ["big.bin"] and target.read_bytes() == b"new"
+
+
+def test_only_partials_of_writers_gone_from_this_host_are_removed(tmp_path):
+    """A live writer's partial, another machine's (a shared folder) and another target's stay."""
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=30)
+    host = AtomicPath(tmp_path / "x").path.name.split(TEMPORARY_TAG)[1].split("-")[0]
+    try:
+        names = {"dead": f"t{TEMPORARY_TAG}{host}-{dead.pid}-0000aaaa.csv",
+                 "dead folder": f"t{TEMPORARY_TAG}{host}-{dead.pid}-0000bbbb.csv",
+                 "live": f"t{TEMPORARY_TAG}{host}-{live.pid}-0000cccc.csv",
+                 "other host": f"t{TEMPORARY_TAG}{'0' * 8 if host != '0' * 8 else '1' * 8}-{dead.pid}-0000dddd.csv",
+                 "other target": f"u{TEMPORARY_TAG}{host}-{dead.pid}-0000eeee.csv"}
+        for kind, name in names.items():
+            (tmp_path / name).mkdir() if kind == "dead folder" else (tmp_path / name).write_text(kind)
+        with atomic_path(tmp_path / "t.csv") as partial:
+            partial.write_text("table")
+        kept = {p.name for p in tmp_path.iterdir()}
+        assert kept == {"t.csv", names["live"], names["other host"], names["other target"]}
+    finally:
+        live.kill()
+        live.wait(timeout=30)

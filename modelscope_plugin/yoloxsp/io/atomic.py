@@ -2,16 +2,25 @@
 
 A crash, a kill or Ctrl-C mid-write then never leaves half a file under the real name, and an
 earlier file of that name stays intact until the new one is complete. The temporary name is
-unique (``<stem>.partial-<random><suffix>``), so two processes writing the same target do not
-write into each other's file, and it keeps the target's suffix, so writers that pick the format
-from the name (matplotlib, OpenCV, tifffile) write the right one. Nothing is created at the
-temporary path: the writer creates the file (with the usual permissions) or the folder.
+unique (``<stem>.partial-<host>-<pid>-<random><suffix>``), so two processes writing the same
+target do not write into each other's file, and it keeps the target's suffix, so writers that pick
+the format from the name (matplotlib, OpenCV, tifffile) write the right one. Nothing is created at
+the temporary path: the writer creates the file (with the usual permissions) or the folder.
+
+A writer killed outright (SIGKILL, the machine's out-of-memory killer) cannot remove its
+temporary file; the next successful write of the same target does, once no process of that
+number runs on this machine. The host goes into the name because a shared network folder can be
+written from several machines, where a process number means nothing: only a partial of this
+host is ever removed.
 """
 from __future__ import annotations
 
+import glob
 import os
 import shutil
+import socket
 import uuid
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -19,6 +28,21 @@ from typing import Iterator
 from ..errors import PathLike
 
 TEMPORARY_TAG = ".partial-"  # in every temporary name
+
+
+def _host_tag() -> str:
+    return f"{zlib.crc32(socket.gethostname().encode()):08x}"
+
+
+def _is_running(pid: int) -> bool:
+    """Whether a process numbered ``pid`` runs on this machine (one of another user's counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class AtomicPath:
@@ -32,7 +56,7 @@ class AtomicPath:
     def __init__(self, target: PathLike):
         self.target = Path(target)
         self.path = self.target.with_name(
-            f"{self.target.stem}{TEMPORARY_TAG}{uuid.uuid4().hex[:8]}{self.target.suffix}")
+            f"{self.target.stem}{TEMPORARY_TAG}{_host_tag()}-{os.getpid()}-{uuid.uuid4().hex[:8]}{self.target.suffix}")
 
     def commit(self) -> Path:
         """Put what was written at :attr:`path` under the target's name, replacing what was
@@ -48,6 +72,7 @@ class AtomicPath:
             shutil.rmtree(retired)
         else:
             os.replace(self.path, self.target)
+        remove_abandoned(self.target)
         return self.target
 
     def discard(self) -> None:
@@ -56,6 +81,21 @@ class AtomicPath:
             shutil.rmtree(self.path, ignore_errors=True)
         else:
             self.path.unlink(missing_ok=True)
+
+
+def remove_abandoned(target: PathLike) -> None:
+    """Remove the temporary files and folders of ``target`` left by writers of this host that no
+    longer run (killed before they could clean up)."""
+    target = Path(target)
+    prefix = f"{target.stem}{TEMPORARY_TAG}{_host_tag()}-"
+    for path in target.parent.glob(glob.escape(prefix) + "*" + glob.escape(target.suffix)):
+        pid = path.name[len(prefix):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _is_running(int(pid)):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
 
 @contextmanager
