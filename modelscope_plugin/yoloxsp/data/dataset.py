@@ -109,6 +109,7 @@ class SpindleDataset(Dataset):
         self.train = train
         self.augment = augment or AugmentConfig()
         self.heatmap_stride, self.heatmap_sigma = heatmap_stride, heatmap_sigma
+        self._pole_reach = 2 * heatmap_sigma * heatmap_stride  # px where a pole's target is >= e^-2 of its peak
         self._augmenting = train
         self._seed = seed
         self._draws = 0
@@ -175,8 +176,8 @@ class SpindleDataset(Dataset):
             if a.dihedral:
                 m = dihedral_matrix(rng, (size, size)) @ m
             sample = warp(sample, m, (size, size))
-            sample = replace(sample, image=add_distractors(sample.image, keep_out(sample), rng, a.distractors))
-            sample = replace(sample, image=degrade(sample.image, rng, a.degradations))
+            pasted = add_distractors(sample.image, keep_out(sample, self._pole_reach), rng, a.distractors)
+            sample = replace(sample, image=degrade(pasted, rng, a.degradations))
             scale = float("nan")
         elif size is None:  # native resolution, padded bottom/right as inference pads
             padded = tuple(max(32, -(-n // 32) * 32) for n in sample.hw)
@@ -205,16 +206,14 @@ class SpindleDataset(Dataset):
         }
 
 
-STRAY_POLE_MARGIN = 4.0  # px around a pole without a spindle (after breakdown) kept free of pasted objects
-
-
-def keep_out(sample: Sample) -> np.ndarray:
-    """Boxes (x1 y1 x2 y2) where nothing may be pasted: every spindle, every ignored region and a
-    small square around every stray pole, whose heatmap target would otherwise be covered."""
+def keep_out(sample: Sample, margin: float) -> np.ndarray:
+    """Boxes (x1 y1 x2 y2) where nothing may be pasted: every spindle, every ignored region and
+    every stray pole, each widened by ``margin`` px so that no pole's heatmap target is covered."""
     strays = sample.stray_poles.reshape(-1, 2)
     strays = strays[np.isfinite(strays).all(axis=1)]
-    around = np.concatenate([strays - STRAY_POLE_MARGIN, strays + STRAY_POLE_MARGIN], axis=1)
-    return np.concatenate([sample.boxes.reshape(-1, 4), sample.ignore.reshape(-1, 4), around]).astype(np.float64)
+    boxes = np.concatenate([sample.boxes.reshape(-1, 4), sample.ignore.reshape(-1, 4),
+                            np.concatenate([strays, strays], axis=1)]).astype(np.float64)
+    return boxes + np.array([-margin, -margin, margin, margin])
 
 
 def _rank() -> int:
