@@ -3,6 +3,7 @@ no temporary file behind; success replaces it; writers that choose the format by
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -122,13 +123,38 @@ def test_only_partials_of_writers_gone_from_this_host_are_removed(tmp_path):
                  "dead folder": f"t{TEMPORARY_TAG}{host}-{dead.pid}-0000bbbb.csv",
                  "live": f"t{TEMPORARY_TAG}{host}-{live.pid}-0000cccc.csv",
                  "other host": f"t{TEMPORARY_TAG}{'0' * 8 if host != '0' * 8 else '1' * 8}-{dead.pid}-0000dddd.csv",
-                 "other target": f"u{TEMPORARY_TAG}{host}-{dead.pid}-0000eeee.csv"}
+                 "other target": f"u{TEMPORARY_TAG}{host}-{dead.pid}-0000eeee.csv",
+                 "other suffix": f"t{TEMPORARY_TAG}{host}-{dead.pid}-0000ffff.csv.gz",
+                 "this process": f"t{TEMPORARY_TAG}{host}-{os.getpid()}-00001111.csv"}
         for kind, name in names.items():
             (tmp_path / name).mkdir() if kind == "dead folder" else (tmp_path / name).write_text(kind)
         with atomic_path(tmp_path / "t.csv") as partial:
             partial.write_text("table")
         kept = {p.name for p in tmp_path.iterdir()}
-        assert kept == {"t.csv", names["live"], names["other host"], names["other target"]}
+        assert kept == {"t.csv"} | {names[k] for k in ("live", "other host", "other target", "other suffix",
+                                                         "this process")}
     finally:
         live.kill()
         live.wait(timeout=30)
+
+
+def test_a_partial_that_cannot_be_removed_stays_and_the_write_still_succeeds(tmp_path, monkeypatch):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=30)
+    host = AtomicPath(tmp_path / "x").path.name.split(TEMPORARY_TAG)[1].split("-")[0]
+    stuck = tmp_path / f"a[1]{TEMPORARY_TAG}{host}-{dead.pid}-0000aaaa"  # a folder target, a stem with glob characters
+    stuck.mkdir()
+    sibling = tmp_path / f"a[1]{TEMPORARY_TAG}{host}-{dead.pid}-0000bbbb.tif"  # partial of a[1].tif, not of a[1]
+    sibling.write_text("other")
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(shutil, "rmtree", refuse)
+    with atomic_path(tmp_path / "a[1]") as partial:
+        partial.write_text("done")
+    assert (tmp_path / "a[1]").read_text() == "done" and stuck.is_dir()
+    monkeypatch.undo()
+    with atomic_path(tmp_path / "a[1]") as partial:
+        partial.write_text("again")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a[1]", sibling.name]

@@ -9,29 +9,41 @@ the temporary path: the writer creates the file (with the usual permissions) or 
 
 A writer killed outright (SIGKILL, the machine's out-of-memory killer) cannot remove its
 temporary file; the next successful write of the same target does, once no process of that
-number runs on this machine. The host goes into the name because a shared network folder can be
-written from several machines, where a process number means nothing: only a partial of this
-host is ever removed.
+number runs. A process number means something only within one machine's boot and process
+namespace (a shared network folder is written from several machines, containers share
+hostnames), so ``<host>`` digests all three, and only partials with this process's digest, owned
+by this user, are ever removed; elsewhere (no ``/proc``) nothing is. The clean-up is best effort:
+a partial it cannot remove stays, and the write it follows has succeeded all the same.
 """
 from __future__ import annotations
 
-import glob
+import functools
 import os
+import re
 import shutil
 import socket
 import uuid
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from ..errors import PathLike
 
 TEMPORARY_TAG = ".partial-"  # in every temporary name
 
 
-def _host_tag() -> str:
-    return f"{zlib.crc32(socket.gethostname().encode()):08x}"
+@functools.lru_cache(maxsize=None)
+def _namespace_tag() -> Optional[str]:
+    """A digest of this host's name, boot and process namespace: within one, a process number
+    names one process. None where the system does not say (no ``/proc``). A digest, because a
+    host name may hold the ``-`` that separates the parts of a temporary name."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return None
+    return f"{zlib.crc32(f'{socket.gethostname()}|{boot}|{namespace}'.encode()):08x}"
 
 
 def _is_running(pid: int) -> bool:
@@ -56,7 +68,8 @@ class AtomicPath:
     def __init__(self, target: PathLike):
         self.target = Path(target)
         self.path = self.target.with_name(
-            f"{self.target.stem}{TEMPORARY_TAG}{_host_tag()}-{os.getpid()}-{uuid.uuid4().hex[:8]}{self.target.suffix}")
+            f"{self.target.stem}{TEMPORARY_TAG}{_namespace_tag() or 'unknown'}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            f"{self.target.suffix}")
 
     def commit(self) -> Path:
         """Put what was written at :attr:`path` under the target's name, replacing what was
@@ -72,7 +85,10 @@ class AtomicPath:
             shutil.rmtree(retired)
         else:
             os.replace(self.path, self.target)
-        remove_abandoned(self.target)
+        try:
+            remove_abandoned(self.target)
+        except OSError:  # a folder that cannot be listed: the write itself is done
+            pass
         return self.target
 
     def discard(self) -> None:
@@ -84,18 +100,27 @@ class AtomicPath:
 
 
 def remove_abandoned(target: PathLike) -> None:
-    """Remove the temporary files and folders of ``target`` left by writers of this host that no
-    longer run (killed before they could clean up)."""
+    """Remove the temporary files and folders of ``target`` left by this user's writers of this
+    host and process namespace that no longer run (killed before they could clean up); one that
+    cannot be removed is left."""
     target = Path(target)
-    prefix = f"{target.stem}{TEMPORARY_TAG}{_host_tag()}-"
-    for path in target.parent.glob(glob.escape(prefix) + "*" + glob.escape(target.suffix)):
-        pid = path.name[len(prefix):].split("-", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid() or _is_running(int(pid)):
+    tag = _namespace_tag()
+    if tag is None:
+        return
+    own = re.compile(re.escape(f"{target.stem}{TEMPORARY_TAG}{tag}-") + r"(\d{1,9})-[0-9a-f]{8}" + re.escape(target.suffix))
+    for path in target.parent.iterdir():
+        found = own.fullmatch(path.name)
+        if not found or int(found.group(1)) == os.getpid() or _is_running(int(found.group(1))):
             continue
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+        try:
+            if path.lstat().st_uid != os.getuid():
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError:
+            continue
 
 
 @contextmanager
