@@ -53,8 +53,17 @@ def _is_running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
     return True
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, or as much of a folder as can be (a link is removed, not followed); nothing
+    there is fine."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 class AtomicPath:
@@ -93,10 +102,7 @@ class AtomicPath:
 
     def discard(self) -> None:
         """Remove whatever was written at :attr:`path` (nothing there is fine)."""
-        if self.path.is_dir() and not self.path.is_symlink():
-            shutil.rmtree(self.path, ignore_errors=True)
-        else:
-            self.path.unlink(missing_ok=True)
+        _remove(self.path)
 
 
 def remove_abandoned(target: PathLike) -> None:
@@ -107,18 +113,15 @@ def remove_abandoned(target: PathLike) -> None:
     tag = _namespace_tag()
     if tag is None:
         return
-    own = re.compile(re.escape(f"{target.stem}{TEMPORARY_TAG}{tag}-") + r"(\d{1,9})-[0-9a-f]{8}" + re.escape(target.suffix))
+    own = re.compile(re.escape(f"{target.stem}{TEMPORARY_TAG}{tag}-") + r"(\d{1,9})-[0-9a-f]{8}"
+                     + re.escape(target.suffix))
     for path in target.parent.iterdir():
         found = own.fullmatch(path.name)
         if not found or int(found.group(1)) == os.getpid() or _is_running(int(found.group(1))):
             continue
         try:
-            if path.lstat().st_uid != os.getuid():
-                continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+            if path.lstat().st_uid == os.getuid():
+                _remove(path)
         except OSError:
             continue
 
