@@ -14,6 +14,7 @@ from scipy.optimize import linear_sum_assignment
 
 import yoloxsp
 from yoloxsp.errors import InputError
+from yoloxsp.post import analyse
 from yoloxsp.post.analyse import analyse_movie
 
 pytestmark = pytest.mark.core
@@ -73,6 +74,25 @@ def test_the_same_numbers_as_yoloxsp_predict(detector, stack_results, tmp_path):
     assert len(ours) == len(predicted) == len(analysis.detections)
     for column in ("frame", "x1", "y2", "pole1_x", "pole2_y", "length_px", "length_um"):
         np.testing.assert_allclose(ours[column], predicted[column], atol=1e-3, err_msg=column)
+
+
+def test_a_stop_inside_a_table_write_leaves_the_outputs_agreeing(detector, tmp_path, monkeypatch, capsys):
+    """Ctrl-C while frame 3's rows go to disk: the table, the tracks and the message all end at frame 2."""
+    class StoppedAtFrame3(analyse.DetectionsWriter):
+        def write(self, rows):
+            if self.frames == 3:
+                self._handle.write("3,1,0.9")  # the stop comes with frame 3 half written
+                self._handle.flush()
+                raise KeyboardInterrupt
+            super().write(rows)
+
+    monkeypatch.setattr(analyse, "DetectionsWriter", StoppedAtFrame3)
+    with pytest.raises(KeyboardInterrupt):
+        analyse_movie(SAMPLE / "stack.tif", tmp_path, detector.predictor, overlay="none", progress=False)
+    assert "stopped by KeyboardInterrupt after 3 of 8 frame(s)" in capsys.readouterr().err
+    detections, tracks = pd.read_csv(tmp_path / "detections.csv"), pd.read_csv(tmp_path / "tracks.csv")
+    assert sorted(set(detections.frame)) == [0, 1, 2]
+    assert set(tracks.track_id) == set(detections.track_id) and tracks.last_frame.max() == 2
 
 
 def test_arrays_paths_and_lists_mix_and_a_pixel_size_overrides(detector):

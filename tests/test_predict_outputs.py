@@ -58,6 +58,20 @@ def test_a_run_stopped_before_its_first_frame_leaves_the_earlier_table(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["detections.csv"]
 
 
+def test_a_stop_cuts_the_table_back_to_its_whole_frames(tmp_path):
+    path = tmp_path / "detections.csv"
+    with pytest.raises(KeyboardInterrupt):
+        with DetectionsWriter(path) as table:
+            table.write(_rows(0, 2))
+            table.write(_rows(1, 1))
+            whole = path.read_text()
+            table._handle.write("2,1,0.900,10.0")  # a frame the stop caught half written
+            table._handle.flush()
+            raise KeyboardInterrupt
+    assert table.frames == 2 and path.read_text() == whole
+    assert list(pd.read_csv(path)["frame"]) == [0, 0, 1]
+
+
 def test_the_whole_table_reads_back_as_written(tmp_path):
     rows = _rows(0, 3) + _rows(1, 2, missing_pole=True)
     table = detections_table(rows)

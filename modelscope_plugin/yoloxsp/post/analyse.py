@@ -87,23 +87,24 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     if overlay == "auto":
         overlay = "video" if movie.n_frames > 1 else "frames"
     out.mkdir(parents=True, exist_ok=True)
-    linker, rows, done = TrackLinker(search_range_for(pixel_size)), [], 0
+    linker, rows = TrackLinker(search_range_for(pixel_size)), []
+    table = DetectionsWriter(out / "detections.csv")
     measured = _detect_and_measure(movie, channels, predictor, length)
     try:
-        with DetectionsWriter(out / "detections.csv") as table, OverlayWriter(overlay, out) as drawn:
+        with table, OverlayWriter(overlay, out) as drawn:
             for t, (frame, detections, lengths) in enumerate(
                     tqdm(measured, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
                 track_ids = linker.update(detections)
                 frame_rows = detection_rows(t, detections, track_ids, pixel_size, lengths)
-                table.write(frame_rows)
                 rows += frame_rows
-                done = t + 1
+                table.write(frame_rows)
                 drawn.write(frame, detections, track_ids)  # stopped while drawing: the overlay lacks this frame
     except BaseException as error:
         measured.close()  # stops the worker threads before anything else
+        done = table.frames  # the frames detections.csv holds, whenever the stop came
         if not done:
             raise
-        _write_summaries(out, rows, done, pixel_size, frame_interval)
+        _write_summaries(out, [row for row in rows if row["frame"] < done], done, pixel_size, frame_interval)
         print(f"yoloxsp: stopped by {type(error).__name__} after {done} of {movie.n_frames} frame(s); the outputs "
               f"in {out} hold frames 0-{done - 1}", file=sys.stderr)
         raise

@@ -40,15 +40,27 @@ def write_table(table: pd.DataFrame, path: PathLike) -> Path:
 
 
 class DetectionsWriter:
-    """``with DetectionsWriter(path) as table: table.write(frame_rows)`` for each frame in order."""
+    """``with DetectionsWriter(path) as table: table.write(frame_rows)`` for each frame in order.
+
+    :attr:`frames` counts the frames on disk, and a stop (Ctrl-C, an error) cuts the file back to
+    them: a frame the stop caught half written, or written but not yet counted, is not left in the
+    file, so the table and the summaries made from :attr:`frames` hold the same frames.
+    """
 
     def __init__(self, path: PathLike):
         self._staged = AtomicPath(path)
-        self.frames = 0
+        self._whole = (0, 0)  # (frames, bytes) written in full; one assignment, so never half updated
+
+    @property
+    def frames(self) -> int:
+        """Frames written in full."""
+        return self._whole[0]
 
     def __enter__(self) -> "DetectionsWriter":
         self._handle = open(self._staged.path, "w", newline="")
         detections_table([]).to_csv(self._handle, **CSV_OPTIONS)  # the header
+        self._handle.flush()
+        self._whole = (0, self._handle.tell())
         return self
 
     def write(self, rows: List[Dict[str, float]]) -> None:
@@ -57,9 +69,11 @@ class DetectionsWriter:
         self._handle.flush()
         if not self.frames:
             self._staged.commit()  # the open handle follows the rename: later frames append
-        self.frames += 1
+        self._whole = (self.frames + 1, self._handle.tell())
 
     def __exit__(self, error_type, error, traceback) -> None:
+        if error_type is not None:
+            self._handle.truncate(self._whole[1])
         self._handle.close()
         if self.frames:
             return
