@@ -16,6 +16,7 @@ import yoloxsp
 from yoloxsp.errors import InputError
 from yoloxsp.post import analyse
 from yoloxsp.post.analyse import analyse_movie
+from yoloxsp.post.tables import CSV_OPTIONS, detections_table
 
 pytestmark = pytest.mark.core
 
@@ -77,12 +78,11 @@ def test_the_same_numbers_as_yoloxsp_predict(detector, stack_results, tmp_path):
 
 
 def test_a_stop_inside_a_table_write_leaves_the_outputs_agreeing(detector, tmp_path, monkeypatch, capsys):
-    """Ctrl-C while frame 3's rows go to disk: the table, the tracks and the message all end at frame 2."""
+    """Ctrl-C after frame 3's rows went to disk: the table, the tracks and the message all end at frame 2."""
     class StoppedAtFrame3(analyse.DetectionsWriter):
         def write(self, rows):
-            if self.frames == 3:
-                self._handle.write("3,1,0.9")  # the stop comes with frame 3 half written
-                self._handle.flush()
+            if self.frames == 3:  # frame 3 on disk, the stop comes before it is counted
+                self._handle.write(detections_table(rows).to_csv(header=False, **CSV_OPTIONS).encode())
                 raise KeyboardInterrupt
             super().write(rows)
 

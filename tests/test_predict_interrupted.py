@@ -95,7 +95,7 @@ def test_ctrl_c_keeps_every_finished_frame_and_finishes_the_outputs(long_movie, 
     assert STRIKE_AT <= done < n_frames and int(stopped.group(2)) == n_frames
     detections = _rows(out / "detections.csv")
     frames = [int(d["frame"]) for d in detections]
-    assert frames == sorted(frames) and STRIKE_AT - 1 <= max(frames) == done - 1
+    assert frames == sorted(frames) and max(frames) == done - 1  # every frame of the movie holds spindles
     tracks = _rows(out / "tracks.csv")
     assert tracks and {t["track_id"] for t in tracks} == {d["track_id"] for d in detections}
     assert _video_frames(out / "overlay.avi") in (done - 1, done)  # a strike while drawing loses that drawing

@@ -10,7 +10,8 @@ import pytest
 from yoloxsp.model.decode import Detections
 from yoloxsp.post.measure import DETECTION_COLUMNS, detection_rows
 from yoloxsp.post.overlay import OverlayWriter
-from yoloxsp.post.tables import DetectionsWriter, detections_table, write_table
+from yoloxsp.io.atomic import AtomicPath
+from yoloxsp.post.tables import CSV_OPTIONS, DetectionsWriter, detections_table, write_table
 
 pytestmark = pytest.mark.core
 
@@ -58,18 +59,43 @@ def test_a_run_stopped_before_its_first_frame_leaves_the_earlier_table(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["detections.csv"]
 
 
-def test_a_stop_cuts_the_table_back_to_its_whole_frames(tmp_path):
+@pytest.mark.parametrize("caught", ["half written", "written, not yet counted"])
+def test_a_stop_cuts_the_table_back_to_its_counted_frames(tmp_path, caught):
     path = tmp_path / "detections.csv"
+    frame_2 = detections_table(_rows(2, 1)).to_csv(header=False, **CSV_OPTIONS).encode()
     with pytest.raises(KeyboardInterrupt):
         with DetectionsWriter(path) as table:
             table.write(_rows(0, 2))
             table.write(_rows(1, 1))
-            whole = path.read_text()
-            table._handle.write("2,1,0.900,10.0")  # a frame the stop caught half written
-            table._handle.flush()
+            counted = path.read_text()
+            table._handle.write(frame_2[:9] if caught == "half written" else frame_2)
             raise KeyboardInterrupt
-    assert table.frames == 2 and path.read_text() == whole
+    assert table.frames == 2 and path.read_text() == counted
     assert list(pd.read_csv(path)["frame"]) == [0, 0, 1]
+
+
+@pytest.mark.parametrize("stop", ["before the rename", "after the rename"])
+def test_a_stop_while_publishing_the_first_frame_keeps_it(tmp_path, monkeypatch, stop):
+    """Counted means kept: the first frame, once counted, replaces the earlier table even when
+    the stop comes while it is being published."""
+    path = tmp_path / "detections.csv"
+    path.write_text("the earlier table\n")
+    publish, stops = AtomicPath.commit, []
+
+    def stopped_once(staged):
+        if not stops:
+            stops.append(stop)
+            if stop == "after the rename":
+                publish(staged)
+            raise KeyboardInterrupt
+        return publish(staged)
+
+    monkeypatch.setattr(AtomicPath, "commit", stopped_once)
+    with pytest.raises(KeyboardInterrupt):
+        with DetectionsWriter(path) as table:
+            table.write(_rows(0, 2))
+    assert table.frames == 1 and list(pd.read_csv(path)["frame"]) == [0, 0]
+    assert [p.name for p in tmp_path.iterdir()] == ["detections.csv"]
 
 
 def test_the_whole_table_reads_back_as_written(tmp_path):

@@ -2,14 +2,15 @@
 spindle per frame) and ``tracks.csv`` (one row per track, phases and check flags included),
 floats to 3 decimals.
 
-``detections.csv`` is written as frames finish and flushed after each, so a crash or a kill keeps
-the finished frames on disk. It starts under a temporary name and takes the real name once its
+``detections.csv`` is written to disk as each frame finishes, so a crash or a kill keeps the
+finished frames. It starts under a temporary name and takes the real name once its
 first frame is written: a run that fails before that leaves an earlier table as it was.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import pandas as pd
 
@@ -42,42 +43,57 @@ def write_table(table: pd.DataFrame, path: PathLike) -> Path:
 class DetectionsWriter:
     """``with DetectionsWriter(path) as table: table.write(frame_rows)`` for each frame in order.
 
-    :attr:`frames` counts the frames on disk, and a stop (Ctrl-C, an error) cuts the file back to
-    them: a frame the stop caught half written, or written but not yet counted, is not left in the
-    file, so the table and the summaries made from :attr:`frames` hold the same frames.
+    :attr:`frames` counts the frames written in full, and a stop (Ctrl-C, an error) cuts the file
+    back to them: a frame the stop caught half written, or written but not yet counted, is not
+    left in the file, so the table and the summaries made from :attr:`frames` hold the same
+    frames. Each frame goes straight to the file (no buffer), so the cut needs no flush that a
+    full disk could refuse.
     """
 
     def __init__(self, path: PathLike):
         self._staged = AtomicPath(path)
-        self._whole = (0, 0)  # (frames, bytes) written in full; one assignment, so never half updated
+        # (frames, bytes) written in full: one assignment, so never half updated
+        self._whole: Tuple[int, int] = (0, 0)
 
     @property
     def frames(self) -> int:
-        """Frames written in full."""
+        """Frames written in full and counted."""
         return self._whole[0]
 
     def __enter__(self) -> "DetectionsWriter":
-        self._handle = open(self._staged.path, "w", newline="")
-        detections_table([]).to_csv(self._handle, **CSV_OPTIONS)  # the header
-        self._handle.flush()
+        self._handle = open(self._staged.path, "wb", buffering=0)
+        try:
+            self._append(detections_table([]).to_csv(**CSV_OPTIONS))  # the header
+        except BaseException:
+            self._handle.close()
+            self._staged.discard()
+            raise
         self._whole = (0, self._handle.tell())
         return self
 
     def write(self, rows: List[Dict[str, float]]) -> None:
-        """Append one frame's rows (none is fine) and flush them to disk."""
-        detections_table(rows).to_csv(self._handle, header=False, **CSV_OPTIONS)
-        self._handle.flush()
-        if not self.frames:
-            self._staged.commit()  # the open handle follows the rename: later frames append
+        """Append one frame's rows (none is fine), on disk when this returns."""
+        self._append(detections_table(rows).to_csv(header=False, **CSV_OPTIONS))
+        first = not self.frames
         self._whole = (self.frames + 1, self._handle.tell())
+        if first:
+            self._staged.commit()  # the open handle follows the rename: later frames append
+
+    def _append(self, text: str) -> None:
+        data = memoryview(text.encode())
+        while data:
+            data = data[self._handle.write(data):]
 
     def __exit__(self, error_type, error, traceback) -> None:
-        if error_type is not None:
-            self._handle.truncate(self._whole[1])
-        self._handle.close()
-        if self.frames:
-            return
-        if error_type is None:
-            self._staged.commit()  # a run of no frames: the header alone
-        else:
-            self._staged.discard()
+        try:
+            if error_type is not None:
+                os.ftruncate(self._handle.fileno(), self._whole[1])
+        finally:
+            self._handle.close()
+            if self.frames:
+                if self._staged.path.exists():  # stopped after counting the first frame, before publishing it
+                    self._staged.commit()
+            elif error_type is None:
+                self._staged.commit()  # a run of no frames: the header alone
+            else:
+                self._staged.discard()
