@@ -95,6 +95,28 @@ def test_a_stop_inside_a_table_write_leaves_the_outputs_agreeing(detector, tmp_p
     assert set(tracks.track_id) == set(detections.track_id) and tracks.last_frame.max() == 2
 
 
+def test_a_stop_while_the_summaries_are_written_still_writes_them(detector, tmp_path, monkeypatch, capsys):
+    """Ctrl-C after the last frame, while ``lengths.png`` is drawn: no earlier run's tracks.csv is left
+    beside the new table."""
+    (tmp_path / "tracks.csv").write_text("an earlier run's tracks\n")
+    draw, stops = analyse.plot_lengths, []
+
+    def stopped_once(*args, **kwargs):
+        if not stops:
+            stops.append(True)
+            raise KeyboardInterrupt
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(analyse, "plot_lengths", stopped_once)
+    with pytest.raises(KeyboardInterrupt):
+        analyse_movie(SAMPLE / "stack.tif", tmp_path, detector.predictor, overlay="none", progress=False,
+                      overwrite=True)
+    assert "stopped by KeyboardInterrupt after 8 of 8 frame(s)" in capsys.readouterr().err
+    detections, tracks = pd.read_csv(tmp_path / "detections.csv"), pd.read_csv(tmp_path / "tracks.csv")
+    assert set(tracks.track_id) == set(detections.track_id) and tracks.last_frame.max() == 7
+    assert (tmp_path / "lengths.png").stat().st_size > 1000
+
+
 def test_arrays_paths_and_lists_mix_and_a_pixel_size_overrides(detector):
     frame = cv2.cvtColor(cv2.imread(str(SAMPLE / "images" / "frame_000000.png")), cv2.COLOR_BGR2RGB)
     [single] = detector(frame)

@@ -99,6 +99,7 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
                 rows += frame_rows
                 table.write(frame_rows)
                 drawn.write(frame, detections, track_ids)  # stopped while drawing: the overlay lacks this frame
+        tracks = _write_summaries(out, rows, movie.n_frames, pixel_size, frame_interval)
     except BaseException as error:
         measured.close()  # stops the worker threads before anything else
         done = table.frames  # the frames detections.csv holds, whenever the stop came
@@ -108,7 +109,6 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
         print(f"yoloxsp: stopped by {type(error).__name__} after {done} of {movie.n_frames} frame(s); the outputs "
               f"in {out} hold frames 0-{done - 1}", file=sys.stderr)
         raise
-    tracks = _write_summaries(out, rows, movie.n_frames, pixel_size, frame_interval)
     return Analysis(out, movie.n_frames, detections_table(rows), tracks, pixel_size, frame_interval)
 
 
