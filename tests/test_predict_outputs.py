@@ -11,6 +11,7 @@ from yoloxsp.model.decode import Detections
 from yoloxsp.post.measure import DETECTION_COLUMNS, detection_rows
 from yoloxsp.post.overlay import OverlayWriter
 from yoloxsp.io.atomic import AtomicPath
+from yoloxsp.post import tables
 from yoloxsp.post.tables import CSV_OPTIONS, DetectionsWriter, detections_table, write_table
 
 pytestmark = pytest.mark.core
@@ -96,6 +97,17 @@ def test_a_stop_while_publishing_the_first_frame_keeps_it(tmp_path, monkeypatch,
             table.write(_rows(0, 2))
     assert table.frames == 1 and list(pd.read_csv(path)["frame"]) == [0, 0]
     assert [p.name for p in tmp_path.iterdir()] == ["detections.csv"]
+
+
+def test_a_table_that_cannot_start_leaves_no_temporary_file(tmp_path, monkeypatch):
+    def header_refused(rows):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tables, "detections_table", header_refused)
+    with pytest.raises(OSError, match="No space"):
+        with DetectionsWriter(tmp_path / "detections.csv"):
+            pass
+    assert not list(tmp_path.iterdir())
 
 
 def test_the_whole_table_reads_back_as_written(tmp_path):
