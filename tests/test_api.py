@@ -96,18 +96,18 @@ def test_a_stop_inside_a_table_write_leaves_the_outputs_agreeing(detector, tmp_p
 
 
 def test_a_stop_while_the_summaries_are_written_still_writes_them(detector, tmp_path, monkeypatch, capsys):
-    """Ctrl-C after the last frame, while ``lengths.png`` is drawn: no earlier run's tracks.csv is left
-    beside the new table."""
+    """Ctrl-C after the last frame, while the track table is made: it is made again and the stop
+    reported, so no earlier run's tracks.csv stands beside the new table."""
     (tmp_path / "tracks.csv").write_text("an earlier run's tracks\n")
-    draw, stops = analyse.plot_lengths, []
+    make, stops = analyse.tracks_table, []
 
     def stopped_once(*args, **kwargs):
         if not stops:
             stops.append(True)
             raise KeyboardInterrupt
-        return draw(*args, **kwargs)
+        return make(*args, **kwargs)
 
-    monkeypatch.setattr(analyse, "plot_lengths", stopped_once)
+    monkeypatch.setattr(analyse, "tracks_table", stopped_once)
     with pytest.raises(KeyboardInterrupt):
         analyse_movie(SAMPLE / "stack.tif", tmp_path, detector.predictor, overlay="none", progress=False,
                       overwrite=True)
@@ -115,6 +115,20 @@ def test_a_stop_while_the_summaries_are_written_still_writes_them(detector, tmp_
     detections, tracks = pd.read_csv(tmp_path / "detections.csv"), pd.read_csv(tmp_path / "tracks.csv")
     assert set(tracks.track_id) == set(detections.track_id) and tracks.last_frame.max() == 7
     assert (tmp_path / "lengths.png").stat().st_size > 1000
+
+
+def test_summaries_that_fail_are_not_made_twice(detector, tmp_path, monkeypatch, capsys):
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(True)
+        raise RuntimeError("the plot failed")
+
+    monkeypatch.setattr(analyse, "plot_lengths", broken)
+    with pytest.raises(RuntimeError, match="the plot failed"):
+        analyse_movie(SAMPLE / "stack.tif", tmp_path, detector.predictor, overlay="none", progress=False)
+    assert len(calls) == 1 and "stopped by" not in capsys.readouterr().err
+    assert len(set(pd.read_csv(tmp_path / "detections.csv").frame)) == 8  # the table stays whole
 
 
 def test_arrays_paths_and_lists_mix_and_a_pixel_size_overrides(detector):

@@ -106,15 +106,18 @@ def test_ctrl_c_keeps_every_finished_frame_and_finishes_the_outputs(long_movie, 
 def test_a_killed_run_leaves_its_finished_frames_in_detections_csv(long_movie, tmp_path):
     movie, n_frames = long_movie
     out = tmp_path / "out"
-    process = _start(movie, out)
+    out.mkdir()
+    for name in ("tracks.csv", "lengths.png"):
+        (out / name).write_text("an earlier run's output")
+    process = _start(movie, out, "--overwrite")
     _wait_for_frame(process, out / "detections.csv", STRIKE_AT)
-    process.kill()  # SIGKILL: no handler runs, only what was flushed survives
+    process.kill()  # SIGKILL: no handler runs, only what was written survives
     process.communicate(timeout=60)
     detections = _rows(out / "detections.csv")
     frames = [int(d["frame"]) for d in detections]
     assert frames == sorted(frames) and STRIKE_AT <= max(frames) < n_frames - 1
     assert all(None not in d.values() and d["x2"] for d in detections)  # whole rows only
-    assert not (out / "tracks.csv").exists()
+    assert not (out / "tracks.csv").exists() and not (out / "lengths.png").exists()  # none of an earlier run's
 
 
 def test_a_bad_frame_late_in_the_movie_keeps_the_frames_before_it(small_movie, tmp_path):

@@ -11,7 +11,6 @@ from yoloxsp.model.decode import Detections
 from yoloxsp.post.measure import DETECTION_COLUMNS, detection_rows
 from yoloxsp.post.overlay import OverlayWriter
 from yoloxsp.io.atomic import AtomicPath
-from yoloxsp.post import tables
 from yoloxsp.post.tables import CSV_OPTIONS, DetectionsWriter, detections_table, write_table
 
 pytestmark = pytest.mark.core
@@ -100,10 +99,10 @@ def test_a_stop_while_publishing_the_first_frame_keeps_it(tmp_path, monkeypatch,
 
 
 def test_a_table_that_cannot_start_leaves_no_temporary_file(tmp_path, monkeypatch):
-    def header_refused(rows):
+    def header_refused(writer, text):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(tables, "detections_table", header_refused)
+    monkeypatch.setattr(DetectionsWriter, "_append", header_refused)
     with pytest.raises(OSError, match="No space"):
         with DetectionsWriter(tmp_path / "detections.csv"):
             pass

@@ -5,11 +5,14 @@ detected and measured by ``predictor.parallel_frames`` worker threads (a few fra
 memory does not grow with the movie), then linked into tracks online and drawn in order.
 
 A long movie must not lose its finished frames to a late crash, a bad frame or Ctrl-C: each
-frame's rows go into ``detections.csv`` as soon as it is linked (flushed, so even a killed
-process leaves them on disk), and on any exception the track table, overlay and plot are
-finished from the frames done before the exception is re-raised. Every output is written under a
-temporary name and renamed when finished (``detections.csv`` once its first frame is on disk), so
-a run that fails early leaves earlier outputs as they were; they are replaced only with ``overwrite``.
+frame's rows go into ``detections.csv`` as soon as it is linked (unbuffered, so even a killed
+process leaves them), and on any exception the table is cut back to the frames it counted and the
+track table, overlay and plot are finished from those frames before the exception is re-raised
+(Ctrl-C while the last summaries are written too). Every output is written under a temporary name
+and renamed when finished (``detections.csv`` once it holds its first frame), so a run that fails
+early leaves earlier outputs as they were; they are replaced only with ``overwrite``, and an earlier
+track table and plot are removed once the new table holds a frame, so that outputs of two runs
+never stand side by side.
 
 The pieces live with their kind: reading and channel selection in :mod:`yoloxsp.io`, the tables
 in :mod:`.tables`, the overlay writer with the drawing in :mod:`.overlay`.
@@ -40,7 +43,8 @@ from .plots import plot_lengths
 from .tables import DetectionsWriter, detections_table, tracks_table, write_table
 from .tracks import TrackLinker, search_range_for
 
-OUTPUTS = ("detections.csv", "tracks.csv", *OVERLAY_NAMES.values(), "lengths.png")
+SUMMARIES = ("tracks.csv", "lengths.png")
+OUTPUTS = ("detections.csv", *OVERLAY_NAMES.values(), *SUMMARIES)
 
 
 @dataclass
@@ -87,7 +91,7 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     if overlay == "auto":
         overlay = "video" if movie.n_frames > 1 else "frames"
     out.mkdir(parents=True, exist_ok=True)
-    linker, rows = TrackLinker(search_range_for(pixel_size)), []
+    linker, rows, summarising = TrackLinker(search_range_for(pixel_size)), [], False
     table = DetectionsWriter(out / "detections.csv")
     measured = _detect_and_measure(movie, channels, predictor, length)
     try:
@@ -98,18 +102,26 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
                 frame_rows = detection_rows(t, detections, track_ids, pixel_size, lengths)
                 rows += frame_rows
                 table.write(frame_rows)
+                if t == 0:
+                    _remove_summaries(out)  # an earlier run's, which no longer match the table
                 drawn.write(frame, detections, track_ids)  # stopped while drawing: the overlay lacks this frame
+        summarising = True
         tracks = _write_summaries(out, rows, movie.n_frames, pixel_size, frame_interval)
     except BaseException as error:
         measured.close()  # stops the worker threads before anything else
         done = table.frames  # the frames detections.csv holds, whenever the stop came
-        if not done:
-            raise
+        if not done or (summarising and not isinstance(error, KeyboardInterrupt)):
+            raise  # nothing to finish, or summaries that failed once would fail again
         _write_summaries(out, [row for row in rows if row["frame"] < done], done, pixel_size, frame_interval)
         print(f"yoloxsp: stopped by {type(error).__name__} after {done} of {movie.n_frames} frame(s); the outputs "
               f"in {out} hold frames 0-{done - 1}", file=sys.stderr)
         raise
     return Analysis(out, movie.n_frames, detections_table(rows), tracks, pixel_size, frame_interval)
+
+
+def _remove_summaries(out: Path) -> None:
+    for name in SUMMARIES:
+        (out / name).unlink(missing_ok=True)
 
 
 def _write_summaries(out: Path, rows: List[dict], n_frames: int, pixel_size: Optional[float],

@@ -2,7 +2,7 @@
 spindle per frame) and ``tracks.csv`` (one row per track, phases and check flags included),
 floats to 3 decimals.
 
-``detections.csv`` is written to disk as each frame finishes, so a crash or a kill keeps the
+``detections.csv`` is written to the file as each frame finishes, so a crash or a kill keeps the
 finished frames. It starts under a temporary name and takes the real name once its
 first frame is written: a run that fails before that leaves an earlier table as it was.
 """
@@ -46,8 +46,8 @@ class DetectionsWriter:
     :attr:`frames` counts the frames written in full, and a stop (Ctrl-C, an error) cuts the file
     back to them: a frame the stop caught half written, or written but not yet counted, is not
     left in the file, so the table and the summaries made from :attr:`frames` hold the same
-    frames. Each frame goes straight to the file (no buffer), so the cut needs no flush that a
-    full disk could refuse.
+    frames. Each frame goes straight to the file (no buffer of ours), so the cut needs no flush
+    that a full disk could refuse.
     """
 
     def __init__(self, path: PathLike):
@@ -64,15 +64,15 @@ class DetectionsWriter:
         self._handle = open(self._staged.path, "wb", buffering=0)
         try:
             self._append(detections_table([]).to_csv(**CSV_OPTIONS))  # the header
+            self._whole = (0, self._handle.tell())
         except BaseException:
             self._handle.close()
             self._staged.discard()
             raise
-        self._whole = (0, self._handle.tell())
         return self
 
     def write(self, rows: List[Dict[str, float]]) -> None:
-        """Append one frame's rows (none is fine), on disk when this returns."""
+        """Append one frame's rows (none is fine), in the file when this returns."""
         self._append(detections_table(rows).to_csv(header=False, **CSV_OPTIONS))
         first = not self.frames
         self._whole = (self.frames + 1, self._handle.tell())
