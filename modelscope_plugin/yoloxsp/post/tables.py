@@ -90,10 +90,8 @@ class DetectionsWriter:
                 os.ftruncate(self._handle.fileno(), self._whole[1])
         finally:
             self._handle.close()
-            if self.frames:
-                if self._staged.path.exists():  # stopped after counting the first frame, before publishing it
+            if self.frames or error_type is None:  # a table holding frames, or a whole run of none
+                if self._staged.path.exists():  # not yet published: no frame, or stopped while publishing the first
                     self._staged.commit()
-            elif error_type is None:
-                self._staged.commit()  # a run of no frames: the header alone
             else:
                 self._staged.discard()
