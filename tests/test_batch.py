@@ -18,6 +18,7 @@ from yoloxsp.batch.job import JobSettings
 from yoloxsp.batch.manifest import read_movies
 from yoloxsp.batch.runner import run_batch
 from yoloxsp.errors import InputError
+from yoloxsp.post.tracks import TRACK_SCORE_THRESHOLD
 from yoloxsp.synth import SynthConfig, write_movie
 
 pytestmark = pytest.mark.core
@@ -234,3 +235,17 @@ def test_cli_exit_codes(screen, tmp_path):
     run = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "batch", str(tmp_path / "bad.csv"), "--out",
                           str(tmp_path / "out2")], capture_output=True, text=True, timeout=600)
     assert run.returncode == 2 and "unknown column(s) colour" in run.stderr
+    run = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "batch", str(tmp_path / "m.csv"), "--out",
+                          str(tmp_path / "out3"), "--track-threshold", "0"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 2 and "track score threshold must be in (0, 1] (got 0.0)" in run.stderr
+    assert not (tmp_path / "out3").exists()  # refused before any movie ran
+
+
+def test_the_track_threshold_reaches_every_movie_and_its_record(screen, tmp_path):
+    entries, _ = read_movies(screen / "manifest.csv")
+    report = run_batch([e for e in entries if e.name == "mut_a__stack"], tmp_path, JobSettings(track_threshold=1.0),
+                       progress=False)
+    assert not report.failed
+    record = json.loads((tmp_path / "mut_a__stack" / "done.json").read_text())
+    assert record["settings"]["track_threshold"] == 1.0
+    assert JobSettings().track_threshold == TRACK_SCORE_THRESHOLD

@@ -39,3 +39,13 @@ def test_detection_metrics_counts_and_long_recall():
     assert metrics["det_recall@0.5"] == pytest.approx(1 / 2)
     assert metrics["det_F1@0.5"] == pytest.approx(0.4)
     assert metrics["long_recall@0.5"] == 0.0 and metrics["n_long_spindles"] == 1
+
+
+def test_pairwise_iou_reads_column_major_boxes_as_the_same_boxes():
+    """A pandas frame's ``to_numpy()`` of several columns is often column-major; pycocotools reads
+    raw buffers, so such an array once gave the IoU of other boxes."""
+    boxes = np.array([[0.0, 0.0, 10.0, 10.0], [20.0, 20.0, 30.0, 40.0], [5.0, 0.0, 15.0, 10.0]])
+    expected = pairwise_iou(boxes, boxes)
+    np.testing.assert_allclose(np.diag(expected), 1.0)
+    for pred, truth in ((np.asfortranarray(boxes), boxes), (boxes, np.asfortranarray(boxes))):
+        np.testing.assert_allclose(pairwise_iou(pred, truth), expected)

@@ -102,3 +102,12 @@ def test_default_predict_runs_without_importing_torch(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "0 []"
     assert (tmp_path / "o" / "detections.csv").read_text().count("\n") > 1
+
+
+def test_a_higher_threshold_decodes_the_same_weights_into_fewer_detections():
+    model = Predictor(open_backend("yoloxsp"))
+    own = model.config.decode
+    frame = next(open_movie(SAMPLE).frames())
+    counts = [len(model.at_score_threshold(t)([frame])[0]) for t in (own.score_threshold, 0.95)]
+    assert counts[0] > counts[1], counts
+    assert model.config.decode == own  # the model itself is left as it was

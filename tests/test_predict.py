@@ -74,6 +74,12 @@ def test_refuses_to_overwrite_and_overwrites_when_asked(small_movie, tmp_path):
     assert predict(image, "--out", tmp_path, "--overwrite").returncode == 0
 
 
+def test_a_track_threshold_outside_zero_to_one_is_refused_before_anything_is_written(small_movie, tmp_path):
+    result = predict(small_movie / "stack.tif", "--out", tmp_path / "out", "--track-threshold", "1.5")
+    assert result.returncode == 2 and "track score threshold must be in (0, 1] (got 1.5)" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_folder_and_video_inputs(small_movie, tmp_path):
     frames = sorted((small_movie / "images").iterdir())
     video = tmp_path / "movie.avi"

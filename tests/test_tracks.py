@@ -7,7 +7,8 @@ import pytest
 import trackpy
 
 from yoloxsp.model.decode import Detections
-from yoloxsp.post.tracks import LENGTH_WEIGHT, LINK_OPTIONS, TrackLinker, link_tracks, linking_coordinates
+from yoloxsp.post.tracks import (LENGTH_WEIGHT, LINK_OPTIONS, TrackConfirmation, TrackLinker, link_tracks,
+                                 linking_coordinates)
 
 pytestmark = pytest.mark.core
 
@@ -125,3 +126,30 @@ def test_a_missing_pole_lets_the_box_diagonal_stand_in_for_the_length():
     assert points.shape == (1, 3)
     np.testing.assert_allclose(points[0, :2], [50.0, 50.0])
     np.testing.assert_allclose(points[0, 2], LENGTH_WEIGHT * np.hypot(34.0, 4.0))
+
+
+def test_a_weak_detection_is_reported_once_its_track_holds_enough_strong_ones():
+    confirmation = TrackConfirmation(score_threshold=0.3, confirming=3)
+    track = [0.9, 0.2, 0.8, 0.25, 0.7, 0.2, 0.1]  # one linker id; strong in frames 0, 2, 4
+    kept = [confirmation.update(np.array([s]), np.array([5]))[0][0] for s in track]
+    assert kept == [True, False, True, False, True, True, True]
+
+
+def test_a_track_of_weak_detections_alone_is_never_reported_and_ids_follow_the_reported_tracks():
+    confirmation = TrackConfirmation(score_threshold=0.3, confirming=1)
+    # linker ids 0 (weak throughout) and 1 (strong, then weak): only 1 is reported, as track 0
+    frames = [(np.array([0.2, 0.9]), np.array([0, 1])), (np.array([0.29, 0.2]), np.array([0, 1])),
+              (np.array([0.25]), np.array([0]))]
+    results = [confirmation.update(*frame) for frame in frames]
+    assert [keep.tolist() for keep, _ in results] == [[False, True], [False, True], [False]]
+    assert [ids.tolist() for _, ids in results] == [[0], [0], []]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_with_every_candidate_above_the_threshold_every_one_is_reported_with_the_linkers_id(seed):
+    linked = link_tracks([_frame(c) for c in _wandering_spots(seed)], search_range_px=12.0, memory=2)
+    confirmation = TrackConfirmation(score_threshold=0.3)
+    for ids in linked:
+        keep, reported = confirmation.update(np.full(len(ids), 0.3), ids)
+        assert keep.all()
+        np.testing.assert_array_equal(reported, ids)

@@ -30,7 +30,7 @@ import json
 import re
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Dict, Iterator, Optional, Sequence, Set
 
@@ -60,15 +60,6 @@ def score_sets(predictor: "Predictor", sets: Dict[str, "EvalSet"]) -> Dict[str, 
 
     return {look: evaluate_records(predictor, data.records, data.pixel_sizes, progress=False)
             for look, data in sets.items()}
-
-
-def at_threshold(predictor: "Predictor", score_threshold: float) -> "Predictor":
-    """The same weights decoded at another score threshold."""
-    from yoloxsp.model.backends import Predictor
-
-    other = Predictor(predictor.backend)
-    other.config = replace(predictor.config, decode=replace(predictor.config.decode, score_threshold=score_threshold))
-    return other
 
 
 def noise_detections(predictor: "Predictor") -> Dict[str, int]:
@@ -149,7 +140,7 @@ def evaluate(args) -> None:
     with open_look_sets(args.looks or [*LOOKS, *UNSEEN_LOOKS]) as sets, crop_movies() as crops:
         for threshold in args.score_threshold or [model.config.decode.score_threshold]:
             print(f"score threshold {threshold}")
-            print_report(at_threshold(model, threshold), sets, crops, UNSEEN_LOOKS)
+            print_report(model.at_score_threshold(threshold), sets, crops, UNSEEN_LOOKS)
 
 
 def print_report(predictor: "Predictor", sets: Dict[str, "EvalSet"], crops: Dict[str, CropMovie],

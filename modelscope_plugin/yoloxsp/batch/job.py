@@ -27,6 +27,7 @@ from typing import Dict, Optional, Tuple
 from ..errors import InputError, OutputExistsError
 from ..io import open_movie
 from ..io.atomic import atomic_path
+from ..post.tracks import TRACK_SCORE_THRESHOLD
 from .manifest import MovieEntry
 
 DONE_MARKER = "done.json"
@@ -48,6 +49,7 @@ class JobSettings:
     channels: Optional[Tuple[int, ...]] = None
     pixel_size: Optional[float] = None   # when neither the manifest row nor the file gives one
     frame_interval: Optional[float] = None
+    track_threshold: Optional[float] = TRACK_SCORE_THRESHOLD  # see analyse_movie's track_score_threshold
 
 
 @dataclass
@@ -122,7 +124,8 @@ def _analyse(entry: MovieEntry, staging: Path, settings: JobSettings) -> dict:
     first = next(movie.frames())
     analysis = analyse_movie(entry.path, staging, _predictor(settings), pixel_size=pixel_size,
                              frame_interval=frame_interval, channels=settings.channels, length=settings.length,
-                             overlay=settings.overlay, progress=False)
+                             overlay=settings.overlay, progress=False,
+                             track_score_threshold=settings.track_threshold)
     write_trackmate(staging / TRACKMATE_NAME, analysis.detections.to_dict("records"), entry.path,
                     (first.shape[1], first.shape[0]), analysis.n_frames, analysis.pixel_size, analysis.frame_interval,
                     analysis.tracks.to_dict("records"))

@@ -21,6 +21,8 @@ from ..errors import InputError
 from ..model.resolve import BACKENDS
 from ..post.measure import LENGTH_METHODS
 from ..post.overlay import OVERLAYS
+from ..post.tracks import TRACK_SCORE_THRESHOLD, check_track_score_threshold
+from .predict import TRACK_THRESHOLD_HELP
 
 
 def add_parser(sub) -> None:
@@ -46,6 +48,8 @@ def add_parser(sub) -> None:
     p.add_argument("--channels", type=int, nargs="+", metavar="I", help="input channels, tubulin first then SPB")
     p.add_argument("--length", choices=LENGTH_METHODS, default="ridge")
     p.add_argument("--overlay", choices=OVERLAYS, default="auto")
+    p.add_argument("--track-threshold", type=float, default=TRACK_SCORE_THRESHOLD, metavar="SCORE",
+                   help=TRACK_THRESHOLD_HELP)
     p.add_argument("--overwrite", action="store_true", help="analyse finished movies again")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -59,10 +63,12 @@ def run(args) -> int:
     for value, name in ((args.pixel_size, "--pixel-size"), (args.frame_interval, "--frame-interval")):
         if value is not None and value <= 0:
             raise InputError(f"{name} must be positive (got {value})")
+    check_track_score_threshold(args.track_threshold)
     entries, problems = read_movies(args.input)
     settings = JobSettings(model=args.model, backend=args.backend, units=args.units, length=args.length,
                            overlay=args.overlay, channels=tuple(args.channels) if args.channels else None,
-                           pixel_size=args.pixel_size, frame_interval=args.frame_interval)
+                           pixel_size=args.pixel_size, frame_interval=args.frame_interval,
+                           track_threshold=args.track_threshold)
     report = run_batch(entries, args.out, settings, problems, workers=args.workers, scheduler=args.scheduler,
                        overwrite=args.overwrite, progress=not args.quiet)
     print(report.text())

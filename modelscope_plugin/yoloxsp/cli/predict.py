@@ -11,6 +11,12 @@ from __future__ import annotations
 from ..model.resolve import BACKENDS
 from ..post.measure import LENGTH_METHODS
 from ..post.overlay import OVERLAYS
+from ..post.tracks import CONFIRMING_DETECTIONS, TRACK_SCORE_THRESHOLD
+
+TRACK_THRESHOLD_HELP = (
+    f"a detection scoring under the model's score threshold but at least this is reported where it continues "
+    f"a track with {CONFIRMING_DETECTIONS} detections above the threshold (a spindle dims as it elongates); "
+    f"default {TRACK_SCORE_THRESHOLD}; the model's threshold or more (e.g. 1) turns this off")
 
 
 def add_parser(sub) -> None:
@@ -37,6 +43,8 @@ def add_parser(sub) -> None:
     p.add_argument("--overlay", choices=OVERLAYS, default="auto",
                    help="video: overlay.avi (Motion-JPEG, opens in Fiji); frames: overlay/frame_NNNNNN.png; "
                         "auto (default): video for movies, PNG for a single image")
+    p.add_argument("--track-threshold", type=float, default=TRACK_SCORE_THRESHOLD, metavar="SCORE",
+                   help=TRACK_THRESHOLD_HELP)
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(run=run)
 
@@ -48,6 +56,7 @@ def run(args) -> int:
 
     predictor = Predictor(open_backend(args.model, args.backend))
     analysis = analyse_movie(args.input, args.out, predictor, args.pixel_size, args.frame_interval, args.channels,
-                             args.length, args.overlay, args.overwrite, axes=args.axes, scene=args.scene)
+                             args.length, args.overlay, args.overwrite, axes=args.axes, scene=args.scene,
+                             track_score_threshold=args.track_threshold)
     print(analysis.summary())
     return 0

@@ -101,4 +101,6 @@ def matched_pairs(iou: np.ndarray, iou_threshold: float) -> Tuple[np.ndarray, np
 
 
 def _xywh_array(boxes: np.ndarray) -> np.ndarray:
-    return np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], axis=1)
+    """C-ordered, as pycocotools reads its buffers: a column-major array (what a pandas frame's
+    ``to_numpy`` often gives) would be read as other boxes, without an error."""
+    return np.ascontiguousarray(np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], axis=1))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional, Tuple, Union
 
@@ -82,3 +83,9 @@ class Predictor:
 
     def __call__(self, frames: Frames) -> List[Detections]:
         return detect_frames(self.backend.raw, self.config, frames)
+
+    def at_score_threshold(self, score_threshold: float) -> "Predictor":
+        """The same weights and backend, decoded at another score threshold (this one is left as it is)."""
+        other = Predictor(self.backend)
+        other.config = replace(self.config, decode=replace(self.config.decode, score_threshold=score_threshold))
+        return other

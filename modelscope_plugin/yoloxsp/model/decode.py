@@ -49,6 +49,11 @@ class Detections:
     def __len__(self) -> int:
         return len(self.boxes)
 
+    def select(self, keep: np.ndarray) -> "Detections":
+        """The detections ``keep`` (a boolean mask or indices) picks, in that order."""
+        return Detections(self.boxes[keep], self.scores[keep], self.labels[keep], self.poles[keep],
+                          self.pole_scores[keep])
+
 
 def find_pole_peaks(pole_raw: np.ndarray, stride: int, threshold: float) -> List[Tuple[np.ndarray, np.ndarray]]:
     """Per image: (positions (M, 2) input px, scores (M,)) of heatmap peaks: cells at the maximum of

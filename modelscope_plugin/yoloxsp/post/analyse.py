@@ -41,7 +41,8 @@ from .overlay import OVERLAY_NAMES, OVERLAYS, OverlayWriter
 from .phases import with_phases
 from .plots import plot_lengths
 from .tables import DetectionsWriter, detections_table, tracks_table, write_table
-from .tracks import TrackLinker, search_range_for
+from .tracks import (TRACK_SCORE_THRESHOLD, TrackConfirmation, TrackLinker, check_track_score_threshold,
+                     search_range_for)
 
 SUMMARIES = ("tracks.csv", "lengths.png")
 OUTPUTS = ("detections.csv", *OVERLAY_NAMES.values(), *SUMMARIES)
@@ -67,10 +68,16 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
                   frame_interval: Optional[float] = None, channels: Optional[Sequence[int]] = None,
                   length: str = "ridge", overlay: str = "auto", overwrite: bool = False,
                   progress: bool = True, *, axes: Optional[str] = None,
-                  scene: Optional[Union[str, int]] = None) -> Analysis:
+                  scene: Optional[Union[str, int]] = None,
+                  track_score_threshold: Optional[float] = TRACK_SCORE_THRESHOLD) -> Analysis:
     """Detect, track and measure every frame of ``source`` and write the outputs into ``out``.
 
     ``axes`` and ``scene`` say how to read the input (see :func:`yoloxsp.io.open_movie`).
+
+    ``track_score_threshold``: detections down to this score are linked too, and those under the
+    model's own threshold are reported where they continue a confirmed track (see
+    :class:`~yoloxsp.post.tracks.TrackConfirmation`); ``None``, or the model's threshold or more,
+    reports the model's detections only.
 
     ``overlay``: ``video``, ``frames`` or ``none`` (see :class:`~yoloxsp.post.overlay.OverlayWriter`),
     or ``auto``: a video for movies, a PNG for a single image.
@@ -80,6 +87,7 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     for value, name in ((pixel_size, "pixel size"), (frame_interval, "frame interval")):
         if value is not None and value <= 0:
             raise InputError(f"{name} must be positive (got {value})")
+    check_track_score_threshold(track_score_threshold)
     movie = open_movie(source, axes=axes, scene=scene)
     out = Path(out)
     existing = [name for name in OUTPUTS if (out / name).exists()]
@@ -92,13 +100,17 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
         overlay = "video" if movie.n_frames > 1 else "frames"
     out.mkdir(parents=True, exist_ok=True)
     linker, rows, summarising = TrackLinker(search_range_for(pixel_size)), [], False
+    confirmation = TrackConfirmation(predictor.config.decode.score_threshold)
+    if track_score_threshold is not None and track_score_threshold < confirmation.score_threshold:
+        predictor = predictor.at_score_threshold(track_score_threshold)  # the candidates
     table = DetectionsWriter(out / "detections.csv")
     measured = _detect_and_measure(movie, channels, predictor, length)
     try:
         with table, OverlayWriter(overlay, out) as drawn:
-            for t, (frame, detections, lengths) in enumerate(
+            for t, (frame, candidates, lengths) in enumerate(
                     tqdm(measured, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
-                track_ids = linker.update(detections)
+                keep, track_ids = confirmation.update(candidates.scores, linker.update(candidates))
+                detections, lengths = candidates.select(keep), lengths[keep]
                 frame_rows = detection_rows(t, detections, track_ids, pixel_size, lengths)
                 rows += frame_rows
                 table.write(frame_rows)

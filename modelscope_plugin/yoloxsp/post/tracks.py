@@ -16,12 +16,21 @@ within one search range of each other; trackpy then refuses a "subnetwork" too l
 exactly and raises. Its adaptive search (:data:`LINK_OPTIONS`) shrinks the search range inside
 such a subnetwork only, step by step, until it is small enough, so sparse spindles link exactly
 as before and a crowded frame still links.
+
+A spindle dims as it elongates (about constant tubulin spread over a longer bar), so a long
+anaphase spindle may score under the model's threshold in frames where the same spindle, shorter
+and brighter, scored above it before. :class:`TrackConfirmation` keeps such a detection when it
+continues a track the threshold has already confirmed several times: hysteresis over time, as a
+person reading the movie would do. It looks back only, so a movie is still read once.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
+from collections import Counter
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ..errors import InputError
 
 if TYPE_CHECKING:
     from ..model.decode import Detections
@@ -33,6 +42,11 @@ LINK_OPTIONS = {"adaptive_stop": 0.5, "adaptive_step": 0.95}
 # spindle that keeps its place may change length by up to 1.5 / LENGTH_WEIGHT um between two
 # linked frames (a few frames of fast formation or anaphase B, and a pole found on a wrong dot).
 LENGTH_WEIGHT = 0.25
+# A detection scoring at least TRACK_SCORE_THRESHOLD but under the model's score threshold is
+# reported when its track already holds CONFIRMING_DETECTIONS detections at or above that threshold
+# (tools/validate_track_checks.py --track-threshold measures both on held-out movies).
+TRACK_SCORE_THRESHOLD = 0.15
+CONFIRMING_DETECTIONS = 3
 
 
 def search_range_for(pixel_size: Optional[float]) -> float:
@@ -90,6 +104,40 @@ class TrackLinker:
         for particle in particles:
             self._renumber.setdefault(particle, len(self._renumber))
         return np.array([self._renumber[particle] for particle in particles], int)
+
+
+def check_track_score_threshold(value: Optional[float]) -> None:
+    """Refuse a track score threshold outside (0, 1] (``None`` turns confirmation off)."""
+    if value is not None and not 0 < value <= 1:
+        raise InputError(f"track score threshold must be in (0, 1] (got {value})")
+
+
+class TrackConfirmation:
+    """Which of a frame's linked candidates to report, and their track ids.
+
+    Candidates are the model's detections down to a lower score (with both poles, like every
+    detection). Those at or above ``score_threshold`` are always reported; one below it only when
+    its track has had ``confirming`` detections at or above it, this frame's included (a track
+    holds one detection per frame, so that is an earlier one). A track of low scores alone is never
+    reported, so a movie of noise stays empty. Reported tracks are numbered 0, 1, ... in order of
+    their first reported detection; with every candidate at or above the threshold the ids are the
+    linker's.
+    """
+
+    def __init__(self, score_threshold: float, confirming: int = CONFIRMING_DETECTIONS):
+        self.score_threshold = score_threshold
+        self._confirming = confirming
+        self._above: Counter = Counter()  # linker id -> detections at or above the threshold so far
+        self._reported: Dict[int, int] = {}  # linker id -> reported track id
+
+    def update(self, scores: np.ndarray, linked_ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """``(keep, track_ids)``: a mask over this frame's candidates, and the ids of those kept."""
+        scores, linked_ids = np.asarray(scores), np.asarray(linked_ids, int)
+        above = scores >= self.score_threshold
+        self._above.update(linked_ids[above].tolist())
+        keep = above | np.array([self._above[i] >= self._confirming for i in linked_ids.tolist()], bool)
+        ids = [self._reported.setdefault(i, len(self._reported)) for i in linked_ids[keep].tolist()]
+        return keep, np.array(ids, int)
 
 
 def linking_coordinates(detections: Detections) -> np.ndarray:

@@ -1,0 +1,75 @@
+"""``yoloxsp predict``'s track confirmation on a real movie: detections under the model's score
+threshold are reported only where they continue a confirmed track, and on a held-out one-channel
+lawn movie (a look where long dim spindles are missed) they find spindles the model alone misses
+without adding a false detection. Every detection the model reports alone stays as it was."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from yoloxsp.errors import InputError
+from yoloxsp.post.tracks import CONFIRMING_DETECTIONS, TRACK_SCORE_THRESHOLD
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from validate_track_checks import detection_hits, spindles_found  # noqa: E402
+
+pytestmark = pytest.mark.core
+
+BOX = ["frame", "x1", "y1", "x2", "y2"]
+
+
+@pytest.fixture(scope="module")
+def lawn_movie(tmp_path_factory):
+    """A held-out 40-frame movie of one channel over a dense lawn (seed LOOK_SET_SEED + 1)."""
+    from yoloxsp.model.backends import Predictor
+    from yoloxsp.model.resolve import open_backend
+    from yoloxsp.synth import read_truth, write_movie
+    from yoloxsp.synth.looks import look_config
+    from yoloxsp.synth.sets import LOOK_SET_SEED
+
+    config = look_config("tubulin-only-lawn", LOOK_SET_SEED + 1, 40)
+    movie = write_movie(tmp_path_factory.mktemp("lawn") / "movie", config)
+    return movie / "stack.tif", read_truth(movie / "ground_truth.csv"), Predictor(open_backend("yoloxsp"))
+
+
+def _analyse(lawn_movie, out: Path, threshold):
+    from yoloxsp.post.analyse import analyse_movie
+
+    stack, _, predictor = lawn_movie
+    return analyse_movie(stack, out, predictor, overlay="none", progress=False, track_score_threshold=threshold)
+
+
+def test_confirmed_tracks_recover_spindles_the_model_alone_misses(lawn_movie, tmp_path):
+    _, truth, predictor = lawn_movie
+    threshold = predictor.config.decode.score_threshold
+    alone = _analyse(lawn_movie, tmp_path / "alone", None).detections
+    confirmed = _analyse(lawn_movie, tmp_path / "confirmed", TRACK_SCORE_THRESHOLD).detections
+
+    above = confirmed[confirmed["score"] >= threshold]
+    assert sorted(map(tuple, above[BOX].to_numpy())) == sorted(map(tuple, alone[BOX].to_numpy()))
+    below = confirmed[confirmed["score"] < threshold]
+    assert len(below) and (below["score"] >= TRACK_SCORE_THRESHOLD).all()
+    for row in below.itertuples():  # each continues a track confirmed by earlier strong detections
+        earlier = confirmed[(confirmed["track_id"] == row.track_id) & (confirmed["frame"] < row.frame)]
+        assert (earlier["score"] >= threshold).sum() >= CONFIRMING_DETECTIONS
+    first_seen = confirmed.drop_duplicates("track_id")["track_id"].tolist()
+    assert first_seen == list(range(len(first_seen)))
+
+    found_alone, found_confirmed = spindles_found(alone, truth), spindles_found(confirmed, truth)
+    assert found_confirmed["spindles found"] > found_alone["spindles found"] < found_alone["spindles"]
+    assert (~detection_hits(confirmed, truth)).sum() == (~detection_hits(alone, truth)).sum()
+
+
+def test_a_track_threshold_at_or_above_the_models_reports_the_models_detections_only(lawn_movie, tmp_path):
+    alone = _analyse(lawn_movie, tmp_path / "alone", None).detections
+    at_one = _analyse(lawn_movie, tmp_path / "one", 1.0).detections
+    assert alone.equals(at_one)
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.1, 1.5])
+def test_a_track_threshold_outside_zero_to_one_is_refused(lawn_movie, tmp_path, bad):
+    with pytest.raises(InputError, match="track score threshold"):
+        _analyse(lawn_movie, tmp_path / "bad", bad)
