@@ -249,3 +249,7 @@ def test_the_track_threshold_reaches_every_movie_and_its_record(screen, tmp_path
     record = json.loads((tmp_path / "mut_a__stack" / "done.json").read_text())
     assert record["settings"]["track_threshold"] == 1.0
     assert JobSettings().track_threshold == TRACK_SCORE_THRESHOLD
+    refused = run_batch([e for e in entries if e.name == "wt_a__stack"], tmp_path, JobSettings(track_threshold=0.0),
+                        progress=False)  # reaches the movie's analysis, which refuses it
+    assert [r.reason for r in refused.results if r.status == "failed"] == [
+        "track score threshold must be in (0, 1] (got 0.0)"]

@@ -111,3 +111,4 @@ def test_a_higher_threshold_decodes_the_same_weights_into_fewer_detections():
     counts = [len(model.at_score_threshold(t)([frame])[0]) for t in (own.score_threshold, 0.95)]
     assert counts[0] > counts[1], counts
     assert model.config.decode == own  # the model itself is left as it was
+

@@ -1,7 +1,8 @@
-"""``yoloxsp predict``'s track confirmation on a real movie: detections under the model's score
+"""``yoloxsp predict``'s confirmed tracks on real movies: detections under the model's score
 threshold are reported only where they continue a confirmed track, and on a held-out one-channel
 lawn movie (a look where long dim spindles are missed) they find spindles the model alone misses
-without adding a false detection. Every detection the model reports alone stays as it was."""
+without adding a false detection. Every detection the model reports alone stays as it was, and
+no track of the model's alone is split."""
 from __future__ import annotations
 
 import sys
@@ -49,7 +50,13 @@ def test_confirmed_tracks_recover_spindles_the_model_alone_misses(lawn_movie, tm
     confirmed = _analyse(lawn_movie, tmp_path / "confirmed", TRACK_SCORE_THRESHOLD).detections
 
     above = confirmed[confirmed["score"] >= threshold]
-    assert sorted(map(tuple, above[BOX].to_numpy())) == sorted(map(tuple, alone[BOX].to_numpy()))
+    measured = [column for column in alone.columns if column != "track_id"]
+    assert len(above) == len(alone)
+    assert above[measured].sort_values(BOX).reset_index(drop=True).equals(
+        alone[measured].sort_values(BOX).reset_index(drop=True))
+    joined = above.merge(alone, on=measured, suffixes=("", "_alone"))
+    assert len(joined) == len(alone)
+    assert (joined.groupby("track_id_alone")["track_id"].nunique() == 1).all()  # no track of the model's split
     below = confirmed[confirmed["score"] < threshold]
     assert len(below) and (below["score"] >= TRACK_SCORE_THRESHOLD).all()
     for row in below.itertuples():  # each continues a track confirmed by earlier strong detections
@@ -73,3 +80,4 @@ def test_a_track_threshold_at_or_above_the_models_reports_the_models_detections_
 def test_a_track_threshold_outside_zero_to_one_is_refused(lawn_movie, tmp_path, bad):
     with pytest.raises(InputError, match="track score threshold"):
         _analyse(lawn_movie, tmp_path / "bad", bad)
+

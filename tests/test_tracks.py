@@ -7,7 +7,7 @@ import pytest
 import trackpy
 
 from yoloxsp.model.decode import Detections
-from yoloxsp.post.tracks import (LENGTH_WEIGHT, LINK_OPTIONS, TrackConfirmation, TrackLinker, link_tracks,
+from yoloxsp.post.tracks import (LENGTH_WEIGHT, LINK_OPTIONS, ConfirmingLinker, TrackLinker, link_tracks,
                                  linking_coordinates)
 
 pytestmark = pytest.mark.core
@@ -128,28 +128,79 @@ def test_a_missing_pole_lets_the_box_diagonal_stand_in_for_the_length():
     np.testing.assert_allclose(points[0, 2], LENGTH_WEIGHT * np.hypot(34.0, 4.0))
 
 
-def test_a_weak_detection_is_reported_once_its_track_holds_enough_strong_ones():
-    confirmation = TrackConfirmation(score_threshold=0.3, confirming=3)
-    track = [0.9, 0.2, 0.8, 0.25, 0.7, 0.2, 0.1]  # one linker id; strong in frames 0, 2, 4
-    kept = [confirmation.update(np.array([s]), np.array([5]))[0][0] for s in track]
-    assert kept == [True, False, True, False, True, True, True]
+def _scored(centres, scores) -> Detections:
+    frame = _frame(np.asarray(centres, float).reshape(-1, 2))
+    frame.scores = np.asarray(scores, np.float32)
+    return frame
 
 
-def test_a_track_of_weak_detections_alone_is_never_reported_and_ids_follow_the_reported_tracks():
-    confirmation = TrackConfirmation(score_threshold=0.3, confirming=1)
-    # linker ids 0 (weak throughout) and 1 (strong, then weak): only 1 is reported, as track 0
-    frames = [(np.array([0.2, 0.9]), np.array([0, 1])), (np.array([0.29, 0.2]), np.array([0, 1])),
-              (np.array([0.25]), np.array([0]))]
-    results = [confirmation.update(*frame) for frame in frames]
-    assert [keep.tolist() for keep, _ in results] == [[False, True], [False, True], [False]]
-    assert [ids.tolist() for _, ids in results] == [[0], [0], []]
+def test_a_weak_detection_continues_a_track_once_it_holds_enough_strong_ones():
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, memory=2, confirming=3)
+    # strong in frames 0, 2, 4 and 11; weak in 1 and 3 (not yet confirmed), then for six frames,
+    # longer than the linker's memory: each weak detection carries the track on
+    track = [0.9, 0.2, 0.8, 0.25, 0.7, 0.2, 0.1, 0.2, 0.2, 0.2, 0.2, 0.9]
+    results = [linker.update(_scored([[50.0 + t, 50.0]], [s])) for t, s in enumerate(track)]
+    assert [bool(keep[0]) for keep, _ in results] == [True, False, True, False] + [True] * 8
+    assert {int(i) for _, ids in results for i in ids} == {0}  # one track throughout
+
+
+def test_unreported_candidates_change_no_track_of_the_models_detections():
+    """A weak half-box on a strong spindle, nearer the spindle's next detection than the spindle
+    itself: linked with everything it would take the spindle's track."""
+    centres = [[[50.0, 50.0]], [[52.0, 50.0]], [[54.0, 50.0]], [[56.0, 50.0], [64.0, 50.0]], [[65.0, 50.0]]]
+    scores = [[0.9], [0.9], [0.9], [0.9, 0.2], [0.9]]
+    alone = link_tracks([_scored(c[:1], [0.9]) for c in centres], search_range_px=10.0)  # the model's own
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, confirming=3)
+    results = [linker.update(_scored(c, s)) for c, s in zip(centres, scores)]
+    assert [keep.tolist() for keep, _ in results] == [[True]] * 3 + [[True, False], [True]]
+    assert [ids.tolist() for _, ids in results] == [a.tolist() for a in alone] == [[0]] * 5
+
+
+def test_a_weak_detection_fills_only_a_confirmed_track_no_strong_one_continues():
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, confirming=1)
+    linker.update(_scored([[50.0, 50.0], [150.0, 50.0]], [0.9, 0.9]))
+    # the first spindle goes on strong, with a weak duplicate beside it; the second goes on weak;
+    # a weak detection far from every track is not reported
+    keep, ids = linker.update(_scored([[51.0, 50.0], [53.0, 50.0], [151.0, 50.0], [250.0, 50.0]],
+                                      [0.9, 0.2, 0.2, 0.2]))
+    assert keep.tolist() == [True, False, True, False] and ids.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("centres, scores, expected", [
+    ([[58.0, 50.0], [42.0, 50.0]], [0.9, 0.2], [True, False]),  # the track goes on strong: no weak one joins it
+    ([[66.0, 50.0], [59.0, 50.0]], [0.9, 0.2], [True, False]),  # a weak one beside a new strong one is that one's
+    ([[56.0, 50.0], [47.0, 50.0], [60.0, 50.0]], [0.2] * 3, [False, True, False]),  # one per track, the nearest
+])
+def test_which_weak_detection_continues_a_confirmed_track(centres, scores, expected):
+    """A track confirmed at (50, 50) in the frame before, within a 10 px search range."""
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, confirming=1)
+    linker.update(_scored([[50.0, 50.0]], [0.9]))
+    keep, _ = linker.update(_scored(centres, scores))
+    assert keep.tolist() == expected
+
+
+def test_a_track_of_weak_detections_alone_is_never_reported():
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, confirming=1)
+    results = [linker.update(_scored([[50.0, 50.0], [150.0, 50.0]], [0.2, s])) for s in (0.9, 0.2, 0.25)]
+    assert [keep.tolist() for keep, _ in results] == [[False, True], [False, True], [False, True]]
+    assert [ids.tolist() for _, ids in results] == [[0], [0], [0]]
+
+
+def test_a_track_unreported_for_longer_than_the_memory_is_not_filled():
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, memory=1, confirming=1)
+    linker.update(_scored([[50.0, 50.0]], [0.9]))
+    for _ in range(2):  # nothing found: the track ends after the linker's memory
+        linker.update(_scored(np.zeros((0, 2)), []))
+    keep, ids = linker.update(_scored([[50.0, 50.0]], [0.2]))
+    assert keep.tolist() == [False] and ids.tolist() == []
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_with_every_candidate_above_the_threshold_every_one_is_reported_with_the_linkers_id(seed):
-    linked = link_tracks([_frame(c) for c in _wandering_spots(seed)], search_range_px=12.0, memory=2)
-    confirmation = TrackConfirmation(score_threshold=0.3)
-    for ids in linked:
-        keep, reported = confirmation.update(np.full(len(ids), 0.3), ids)
+def test_with_every_candidate_at_the_threshold_the_ids_are_the_linkers(seed):
+    movie = _wandering_spots(seed)
+    expected = link_tracks([_frame(c) for c in movie], search_range_px=12.0, memory=2)
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=12.0, memory=2)
+    for centres, ids in zip(movie, expected):
+        keep, reported = linker.update(_scored(centres, np.full(len(centres), 0.3)))
         assert keep.all()
         np.testing.assert_array_equal(reported, ids)

@@ -14,7 +14,8 @@ frames. A flag should fire on false tracks and rarely on true ones; the checks' 
 spindle biology and were not tuned on these sets. With several ``--track-threshold`` values the
 movies are rendered once and each value gets its table (1: the model's detections only; see
 ``yoloxsp predict --track-threshold``). ``--offset N`` takes other held-out movies: the
-look movies from seed ``LOOK_SET_SEED + N``, the crop movies after the first N.
+look movies from seed ``LOOK_SET_SEED + N``, the crop movies after the first N (an offset under
+``--movies``, or under 6, shares movies with the default sets).
 """
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ def detection_hits(detections: pd.DataFrame, truth) -> np.ndarray:
 
 
 def spindles_found(detections: pd.DataFrame, truth) -> Counter:
-    """True spindles, and those some detection of their frame overlaps (IoU >= 0.5), all and long."""
+    """True spindles, and those some detection of their frame overlaps (IoU >= 0.5), all and long.
+    Any overlap counts, not a one-to-one matching: these movies' spindles lie far apart, and the
+    figure should say whether ``predict`` reported a spindle at all."""
     ious, counts, index = frame_ious(detections, truth), Counter(), Counter()
     for row in truth:
         iou = ious.get(row.frame)

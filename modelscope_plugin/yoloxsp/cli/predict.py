@@ -15,8 +15,8 @@ from ..post.tracks import CONFIRMING_DETECTIONS, TRACK_SCORE_THRESHOLD
 
 TRACK_THRESHOLD_HELP = (
     f"a detection scoring under the model's score threshold but at least this is reported where it continues "
-    f"a track with {CONFIRMING_DETECTIONS} detections above the threshold (a spindle dims as it elongates); "
-    f"default {TRACK_SCORE_THRESHOLD}; the model's threshold or more (e.g. 1) turns this off")
+    f"a track with {CONFIRMING_DETECTIONS} earlier detections at or above the threshold (a spindle dims as it "
+    f"elongates); default {TRACK_SCORE_THRESHOLD}; the model's threshold or more (e.g. 1) turns this off")
 
 
 def add_parser(sub) -> None:

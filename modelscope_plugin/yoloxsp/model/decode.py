@@ -82,7 +82,7 @@ def refine_poles(boxes: np.ndarray, regressed: np.ndarray, box_scores: np.ndarra
     poles = np.full(regressed.shape, np.nan, np.float32)
     scores = np.full(regressed.shape[:2], np.nan, np.float32)
     used = np.zeros(len(points), bool)
-    for i in np.argsort(-box_scores):
+    for i in np.argsort(-box_scores, kind="stable"):  # stable: ties keep their order whatever else is decoded
         box_reach = max(reach, reach_fraction * float(np.hypot(*(boxes[i, 2:] - boxes[i, :2]))))
         claims = []
         for k in range(2):

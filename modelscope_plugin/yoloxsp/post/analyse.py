@@ -41,8 +41,7 @@ from .overlay import OVERLAY_NAMES, OVERLAYS, OverlayWriter
 from .phases import with_phases
 from .plots import plot_lengths
 from .tables import DetectionsWriter, detections_table, tracks_table, write_table
-from .tracks import (TRACK_SCORE_THRESHOLD, TrackConfirmation, TrackLinker, check_track_score_threshold,
-                     search_range_for)
+from .tracks import TRACK_SCORE_THRESHOLD, ConfirmingLinker, check_track_score_threshold, search_range_for
 
 SUMMARIES = ("tracks.csv", "lengths.png")
 OUTPUTS = ("detections.csv", *OVERLAY_NAMES.values(), *SUMMARIES)
@@ -76,7 +75,7 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
 
     ``track_score_threshold``: detections down to this score are linked too, and those under the
     model's own threshold are reported where they continue a confirmed track (see
-    :class:`~yoloxsp.post.tracks.TrackConfirmation`); ``None``, or the model's threshold or more,
+    :class:`~yoloxsp.post.tracks.ConfirmingLinker`); ``None``, or the model's threshold or more,
     reports the model's detections only.
 
     ``overlay``: ``video``, ``frames`` or ``none`` (see :class:`~yoloxsp.post.overlay.OverlayWriter`),
@@ -99,9 +98,9 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     if overlay == "auto":
         overlay = "video" if movie.n_frames > 1 else "frames"
     out.mkdir(parents=True, exist_ok=True)
-    linker, rows, summarising = TrackLinker(search_range_for(pixel_size)), [], False
-    confirmation = TrackConfirmation(predictor.config.decode.score_threshold)
-    if track_score_threshold is not None and track_score_threshold < confirmation.score_threshold:
+    linker = ConfirmingLinker(predictor.config.decode.score_threshold, search_range_for(pixel_size))
+    rows, summarising = [], False
+    if track_score_threshold is not None and track_score_threshold < linker.score_threshold:
         predictor = predictor.at_score_threshold(track_score_threshold)  # the candidates
     table = DetectionsWriter(out / "detections.csv")
     measured = _detect_and_measure(movie, channels, predictor, length)
@@ -109,7 +108,7 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
         with table, OverlayWriter(overlay, out) as drawn:
             for t, (frame, candidates, lengths) in enumerate(
                     tqdm(measured, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
-                keep, track_ids = confirmation.update(candidates.scores, linker.update(candidates))
+                keep, track_ids = linker.update(candidates)
                 detections, lengths = candidates.select(keep), lengths[keep]
                 frame_rows = detection_rows(t, detections, track_ids, pixel_size, lengths)
                 rows += frame_rows

@@ -19,7 +19,7 @@ as before and a crowded frame still links.
 
 A spindle dims as it elongates (about constant tubulin spread over a longer bar), so a long
 anaphase spindle may score under the model's threshold in frames where the same spindle, shorter
-and brighter, scored above it before. :class:`TrackConfirmation` keeps such a detection when it
+and brighter, scored above it before. :class:`ConfirmingLinker` reports such a detection when it
 continues a track the threshold has already confirmed several times: hysteresis over time, as a
 person reading the movie would do. It looks back only, so a movie is still read once.
 """
@@ -43,8 +43,8 @@ LINK_OPTIONS = {"adaptive_stop": 0.5, "adaptive_step": 0.95}
 # linked frames (a few frames of fast formation or anaphase B, and a pole found on a wrong dot).
 LENGTH_WEIGHT = 0.25
 # A detection scoring at least TRACK_SCORE_THRESHOLD but under the model's score threshold is
-# reported when its track already holds CONFIRMING_DETECTIONS detections at or above that threshold
-# (tools/validate_track_checks.py --track-threshold measures both on held-out movies).
+# reported when it continues a track that holds CONFIRMING_DETECTIONS earlier detections at or above
+# that threshold (tools/validate_track_checks.py --track-threshold measures both on held-out movies).
 TRACK_SCORE_THRESHOLD = 0.15
 CONFIRMING_DETECTIONS = 3
 
@@ -107,37 +107,74 @@ class TrackLinker:
 
 
 def check_track_score_threshold(value: Optional[float]) -> None:
-    """Refuse a track score threshold outside (0, 1] (``None`` turns confirmation off)."""
+    """Refuse a track score threshold outside (0, 1] (``None`` turns confirmation off): a score is a
+    probability, and at 0 every anchor of the network would be a candidate."""
     if value is not None and not 0 < value <= 1:
         raise InputError(f"track score threshold must be in (0, 1] (got {value})")
 
 
-class TrackConfirmation:
-    """Which of a frame's linked candidates to report, and their track ids.
+class ConfirmingLinker:
+    """Links a movie's detections like :class:`TrackLinker`, and continues confirmed tracks with
+    detections under the model's score threshold.
 
-    Candidates are the model's detections down to a lower score (with both poles, like every
-    detection). Those at or above ``score_threshold`` are always reported; one below it only when
-    its track has had ``confirming`` detections at or above it, this frame's included (a track
-    holds one detection per frame, so that is an earlier one). A track of low scores alone is never
-    reported, so a movie of noise stays empty. Reported tracks are numbered 0, 1, ... in order of
-    their first reported detection; with every candidate at or above the threshold the ids are the
-    linker's.
+    ``update`` takes a frame's candidates: the model's detections down to a lower score (with the
+    poles decoding requires). Those at or above ``score_threshold`` are always reported. One under
+    it fills a confirmed track -- ``confirming`` earlier detections at or above the threshold, last
+    reported within the linker's memory -- that no such detection of this frame is near (within the
+    search range, in :func:`linking_coordinates`), when it lies within reach of the track's last
+    detection and of no detection at or above the threshold; the nearest such pairs are taken
+    first, one detection per track. Only reported detections reach the linker, so a candidate that
+    is not reported changes nothing: without fills the track ids are exactly :class:`TrackLinker`'s
+    on the model's detections, and a movie in which the model finds nothing stays empty. A track
+    goes on being filled for as long as such detections continue it (the dim anaphase B spindle
+    this is for lasts many frames).
     """
 
-    def __init__(self, score_threshold: float, confirming: int = CONFIRMING_DETECTIONS):
+    def __init__(self, score_threshold: float, search_range_px: float = 12.0, memory: int = 2,
+                 confirming: int = CONFIRMING_DETECTIONS):
         self.score_threshold = score_threshold
-        self._confirming = confirming
-        self._above: Counter = Counter()  # linker id -> detections at or above the threshold so far
-        self._reported: Dict[int, int] = {}  # linker id -> reported track id
+        self._linker = TrackLinker(search_range_px, memory)
+        self._reach, self._memory, self._confirming = search_range_px, memory, confirming
+        self._above: Counter = Counter()  # track id -> its detections at or above the threshold
+        self._last: Dict[int, Tuple[np.ndarray, int]] = {}  # track id -> (linking coordinates, frame)
+        self._frame = 0
 
-    def update(self, scores: np.ndarray, linked_ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """``(keep, track_ids)``: a mask over this frame's candidates, and the ids of those kept."""
-        scores, linked_ids = np.asarray(scores), np.asarray(linked_ids, int)
-        above = scores >= self.score_threshold
-        self._above.update(linked_ids[above].tolist())
-        keep = above | np.array([self._above[i] >= self._confirming for i in linked_ids.tolist()], bool)
-        ids = [self._reported.setdefault(i, len(self._reported)) for i in linked_ids[keep].tolist()]
-        return keep, np.array(ids, int)
+    def update(self, candidates: Detections) -> Tuple[np.ndarray, np.ndarray]:
+        """``(keep, track_ids)``: a mask over the candidates to report, and their track ids."""
+        frame, self._frame = self._frame, self._frame + 1
+        points = linking_coordinates(candidates)
+        above = np.asarray(candidates.scores) >= self.score_threshold
+        keep = above.copy()
+        keep[self._fills(points, above, frame)] = True
+        track_ids = self._linker.update(candidates.select(keep))
+        self._above.update(track_ids[above[keep]].tolist())
+        for track, point in zip(track_ids.tolist(), points[keep]):
+            self._last[track] = (point, frame)
+        return keep, track_ids
+
+    def _fills(self, points: np.ndarray, above: np.ndarray, frame: int) -> List[int]:
+        """Indices of the candidates under the threshold that continue a confirmed track."""
+        def near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return np.linalg.norm(a[:, None] - b[None], axis=-1) <= self._reach
+
+        open_tracks = [point for track, (point, last) in self._last.items()
+                       if frame - last <= self._memory + 1 and self._above[track] >= self._confirming]
+        below = np.flatnonzero(~above)
+        if not open_tracks or not len(below):
+            return []
+        ends, strong = np.array(open_tracks).reshape(-1, 3), points[above]
+        ends = ends[~near(ends, strong).any(axis=1)] if len(strong) else ends
+        below = below[~near(points[below], strong).any(axis=1)] if len(strong) else below
+        distance = np.linalg.norm(ends[:, None] - points[below][None], axis=-1)
+        fills, used_ends, used = [], set(), set()
+        for end, j in zip(*np.unravel_index(np.argsort(distance, axis=None), distance.shape)):
+            if distance[end, j] > self._reach:
+                break
+            if end not in used_ends and j not in used:
+                used_ends.add(end)
+                used.add(j)
+                fills.append(int(below[j]))
+        return fills
 
 
 def linking_coordinates(detections: Detections) -> np.ndarray:
