@@ -204,3 +204,59 @@ def test_with_every_candidate_at_the_threshold_the_ids_are_the_linkers(seed):
         keep, reported = linker.update(_scored(centres, np.full(len(centres), 0.3)))
         assert keep.all()
         np.testing.assert_array_equal(reported, ids)
+
+
+def _confirmed_ends(linker: ConfirmingLinker, centres) -> None:
+    """One frame of strong detections: with ``confirming=1`` each starts a confirmed track."""
+    linker.update(_scored(centres, np.full(len(centres), 0.9)))
+
+
+def test_a_weak_detection_within_reach_of_two_tracks_splits_neither():
+    """Confirmed ends at 39 and 50; in the next frame the second goes on strong at 59 and a weak
+    detection lies at 48.5, within reach of both ends: reported, it would take the second track and
+    leave the strong detection a new track of its own."""
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, confirming=1)
+    _confirmed_ends(linker, [[39.0, 50.0], [50.0, 50.0]])
+    keep, ids = linker.update(_scored([[59.0, 50.0], [48.5, 50.0]], [0.9, 0.2]))
+    assert keep.tolist() == [True, False] and ids.tolist() == [1]
+
+
+def test_a_weak_detection_nearer_an_unconfirmed_track_fills_nothing():
+    """A confirmed track at 50 (two strong detections) and an unconfirmed one at 62 (one); a weak
+    detection at 57 is within reach of both, nearer the unconfirmed one, which would take it."""
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, confirming=2)
+    _confirmed_ends(linker, [[50.0, 50.0]])
+    _confirmed_ends(linker, [[50.0, 50.0], [62.0, 50.0]])
+    keep, ids = linker.update(_scored([[57.0, 50.0]], [0.2]))
+    assert keep.tolist() == [False] and ids.tolist() == []
+
+
+def test_two_confirmed_tracks_side_by_side_are_each_filled_by_their_own():
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, confirming=1)
+    _confirmed_ends(linker, [[50.0, 50.0], [62.0, 50.0]])
+    keep, ids = linker.update(_scored([[67.0, 50.0], [45.0, 50.0]], [0.2, 0.2]))
+    assert keep.tolist() == [True, True] and ids.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("weak_x, other_x, filled", [
+    (60.0, None, True),    # exactly at the search range from the end: trackpy links it
+    (60.5, None, False),   # beyond it
+    (55.0, 65.0, False),   # exactly at the search range from another live end too
+    (55.0, 65.5, True),    # beyond the other end's reach
+])
+def test_the_search_range_bounds_a_fill_as_it_bounds_a_link(weak_x, other_x, filled):
+    """A confirmed end at 50 (10 px search range); ``other_x``: another live end, unconfirmed."""
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, confirming=2)
+    _confirmed_ends(linker, [[50.0, 50.0]])
+    _confirmed_ends(linker, [[50.0, 50.0]] + ([[other_x, 50.0]] if other_x else []))
+    keep, ids = linker.update(_scored([[weak_x, 50.0]], [0.2]))
+    assert keep.tolist() == [filled] and ids.tolist() == ([0] if filled else [])
+
+
+def test_a_track_missed_for_as_many_frames_as_the_memory_is_still_filled():
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, memory=2, confirming=1)
+    _confirmed_ends(linker, [[50.0, 50.0]])
+    for _ in range(2):
+        linker.update(_scored(np.zeros((0, 2)), []))
+    keep, ids = linker.update(_scored([[52.0, 50.0]], [0.2]))
+    assert keep.tolist() == [True] and ids.tolist() == [0]

@@ -73,8 +73,8 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
 
     ``axes`` and ``scene`` say how to read the input (see :func:`yoloxsp.io.open_movie`).
 
-    ``track_score_threshold``: detections down to this score are linked too, and those under the
-    model's own threshold are reported where they continue a confirmed track (see
+    ``track_score_threshold``: detections down to this score are candidates, and one under the
+    model's own threshold is reported (and linked) where it continues a confirmed track (see
     :class:`~yoloxsp.post.tracks.ConfirmingLinker`); ``None``, or the model's threshold or more,
     reports the model's detections only.
 

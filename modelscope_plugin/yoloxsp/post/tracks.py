@@ -121,12 +121,13 @@ class ConfirmingLinker:
     poles decoding requires). Those at or above ``score_threshold`` are always reported. One under
     it fills a confirmed track -- ``confirming`` earlier detections at or above the threshold, last
     reported within the linker's memory -- that no such detection of this frame is near (within the
-    search range, in :func:`linking_coordinates`), when it lies within reach of the track's last
-    detection and of no detection at or above the threshold; the nearest such pairs are taken
-    first, one detection per track. Only reported detections reach the linker, so a candidate that
-    is not reported changes nothing: without fills the track ids are exactly :class:`TrackLinker`'s
-    on the model's detections, and a movie in which the model finds nothing stays empty. A track
-    goes on being filled for as long as such detections continue it (the dim anaphase B spindle
+    search range, in :func:`linking_coordinates`), when it lies within reach of that track's last
+    detection, of no other live track's, and of no detection at or above the threshold; a track
+    takes the nearest such candidate. Only reported detections reach the linker, and a fill is one
+    the linker can link to its own track only, so a candidate that is not reported changes
+    nothing: without fills the track ids are exactly :class:`TrackLinker`'s on the model's
+    detections, and a movie in which the model finds nothing stays empty. A track goes on being
+    filled for as long as such detections continue it (the dim anaphase B spindle
     this is for lasts many frames).
     """
 
@@ -153,27 +154,38 @@ class ConfirmingLinker:
         return keep, track_ids
 
     def _fills(self, points: np.ndarray, above: np.ndarray, frame: int) -> List[int]:
-        """Indices of the candidates under the threshold that continue a confirmed track."""
+        """Indices of the candidates under the threshold that continue a confirmed track.
+
+        A fill must be linked to the track it was chosen for, so it is taken only where the linker
+        has no other choice: it lies within reach of that track's end alone among all live ends
+        (confirmed or not), and that end is within reach of no other reported detection (no
+        detection at or above the threshold; other fills lie within reach of their own end alone).
+        Such a pair is a subnetwork of its own, which trackpy links as it stands; otherwise a fill
+        could split a track, join an unconfirmed one, or start a track of its own.
+        """
         def near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            # At most the search range, as trackpy links (a centre moved by exactly the range links).
             return np.linalg.norm(a[:, None] - b[None], axis=-1) <= self._reach
 
-        open_tracks = [point for track, (point, last) in self._last.items()
-                       if frame - last <= self._memory + 1 and self._above[track] >= self._confirming]
+        live = [(track, point) for track, (point, last) in self._last.items()
+                if frame - last <= self._memory + 1]
         below = np.flatnonzero(~above)
-        if not open_tracks or not len(below):
+        if not live or not len(below):
             return []
-        ends, strong = np.array(open_tracks).reshape(-1, 3), points[above]
-        ends = ends[~near(ends, strong).any(axis=1)] if len(strong) else ends
-        below = below[~near(points[below], strong).any(axis=1)] if len(strong) else below
+        ends = np.array([point for _, point in live]).reshape(-1, 3)
+        open_ends = np.array([self._above[track] >= self._confirming for track, _ in live])
+        reaches = near(ends, points[below])  # live end x candidate under the threshold
+        strong = points[above]
+        if len(strong):
+            open_ends &= ~near(ends, strong).any(axis=1)
+            reaches[:, near(points[below], strong).any(axis=1)] = False
+        sole = reaches.sum(axis=0) == 1
         distance = np.linalg.norm(ends[:, None] - points[below][None], axis=-1)
-        fills, used_ends, used = [], set(), set()
-        for end, j in zip(*np.unravel_index(np.argsort(distance, axis=None), distance.shape)):
-            if distance[end, j] > self._reach:
-                break
-            if end not in used_ends and j not in used:
-                used_ends.add(end)
-                used.add(j)
-                fills.append(int(below[j]))
+        fills = []
+        for end in np.flatnonzero(open_ends):
+            mine = np.flatnonzero(sole & reaches[end])
+            if len(mine):
+                fills.append(int(below[mine[np.argmin(distance[end, mine])]]))
         return fills
 
 
