@@ -260,3 +260,15 @@ def test_a_track_missed_for_as_many_frames_as_the_memory_is_still_filled():
         linker.update(_scored(np.zeros((0, 2)), []))
     keep, ids = linker.update(_scored([[52.0, 50.0]], [0.2]))
     assert keep.tolist() == [True] and ids.tolist() == [0]
+
+
+def test_a_detection_trackpy_links_just_beyond_the_search_range_keeps_a_fill_out():
+    """trackpy links up to the search range plus 1e-7. A strong detection that far from a confirmed
+    end joins that end's subnetwork, here an oversize one whose adaptive search then shrinks the
+    range below the fill's distance (9.8 px): reported, the fill would start a track of its own."""
+    cluster = [[112.0 + k, 100.0] for k in range(20)]
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=10.0, memory=0, confirming=1)
+    _confirmed_ends(linker, [[100.0, 100.0]] + cluster)
+    frame = [[110.0 + 5e-8, 100.0]] + [[x + 0.3, y] for x, y in cluster] + [[90.2, 100.0]]
+    keep, ids = linker.update(_scored(frame, [0.9] * 21 + [0.2]))
+    assert not keep[-1] and len(ids) == 21

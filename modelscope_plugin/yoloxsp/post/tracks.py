@@ -163,10 +163,12 @@ class ConfirmingLinker:
         Such a pair is a subnetwork of its own, which trackpy links as it stands; otherwise a fill
         could split a track, join an unconfirmed one, or start a track of its own.
         """
-        def near(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            # At most the search range, as trackpy links (a centre moved by exactly the range links).
-            return np.linalg.norm(a[:, None] - b[None], axis=-1) <= self._reach
+        def distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            return np.linalg.norm(a[:, None] - b[None], axis=-1)
 
+        # trackpy links a little beyond the search range (its neighbour search adds 1e-7): a fill must
+        # be within the range of its own end, and beyond the range and that margin of everything else.
+        links, may_link = self._reach, self._reach + 1e-6
         live = [(track, point) for track, (point, last) in self._last.items()
                 if frame - last <= self._memory + 1]
         below = np.flatnonzero(~above)
@@ -174,16 +176,16 @@ class ConfirmingLinker:
             return []
         ends = np.array([point for _, point in live]).reshape(-1, 3)
         open_ends = np.array([self._above[track] >= self._confirming for track, _ in live])
-        reaches = near(ends, points[below])  # live end x candidate under the threshold
+        distance = distances(ends, points[below])  # live end x candidate under the threshold
+        reaches = distance <= may_link
         strong = points[above]
         if len(strong):
-            open_ends &= ~near(ends, strong).any(axis=1)
-            reaches[:, near(points[below], strong).any(axis=1)] = False
+            open_ends &= ~(distances(ends, strong) <= may_link).any(axis=1)
+            reaches[:, (distances(points[below], strong) <= may_link).any(axis=1)] = False
         sole = reaches.sum(axis=0) == 1
-        distance = np.linalg.norm(ends[:, None] - points[below][None], axis=-1)
         fills = []
         for end in np.flatnonzero(open_ends):
-            mine = np.flatnonzero(sole & reaches[end])
+            mine = np.flatnonzero(sole & (distance[end] <= links))
             if len(mine):
                 fills.append(int(below[mine[np.argmin(distance[end, mine])]]))
         return fills
