@@ -163,8 +163,7 @@ class ConfirmingLinker:
         Such a pair is a subnetwork of its own, which trackpy links as it stands; otherwise a fill
         could split a track, join an unconfirmed one, or start a track of its own.
         """
-        def distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-            return np.linalg.norm(a[:, None] - b[None], axis=-1)
+        from scipy.spatial.distance import cdist
 
         # trackpy links a little beyond the search range (its neighbour search adds 1e-7): a fill must
         # be within the range of its own end, and beyond the range and that margin of everything else.
@@ -176,12 +175,12 @@ class ConfirmingLinker:
             return []
         ends = np.array([point for _, point in live]).reshape(-1, 3)
         open_ends = np.array([self._above[track] >= self._confirming for track, _ in live])
-        distance = distances(ends, points[below])  # live end x candidate under the threshold
+        distance = cdist(ends, points[below])  # live end x candidate under the threshold
         reaches = distance <= may_link
         strong = points[above]
         if len(strong):
-            open_ends &= ~(distances(ends, strong) <= may_link).any(axis=1)
-            reaches[:, (distances(points[below], strong) <= may_link).any(axis=1)] = False
+            open_ends &= ~(cdist(ends, strong) <= may_link).any(axis=1)
+            reaches[:, (cdist(points[below], strong) <= may_link).any(axis=1)] = False
         sole = reaches.sum(axis=0) == 1
         fills = []
         for end in np.flatnonzero(open_ends):
