@@ -59,14 +59,6 @@ def test_missing_and_truncated_files_name_the_file(tmp_path):
         read_image(bad_tiff)
 
 
-def test_auto_contrast_maps_percentiles_and_rejects_nan():
-    ramp = np.arange(1000, dtype=np.uint16).reshape(10, 100)
-    out = auto_contrast(ramp, 0.0, 100.0)
-    assert out.min() == 0 and out.max() == 255 and out.dtype == np.uint8
-    with pytest.raises(InputError, match="NaN"):
-        auto_contrast(np.array([[1.0, np.nan]]))
-
-
 def _tubulin_field() -> np.ndarray:
     """One 8-bit channel: dim background, bars of several brightnesses seen through a PSF, noise."""
     rng = np.random.default_rng(3)

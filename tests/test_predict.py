@@ -189,7 +189,7 @@ def test_a_tubulin_only_movie_exported_as_grey_or_green_video_is_read_as_tubulin
     movie: a one-channel TIFF, a grey AVI and a green-colour-table AVI (MJPEG, by OpenCV's writer).
     The exports must give the spindles the TIFF gives; read as they are stored, the grey export
     would show tubulin in the SPB channel too and the green one no tubulin at all."""
-    from yoloxsp.io.images import auto_contrast
+    from yoloxsp.io.contrast import auto_contrast
 
     tubulin = [auto_contrast(frame[..., :1])[..., 0] for frame in open_movie("res/sample/stack.tif").frames()]
     tifffile.imwrite(tmp_path / "tubulin.tif", np.stack(tubulin))

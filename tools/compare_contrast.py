@@ -20,7 +20,7 @@ from typing import Callable, Dict, List
 import numpy as np
 
 from yoloxsp.io import open_movie, to_rgb8
-from yoloxsp.io.images import apply_contrast, contrast_limits
+from yoloxsp.io.contrast import apply_contrast, contrast_limits
 from yoloxsp.metrics.boxes import detection_metrics
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import open_backend

@@ -128,7 +128,7 @@ class SpindleDetector:
         frames, results = _frames(source), []
         # as many frames at a time as the backend runs side by side; the stored frames are not kept
         while chunk := list(islice(frames, max(1, self.predictor.parallel_frames))):
-            images = [_rgb8(frame, index, path) for frame, index, path, _ in chunk]
+            images = [_rgb8(frame, index, path, pixel_size or recorded) for frame, index, path, recorded in chunk]
             for image, detections, (_, index, path, recorded) in zip(images, self.predictor(images), chunk):
                 results.append(FrameResult(image, detections, spindle_lengths(image, detections, self.length),
                                            pixel_size or recorded, index, path))
@@ -152,12 +152,12 @@ def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", len
     return SpindleDetector(Predictor(open_backend(model, backend, device)), length)
 
 
-def _rgb8(frame: np.ndarray, index: int, path: Optional[Path]) -> np.ndarray:
+def _rgb8(frame: np.ndarray, index: int, path: Optional[Path], pixel_size: Optional[float]) -> np.ndarray:
     """The frame as the model takes it; an unusable one named by its file and index."""
     from .io import to_rgb8
 
     try:
-        return to_rgb8(frame)
+        return to_rgb8(frame, pixel_size)
     except InputError as exc:
         raise InputError(f"frame {index}: {exc}", path) from None
 

@@ -2,19 +2,20 @@
 
 Frames keep their native dtype (uint8 or uint16) and come back as ``H x W x C`` with channels in
 display order (red, green, blue). The model sees 8-bit RGB, so 16-bit data go through
-:func:`auto_contrast` -- the same mapping the synthetic generator uses to write its PNG frames,
+:func:`yoloxsp.io.contrast.auto_contrast` -- the same mapping the synthetic generator uses to write its PNG frames,
 which keeps training and inference inputs alike.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Tuple
+from typing import Optional, Tuple
 
 import cv2
 import numpy as np
 import tifffile
 
 from ..errors import InputError, PathLike
+from .contrast import auto_contrast
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
@@ -62,60 +63,6 @@ def _tiff_to_hwc(image: np.ndarray, path: Path) -> np.ndarray:
             return np.moveaxis(image, 0, -1)
     raise InputError(f"expected one 2-D frame with up to 4 channels, got shape {image.shape}"
                      " (use a stack reader for multi-frame TIFFs)", path)
-
-
-def contrast_limits(image: np.ndarray, low_percentile: float = 0.5,
-                    high_percentile: float = 99.99) -> np.ndarray:
-    """Per-channel ``[[low, high], ...]`` display limits from percentiles of ``image`` (H x W x C).
-
-    The high percentile is close to the maximum on purpose: spindles cover a tiny share of a
-    field, and a lower cut would saturate exactly the structures we measure.
-    """
-    image = _hwc(image)
-    if image.dtype == np.uint16:  # exact, and cheaper than sorting, through a histogram
-        return np.array([_uint16_percentiles(image[..., c], (low_percentile, high_percentile))
-                         for c in range(image.shape[2])])
-    data = image.astype(np.float32)
-    if not np.isfinite(data).all():
-        raise InputError(f"frame holds {int((~np.isfinite(data)).sum())} NaN or infinite value(s); "
-                         "replace them before detection")
-    flat = data.reshape(-1, data.shape[2])
-    return np.percentile(flat, [low_percentile, high_percentile], axis=0).T
-
-
-def _uint16_percentiles(channel: np.ndarray, percentiles) -> list:
-    """``np.percentile`` (linear interpolation) of 16-bit data from its cumulative histogram."""
-    cdf = np.cumsum(np.bincount(channel.ravel(), minlength=65536))
-    values = []
-    for percentile in percentiles:
-        position = percentile / 100 * (cdf[-1] - 1)
-        below = int(np.floor(position))
-        v0, v1 = np.searchsorted(cdf, [below, min(below + 1, cdf[-1] - 1)], side="right")
-        values.append(float(v0 + (position - below) * (v1 - v0)))
-    return values
-
-
-def apply_contrast(image: np.ndarray, limits: np.ndarray) -> np.ndarray:
-    """Map each channel's ``[low, high]`` linearly onto 0..255 and return uint8 (H x W x C)."""
-    image = _hwc(image)
-    lo, hi = limits[:, 0], limits[:, 1]
-    scale = np.where(hi > lo, 255.0 / np.maximum(hi - lo, 1e-12), 0.0)
-    if image.dtype == np.uint16:  # the same arithmetic, once per possible value (a lookup table)
-        levels = np.arange(65536, dtype=np.float32)[:, None]
-        lut = np.clip((levels - lo) * scale, 0, 255).round().astype(np.uint8)
-        return np.stack([lut[image[..., c], c] for c in range(image.shape[2])], axis=-1)
-    return np.clip((image.astype(np.float32) - lo) * scale, 0, 255).round().astype(np.uint8)
-
-
-def _hwc(image: np.ndarray) -> np.ndarray:
-    image = np.asarray(image)
-    return image[..., None] if image.ndim == 2 else image
-
-
-def auto_contrast(image: np.ndarray, low_percentile: float = 0.5,
-                  high_percentile: float = 99.99) -> np.ndarray:
-    """Stretch one frame to uint8 with its own percentile limits (see :func:`contrast_limits`)."""
-    return apply_contrast(image, contrast_limits(image, low_percentile, high_percentile))
 
 
 MAX_SIDE = 8192  # px; beyond this, a frame's activations no longer fit comfortably in memory
@@ -197,10 +144,11 @@ def one_image_in_red(rgb8: np.ndarray) -> np.ndarray:
     return out
 
 
-def to_rgb8(image: np.ndarray) -> np.ndarray:
+def to_rgb8(image: np.ndarray, pixel_size: Optional[float] = None) -> np.ndarray:
     """Any supported frame -> ``H x W x 3`` uint8 RGB as the model expects.
 
-    8-bit data keep their levels; other depths are auto-contrasted. One channel becomes red
+    8-bit data keep their levels; other depths are auto-contrasted (:func:`yoloxsp.io.contrast.
+    auto_contrast`, which needs ``pixel_size`` in um per pixel, when known, to tell bright blobs). One channel becomes red
     (tubulin), two channels become red + green (tubulin, SPB), a fourth (alpha) is dropped, and an
     RGB frame that holds one image (a grey or single-colour export) becomes that image in red
     (:func:`one_image_in_red`).
@@ -216,7 +164,7 @@ def to_rgb8(image: np.ndarray) -> np.ndarray:
         raise InputError(f"frame of {image.shape[1]}x{image.shape[0]} px exceeds {MAX_SIDE} px per side; "
                          "crop or downscale it (the model needs ~1 GB per 4000x4000 frame)")
     image = image[..., :3]
-    rgb8 = image if image.dtype == np.uint8 else auto_contrast(image)
+    rgb8 = image if image.dtype == np.uint8 else auto_contrast(image, pixel_size=pixel_size)
     if rgb8.shape[2] < 3:
         pad = np.zeros(rgb8.shape[:2] + (3 - rgb8.shape[2],), np.uint8)
         rgb8 = np.concatenate([rgb8, pad], axis=2)

@@ -103,7 +103,7 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     if track_score_threshold is not None and track_score_threshold < linker.score_threshold:
         predictor = predictor.at_score_threshold(track_score_threshold)  # the candidates
     table = DetectionsWriter(out / "detections.csv")
-    measured = _detect_and_measure(movie, channels, predictor, length)
+    measured = _detect_and_measure(movie, channels, predictor, length, pixel_size)
     try:
         with table, OverlayWriter(overlay, out) as drawn:
             for t, (frame, candidates, lengths) in enumerate(
@@ -146,14 +146,14 @@ def _write_summaries(out: Path, rows: List[dict], n_frames: int, pixel_size: Opt
     return tracks
 
 
-def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predictor: Predictor, length: str
-                        ) -> Iterator[Tuple[np.ndarray, Detections, np.ndarray]]:
+def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predictor: Predictor, length: str,
+                        pixel_size: Optional[float]) -> Iterator[Tuple[np.ndarray, Detections, np.ndarray]]:
     """``(8-bit RGB frame, detections, lengths)`` in frame order. Frames are read in order here;
     contrast, detection and measurement run in ``predictor.parallel_frames`` threads with at most
     twice that many frames in flight."""
     def work(t: int, frame: np.ndarray):
         try:
-            rgb = to_rgb8(frame)
+            rgb = to_rgb8(frame, pixel_size)
         except InputError as exc:
             raise InputError(f"frame {t}: {exc}", movie.path) from None
         detections = predictor([rgb])[0]

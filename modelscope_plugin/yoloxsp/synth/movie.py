@@ -79,7 +79,7 @@ def generate(config: SynthConfig) -> Iterator[SynthFrame]:
         red, green, views = render_signal(field, index * minutes_per_frame)
         counts = camera.expose({"tubulin": red, "spb": green}, index, noise_rng)
         if config.export == "raw16":  # as the user loads it, channels picked tubulin first (--channels)
-            image = to_rgb8(np.moveaxis(counts[list(config.tubulin_first)], 0, -1))
+            image = to_rgb8(np.moveaxis(counts[list(config.tubulin_first)], 0, -1), config.pixel_size)
         else:
             by_name = dict(zip(config.channels, counts))
             tubulin, spb = by_name["tubulin"], by_name.get("spb")

@@ -22,7 +22,8 @@ from typing import List, Optional, Tuple
 import cv2
 import numpy as np
 
-from ..io.images import apply_contrast, jpeg_round_trip
+from ..io.contrast import apply_contrast
+from ..io.images import jpeg_round_trip
 from .config import CHANNEL_NAMES
 from .scene import Cell, Field, SpindleView, spindle_view
 

@@ -1,0 +1,166 @@
+"""Contrast of 16-bit frames: percentile limits, and bright blobs (dead cells, debris) that would
+otherwise set the range alone and press the spindles into a few grey levels."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from scipy.ndimage import gaussian_filter
+
+from yoloxsp.io import auto_contrast, contrast_limits, to_rgb8
+from yoloxsp.io.contrast import _percentiles
+from yoloxsp.metrics.boxes import matched_pairs, pairwise_iou
+from yoloxsp.model.backends import Predictor
+from yoloxsp.model.resolve import open_backend
+from yoloxsp.synth.looks import LOOKS, UNSEEN_LOOKS, look_config
+from yoloxsp.synth.movie import generate
+from yoloxsp.synth.sets import LOOK_SET_SEED
+
+pytestmark = pytest.mark.core
+
+BACKGROUND, SPINDLE = 100.0, 60.0  # counts: a raw camera offset, and a spindle's peak above it
+
+
+def _field(pixel_size: float, psf_um: float = 0.15, seed: int = 0) -> np.ndarray:
+    """A raw 16-bit tubulin frame: a few thin bars (spindles) seen through a PSF, camera noise."""
+    rng = np.random.default_rng(seed)
+    signal = np.zeros((200, 200), np.float32)
+    for row, (start, stop) in zip((40, 100, 160), ((30, 60), (80, 170), (20, 50))):
+        signal[row, start:stop] = 1.0
+    signal = gaussian_filter(signal, psf_um / pixel_size)
+    signal *= SPINDLE / signal.max()
+    return np.clip(BACKGROUND + signal + rng.normal(0, 3, signal.shape), 0, 65535).astype(np.uint16)
+
+
+def _with_disc(frame: np.ndarray, centre, radius_px: float, brightness: float) -> np.ndarray:
+    """``frame`` with a round, slightly blurred blob of ``brightness`` counts above background."""
+    yy, xx = np.mgrid[:frame.shape[0], :frame.shape[1]]
+    disc = ((xx - centre[0]) ** 2 + (yy - centre[1]) ** 2 <= radius_px ** 2).astype(np.float32)
+    blob = gaussian_filter(disc, 1.5) * brightness
+    return np.clip(frame + blob[..., None] if frame.ndim == 3 else frame + blob, 0, 65535).astype(np.uint16)
+
+
+def _plain_percentiles(frame: np.ndarray) -> list:
+    return _percentiles(frame.ravel(), (0.5, 99.99))
+
+
+def test_auto_contrast_maps_percentiles_and_rejects_nan():
+    ramp = np.arange(1000, dtype=np.uint16).reshape(10, 100)
+    out = auto_contrast(ramp, 0.0, 100.0)
+    assert out.min() == 0 and out.max() == 255 and out.dtype == np.uint8
+    with pytest.raises(ValueError, match="NaN"):
+        auto_contrast(np.array([[1.0, np.nan]]))
+
+
+@pytest.mark.parametrize("pixel_size", [0.06, 0.1, 0.2, None])
+def test_a_frame_without_blobs_keeps_its_percentile_limits(pixel_size):
+    frame = _field(pixel_size or 0.06)
+    np.testing.assert_allclose(contrast_limits(frame, pixel_size=pixel_size)[0], _plain_percentiles(frame))
+
+
+@pytest.mark.parametrize("look", [*LOOKS, *UNSEEN_LOOKS])
+def test_every_look_recorded_raw_keeps_its_percentile_limits(look):
+    """What the model trained on and is scored on does not change: the generator's fields, each
+    look recorded as a raw 16-bit stack, hold nothing the blob rule leaves out."""
+    for seed in (LOOK_SET_SEED, 0):
+        config = dataclasses.replace(look_config(look, seed, 3), export="raw16", jpeg_quality=None)
+        for frame in generate(config):
+            counts = np.moveaxis(frame.counts, 0, -1)
+            limits = contrast_limits(counts, pixel_size=config.pixel_size)
+            for channel in range(counts.shape[2]):
+                np.testing.assert_allclose(limits[channel], _plain_percentiles(counts[..., channel]))
+
+
+def test_blurred_spindles_of_a_widefield_microscope_are_not_blobs():
+    """A wide PSF (sigma 0.31 um, the generator's widefield look) at fine pixels makes spindles
+    wide in pixels; they must still count as thin."""
+    frame = _field(0.06, psf_um=0.31)
+    np.testing.assert_allclose(contrast_limits(frame, pixel_size=0.06)[0], _plain_percentiles(frame))
+
+
+@pytest.mark.parametrize("pixel_size", [0.1, None])
+def test_a_dead_cell_far_brighter_than_the_spindles_saturates_and_leaves_their_contrast(pixel_size):
+    clean = _field(0.1)
+    blobbed = _with_disc(clean, (150, 60), radius_px=15, brightness=20 * SPINDLE)
+    low, high = contrast_limits(blobbed, pixel_size=pixel_size)[0]
+    clean_low, clean_high = _plain_percentiles(clean)
+    assert _plain_percentiles(blobbed)[1] > 10 * clean_high - 9 * clean_low  # what the percentile alone gives
+    assert low == pytest.approx(clean_low, abs=1)
+    assert high == pytest.approx(clean_high, rel=0.1)
+    stretched = auto_contrast(blobbed, pixel_size=pixel_size)[..., 0]
+    assert stretched[60, 150] == 255
+    assert stretched[100, 80:170].mean() > 150  # the long spindle keeps most of its contrast
+
+
+def test_a_blob_only_a_little_brighter_than_the_spindles_changes_nothing():
+    frame = _with_disc(_field(0.1), (150, 60), radius_px=15, brightness=2 * SPINDLE)
+    np.testing.assert_allclose(contrast_limits(frame, pixel_size=0.1)[0], _plain_percentiles(frame))
+
+
+def test_the_pixel_size_sets_how_wide_a_blob_is():
+    """A blob 7 px across is a dead cell at 0.2 um/px (1.4 um) and a spindle's width at 0.06."""
+    frame = _with_disc(_field(0.2), (150, 60), radius_px=3.5, brightness=20 * SPINDLE)
+    plain = _plain_percentiles(frame)
+    assert contrast_limits(frame, pixel_size=0.2)[0][1] < plain[1] / 5
+    np.testing.assert_allclose(contrast_limits(frame, pixel_size=0.06)[0], plain)
+
+
+def test_a_noisy_blob_of_any_shape_is_left_out_whole():
+    """A dead cell with an arm too thin to hold the core (its whole bright part goes, not just
+    the disc around the core), under shot noise."""
+    clean = _field(0.1)
+    yy, xx = np.mgrid[:200, :200]
+    shape = ((xx - 150) ** 2 + (yy - 60) ** 2 <= 12 ** 2) | ((abs(yy - 60) <= 2) & (xx >= 150) & (xx < 190))
+    blob = gaussian_filter(shape.astype(np.float32), 1.5) * 20 * SPINDLE
+    blob += np.random.default_rng(5).normal(0, 1, blob.shape) * np.sqrt(blob) * 4
+    blobbed = np.clip(clean + blob, 0, 65535).astype(np.uint16)
+    assert contrast_limits(blobbed, pixel_size=0.1)[0][1] == pytest.approx(_plain_percentiles(clean)[1], rel=0.1)
+
+
+def test_two_blobs_of_different_brightness_are_both_left_out():
+    clean = _field(0.1)
+    blobbed = _with_disc(_with_disc(clean, (150, 60), 15, 40 * SPINDLE), (40, 130), 12, 8 * SPINDLE)
+    assert contrast_limits(blobbed, pixel_size=0.1)[0][1] == pytest.approx(_plain_percentiles(clean)[1], rel=0.1)
+
+
+def test_each_channel_is_judged_on_its_own():
+    tubulin, spb = _field(0.1), _field(0.1, seed=1)
+    frame = np.stack([_with_disc(tubulin, (150, 60), 15, 20 * SPINDLE), spb], axis=-1)
+    limits = contrast_limits(frame, pixel_size=0.1)
+    assert limits[0][1] == pytest.approx(_plain_percentiles(tubulin)[1], rel=0.1)
+    np.testing.assert_allclose(limits[1], _plain_percentiles(spb))
+
+
+def test_the_bundled_model_finds_raw_spindles_beside_a_bright_dead_cell():
+    """A held-out raw two-colour movie of the generator, with a dead cell 20 times brighter than
+    its brightest spindle pasted where no spindle is: the model finds what it found without it."""
+    config = look_config("two-colour-raw", LOOK_SET_SEED + 2, 4)
+    predictor = Predictor(open_backend("yoloxsp"))
+    found = {"clean": 0, "with a dead cell": 0}
+    n_truth = 0
+    for frame in generate(config):
+        counts = np.moveaxis(frame.counts[list(config.tubulin_first)], 0, -1)
+        truth = np.array([row.spindle.box for row in frame.truth], float).reshape(-1, 4)
+        n_truth += len(truth)
+        centre = _far_from(truth, counts.shape)
+        peak = float(counts.max()) - float(np.median(counts))
+        for name, raw in (("clean", counts), ("with a dead cell", _with_disc(counts, centre, 1.0 / config.pixel_size,
+                                                                            20 * peak))):
+            detections = predictor([to_rgb8(raw, config.pixel_size)])[0]
+            found[name] += len(matched_pairs(pairwise_iou(detections.boxes, truth), 0.5)[0])
+    assert n_truth >= 8 and found["clean"] >= 0.9 * n_truth
+    assert found["with a dead cell"] >= found["clean"] - 1
+
+
+def _far_from(boxes: np.ndarray, shape) -> tuple:
+    """A point of the frame at least 30 px from every box (the corner farthest from them)."""
+    height, width = shape[:2]
+    corners = [(30, 30), (width - 30, 30), (30, height - 30), (width - 30, height - 30)]
+    centres = (boxes[:, :2] + boxes[:, 2:]) / 2
+
+    def distance(point):
+        return np.min(np.hypot(*(centres - np.array(point)).T)) if len(centres) else np.inf
+    best = max(corners, key=distance)
+    assert distance(best) > 30
+    return best
