@@ -9,11 +9,16 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Tuple
 
+import numpy as np
 import pytest
+from scipy.ndimage import gaussian_filter
 
 from yoloxsp.synth import SynthConfig, write_movie
+from yoloxsp.synth.looks import look_config
+from yoloxsp.synth.movie import generate
+from yoloxsp.synth.sets import LOOK_SET_SEED
 
 # Tier -> the top-level module whose absence means the tier's stack is not installed.
 TIER_NEEDS: Dict[str, Optional[str]] = {"core": None, "modelscope": "modelscope", "easycv": "easycv",
@@ -81,3 +86,28 @@ def small_movie(tmp_path_factory) -> Path:
 def movie_copy(small_movie, tmp_path) -> Path:
     """A private, writable copy of :func:`small_movie`."""
     return Path(shutil.copytree(small_movie, tmp_path / "task"))
+
+
+@pytest.fixture(scope="session")
+def dead_cell_frames() -> Tuple[float, List[Tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """``(pixel size, [(raw frame, the same with a dead cell, true boxes), ...])``: 4 frames of a
+    held-out raw two-colour movie of the generator (tubulin first, as the user loads it), and the
+    same frames with a round blob 1.5 um across and 20 times as bright as their brightest spindle
+    pasted in both channels where no spindle is. At this movie's pixel size the blob is too
+    narrow to be a blob at the 0.06 um/px assumed without one."""
+    config = look_config("two-colour-raw", LOOK_SET_SEED + 2, 4)
+    frames = []
+    for frame in generate(config):
+        raw = np.moveaxis(frame.counts[list(config.tubulin_first)], 0, -1)
+        truth = np.array([row.spindle.box for row in frame.truth], float).reshape(-1, 4)
+        height, width = raw.shape[:2]
+        centres = (truth[:, :2] + truth[:, 2:]) / 2
+        corners = [(30, 30), (width - 30, 30), (30, height - 30), (width - 30, height - 30)]
+        x, y = max(corners, key=lambda c: np.min(np.hypot(*(centres - np.array(c)).T)))
+        assert np.min(np.hypot(*(centres - np.array((x, y))).T)) > 30
+        yy, xx = np.mgrid[:height, :width]
+        disc = (xx - x) ** 2 + (yy - y) ** 2 <= (0.75 / config.pixel_size) ** 2
+        blob = gaussian_filter(disc.astype(np.float32), 1.5)
+        peak = float(raw.max()) - float(np.median(raw))
+        frames.append((raw, np.clip(raw + 20 * peak * blob[..., None], 0, 65535).astype(np.uint16), truth))
+    return config.pixel_size, frames

@@ -7,7 +7,7 @@ import pytest
 import tifffile
 
 from yoloxsp.errors import InputError
-from yoloxsp.io import auto_contrast, read_image, to_rgb8
+from yoloxsp.io import read_image, to_rgb8
 
 pytestmark = pytest.mark.core
 

@@ -60,6 +60,19 @@ def test_inputs_path_array_16bit_pil_and_list_agree(detector, small_movie):
     assert np.allclose(listed[0][OutputKeys.BOXES], by_array[OutputKeys.BOXES])
 
 
+def test_the_pixel_size_reaches_the_contrast_of_16_bit_frames(detector, dead_cell_frames):
+    """Given per call or to the pipeline, the pixel size lets the contrast leave a dead cell out
+    (see tests/test_contrast.py): the spindles beside it are found only then."""
+    pixel_size, frames = dead_cell_frames
+    told = pipeline(Tasks.image_object_detection, model="yoloxsp", pixel_size=pixel_size)
+    counts = {"per call": 0, "to the pipeline": 0, "not told": 0}
+    for _, blobbed, _ in frames:
+        counts["per call"] += len(detector(blobbed, pixel_size=pixel_size)[OutputKeys.SCORES])
+        counts["to the pipeline"] += len(told(blobbed)[OutputKeys.SCORES])
+        counts["not told"] += len(detector(blobbed)[OutputKeys.SCORES])
+    assert counts["per call"] == counts["to the pipeline"] >= 2 * counts["not told"] + 4
+
+
 def test_a_local_model_folder_works_too(tmp_path, small_movie):
     folder = shutil.copytree(yoloxsp.default_model_dir(), tmp_path / "model")
     out = pipeline(Tasks.image_object_detection, model=str(folder))(str(small_movie / "images" / "frame_000000.png"))

@@ -31,6 +31,8 @@ def test_variants_change_one_knob(probe, crop):
     lawn = dataclasses.replace(crop, overlap=True)
     assert probe.side_by_side(lawn).overlap is False
     assert probe.undimmed(crop).length_dimming == 0 < crop.length_dimming
+    dead = probe.with_dead_cells(20.0, 2.0)(crop)
+    assert (dead.dead_cells, dead.dead_cell_brightness, dead.dead_cell_size) == (3, 20.0, 2.0) != (crop.dead_cells, 1, 1)
     eight = probe.eight_bit(crop)
     assert eight.export == "avi8" != crop.export and eight.channels == crop.channels
     for variant in probe.VARIANTS.values():

@@ -153,11 +153,13 @@ def test_raw16_image_is_what_predict_makes_of_the_stack_frame(tmp_path):
                          jpeg_quality=None, channels=("spb", "tubulin"))
     frames = list(generate(config))
     for frame in frames:  # tubulin picked first, as with `yoloxsp predict --channels 1 0`
-        assert np.array_equal(frame.image, to_rgb8(np.moveaxis(frame.counts[::-1], 0, -1)))
+        assert np.array_equal(frame.image, to_rgb8(np.moveaxis(frame.counts[::-1], 0, -1), config.pixel_size))
     out = write_movie(tmp_path / "m", config)
-    stack_frames = list(open_movie(out / "stack.tif").frames())
-    assert np.array_equal(to_rgb8(stack_frames[2][..., ::-1]), frames[2].image)
-    assert not np.array_equal(to_rgb8(stack_frames[2]), frames[2].image)
+    movie = open_movie(out / "stack.tif")
+    stack_frames = list(movie.frames())
+    assert movie.pixel_size == pytest.approx(config.pixel_size)
+    assert np.array_equal(to_rgb8(stack_frames[2][..., ::-1], movie.pixel_size), frames[2].image)
+    assert not np.array_equal(to_rgb8(stack_frames[2], movie.pixel_size), frames[2].image)
     assert np.array_equal(read_image(out / "images" / "frame_000002.png"), frames[2].image)
 
 

@@ -7,24 +7,30 @@
                                                    # against the model-only ceiling measured in the same run
     .venv-core/bin/python tools/benchmark.py startup  # yoloxsp predict (defaults) on one small image, wall and CPU time
     .venv/bin/python tools/benchmark.py batch      # yoloxsp batch: movies per minute with 1 and 2 local workers
+    .venv/bin/python tools/benchmark.py contrast   # 16-bit contrast limits, ms per 2-channel frame, with and
+                                                   # without a dead cell, against plain percentiles
 
 Each section runs on this machine as it is; run it on an idle machine for numbers you quote.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from yoloxsp.io.contrast import contrast_limits
 from yoloxsp.model import SIZES, YoloxSp
 from yoloxsp.model.backends import OnnxBackend
 from yoloxsp.model.config import INPUT_CHANNELS
 from yoloxsp.model.onnx_export import export_onnx
 from yoloxsp.synth import SynthConfig, generate, write_movie
+from yoloxsp.synth.looks import look_config
 
 THREADS = 2
 RESOLUTIONS = (256, 384, 512, 640)
@@ -167,7 +173,6 @@ def bench_startup(repeats: int) -> None:
     import statistics
 
     import cv2
-    import numpy as np
 
     from yoloxsp.io import open_movie, to_rgb8
 
@@ -210,8 +215,23 @@ def bench_batch(movies: int) -> None:
             print(f"{workers:>8} {seconds:>8.1f} {movies * 60 / seconds:>11.1f}")
 
 
+def bench_contrast(repeats: int) -> None:
+    print("contrast limits of a raw 2-channel 16-bit field (two-colour-raw look), ms per frame")
+    print(f"{'size':>5} {'frame':>12} {'np.percentile':>13} {'contrast_limits':>15}")
+    for size in (512, 2048):
+        config = dataclasses.replace(look_config("two-colour-raw", 7, 1), width=size, height=size)
+        frame = np.moveaxis(next(generate(config)).counts, 0, -1).copy()
+        rows, cols = np.mgrid[:size, :size]
+        dead_cell = frame.copy()
+        dead_cell[np.hypot(cols - 0.8 * size, rows - 0.2 * size) < 1.0 / config.pixel_size] += 3000
+        for name, image in (("as rendered", frame), ("a dead cell", dead_cell)):
+            plain = _ms_per_frame(lambda: [np.percentile(image[..., c], (0.5, 99.99)) for c in range(2)], repeats)
+            limits = _ms_per_frame(lambda: contrast_limits(image, pixel_size=config.pixel_size), repeats)
+            print(f"{size:>5} {name:>12} {plain:>13.1f} {limits:>15.1f}")
+
+
 SECTIONS = {"synth": bench_synth, "model": bench_model, "poles": bench_poles, "predict": bench_predict,
-            "startup": bench_startup, "batch": bench_batch}
+            "startup": bench_startup, "batch": bench_batch, "contrast": bench_contrast}
 
 
 def main() -> None:

@@ -3,7 +3,9 @@
     .venv/bin/python tools/probe_look.py MODEL [MODEL ...] [--look tubulin-only-raw] [--movies 8]
 
 A model that misses a look (a leave-one-look-out model, say) may miss it for its geometry, its
-pixel size, its signal, its clutter, its crowding or its export. Each variant below changes one of
+pixel size, its signal, its clutter, its crowding or its export; and a raw look's contrast may be
+taken by bright dead cells (three per field, drawn 5 or 20 times as bright as usual, i.e. 4-12 or
+16-50 times a spindle's peak, and 1-2 or 2-4 um across). Each variant below changes one of
 these in every held-out movie of ``--look`` (seeds of the per-look sets, 8 frames each) and every
 model is scored on each variant: precision, recall and long-spindle recall at IoU 0.5, and the number of
 detections. Frames reach the models as the generator exports them, which for a raw look is what
@@ -61,6 +63,12 @@ def eight_bit(config: SynthConfig) -> SynthConfig:
                                noise=config.noise * 0.4)
 
 
+def with_dead_cells(brightness: float, size: float = 1.0) -> Variant:
+    def change(config: SynthConfig) -> SynthConfig:
+        return dataclasses.replace(config, dead_cells=3, dead_cell_brightness=brightness, dead_cell_size=size)
+    return change
+
+
 VARIANTS: Dict[str, Variant] = {
     "as is": lambda config: config,
     "full field (not a crop)": full_field,
@@ -70,6 +78,10 @@ VARIANTS: Dict[str, Variant] = {
     "cells side by side (no overlap)": side_by_side,
     "long spindles as bright as short": undimmed,
     "8-bit export, noise x0.4": eight_bit,
+    "3 dead cells, 5x as bright": with_dead_cells(5.0),
+    "3 dead cells, 20x as bright": with_dead_cells(20.0),
+    "3 dead cells 2-4 um, 5x as bright": with_dead_cells(5.0, 2.0),
+    "3 dead cells 2-4 um, 20x as bright": with_dead_cells(20.0, 2.0),
 }
 
 

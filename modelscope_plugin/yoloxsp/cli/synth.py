@@ -60,6 +60,10 @@ def add_parser(sub) -> None:
                    help="diffuse SPB-channel glow, share of the spindle brightness")
     p.add_argument("--noise", type=float, default=d.noise, help="noise scale (1: sigma ~3 counts)")
     p.add_argument("--dead-cells", type=int, default=d.dead_cells, help="bright round dead-cell blobs per field")
+    p.add_argument("--dead-cell-brightness", type=float, default=d.dead_cell_brightness, metavar="X",
+                   help="scales the dead cells' peaks (drawn 0.5-2.5x the spindles')")
+    p.add_argument("--dead-cell-size", type=float, default=d.dead_cell_size, metavar="X",
+                   help="scales the dead cells' width (drawn 1-2 um)")
     p.add_argument("--debris", type=int, default=d.debris, help="bright debris blobs per field")
     p.add_argument("--export", choices=EXPORTS, default=d.export,
                    help="what the PNG frames show: avi8 (8-bit export with fixed contrast, JPEG) "
@@ -94,7 +98,8 @@ def config_from_args(args) -> SynthConfig:
         max_bend=args.max_bend, hooks=args.hooks, noise=args.noise, channel_mode=args.channel_mode,
         channels=channels, crosstalk=args.crosstalk, autofluorescence=args.autofluorescence,
         green_glow=args.green_glow, bright_bundles=args.bright_bundles, breakdowns=args.breakdowns,
-        dead_cells=args.dead_cells, debris=args.debris, export=args.export,
+        dead_cells=args.dead_cells, dead_cell_brightness=args.dead_cell_brightness,
+        dead_cell_size=args.dead_cell_size, debris=args.debris, export=args.export,
         display_background=tuple(args.display_background), jpeg_quality=jpeg)
 
 

@@ -6,11 +6,11 @@ exactly the structures we measure. That makes the range easy to capture, though:
 object far brighter than everything else (a dead cell, a lump of debris, a fluorescent bead)
 would set it alone and press every spindle into a few grey levels. Such objects are left out of
 the high limit and saturate instead, as they do in a lab's 8-bit export. Frames without one keep
-exactly the limits of the percentiles.
+the limits of the percentiles.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -24,13 +24,29 @@ from ..errors import InputError
 BLOB_CORE_UM = 0.5
 # A blob's blurred rim, left out of the percentile with it (a wider halo still takes some range).
 BLOB_RIM_UM = 0.6
-# Leaving blobs out must shrink the channel's range at least this many times, or the limits stay:
-# a blob that is not far brighter than the rest of the frame costs its spindles little contrast.
-BLOB_RANGE_RATIO = 3.0
-# With no pixel size, assume the finest that fission-yeast movies use, so that only objects wide
-# enough to be blobs at any pixel size count.
+# A blob is left out only where its core (the pixels at least BLOB_CORE_UM inside it) is, at its
+# median, this many times brighter than anything left: a dead cell is bright throughout, a cell
+# whose cytoplasm glows around its spindle is not, and a blob barely brighter than the spindles
+# costs them little contrast.
+BLOB_BRIGHTNESS_RATIO = 3.0
+# A blob is flat-topped: nothing in it rises above its core level by more than this share of that
+# level over the background. A dead cell is evenly bright; a cell whose cytoplasm glows holds
+# its spindle, and must keep it.
+BLOB_TOP_SHARE = 0.3
+# A blob is compact: a brighter half of the field (uneven illumination) is no blob.
+MAX_BLOB_SHARE = 0.25
+# Pixel sizes outside this range (um) are taken for unknown: a value in nm, or a resolution tag
+# read as a pixel size, would make every spindle look wide.
+PLAUSIBLE_PIXEL_SIZES_UM = (0.02, 1.0)
+# With no (plausible) pixel size, assume the finest that fission-yeast movies use, so that only
+# objects wide enough to be blobs at any pixel size count.
 ASSUMED_PIXEL_SIZE_UM = 0.06
+# Blobs are looked for round by round, brightest first: a dimmer blob lies under half the range
+# that a brighter one set, and shows once the brighter one is left out.
 MAX_BLOB_ROUNDS = 4
+
+
+Window = Tuple[slice, slice]
 
 
 def contrast_limits(image: np.ndarray, low_percentile: float = 0.5, high_percentile: float = 99.99,
@@ -44,51 +60,85 @@ def contrast_limits(image: np.ndarray, low_percentile: float = 0.5, high_percent
         if not np.isfinite(image).all():
             raise InputError(f"frame holds {int((~np.isfinite(image)).sum())} NaN or infinite value(s); "
                              "replace them before detection")
+    plausible = pixel_size is not None and PLAUSIBLE_PIXEL_SIZES_UM[0] <= pixel_size <= PLAUSIBLE_PIXEL_SIZES_UM[1]
+    scale = pixel_size if plausible else ASSUMED_PIXEL_SIZE_UM
     limits = []
     for c in range(image.shape[2]):
         channel = image[..., c]
-        low, high = _percentiles(channel.ravel(), (low_percentile, high_percentile))
-        limits.append([low, _high_past_blobs(channel, low, high, high_percentile,
-                                             pixel_size or ASSUMED_PIXEL_SIZE_UM)])
-    return np.array(limits, np.float64 if image.dtype == np.uint16 else np.float32)
+        histogram = np.bincount(channel.ravel(), minlength=65536) if channel.dtype == np.uint16 else None
+        low, high = _percentiles(channel, None, (low_percentile, high_percentile), histogram)
+        limits.append([low, _high_past_blobs(channel, low, high, high_percentile, scale, histogram)])
+    return np.array(limits, np.float64)
 
 
-def _high_past_blobs(channel: np.ndarray, low: float, high: float, percentile: float,
-                     pixel_size: float) -> float:
-    """The ``percentile`` of ``channel`` over the pixels outside blobs (their whole connected part
-    above half the range, and a rim) that are at least :data:`BLOB_RANGE_RATIO` times brighter
-    than what is left: the brightest first, then the next ones, one round each."""
+def _high_past_blobs(channel: np.ndarray, low: float, high: float, percentile: float, pixel_size: float,
+                     histogram: Optional[np.ndarray]) -> float:
+    """The ``percentile`` of ``channel`` over the pixels outside blobs: their whole connected part
+    above half the range, and a rim."""
     core_px = max(1, round(BLOB_CORE_UM / pixel_size))
-    rim = _disc(max(1, round(BLOB_RIM_UM / pixel_size)))
+    rim_px = max(1, round(BLOB_RIM_UM / pixel_size))
     left_out = np.zeros(channel.shape, bool)
     for _ in range(MAX_BLOB_ROUNDS):
-        bright = (channel > low + (high - low) / 2).astype(np.uint8)
-        cores = cv2.erode(bright, _disc(core_px), borderType=cv2.BORDER_REPLICATE)
-        if not cores.any():
-            break
-        _, parts = cv2.connectedComponents(bright)
-        blobs = np.isin(parts, np.unique(parts[cores > 0])).astype(np.uint8)
-        region = left_out | cv2.dilate(blobs, rim).astype(bool)
-        rest = channel[~region]
-        if not rest.size:
-            break
-        rest_high = _percentiles(rest, (percentile,))[0]
-        if rest_high <= low or high - low < BLOB_RANGE_RATIO * (rest_high - low):
+        blobs = _blobs(channel, low, low + (high - low) / 2, core_px, rim_px)
+        while blobs:  # leaving out fewer blobs raises what is left, so a blob may no longer stand out
+            region = left_out.copy()
+            for (rows, cols), part, _ in blobs:
+                region[rows, cols] |= part
+            rest_high = _percentiles(channel, region, (percentile,), histogram)[0]
+            if rest_high is None or rest_high <= low:
+                return high
+            standing_out = [blob for blob in blobs if blob[2] - low >= BLOB_BRIGHTNESS_RATIO * (rest_high - low)]
+            if len(standing_out) == len(blobs):
+                break
+            blobs = standing_out
+        if not blobs or rest_high >= high:
             break
         left_out, high = region, rest_high
     return high
+
+
+def _blobs(channel: np.ndarray, low: float, level: float, core_px: int, rim_px: int
+           ) -> List[Tuple[Window, np.ndarray, float]]:
+    """``(window, the blob and its rim within the window, median of its core)`` of every connected
+    part of ``channel`` above ``level`` that is compact, holds a disc of radius ``core_px`` and is
+    flat-topped (:data:`BLOB_TOP_SHARE`; ``low`` is the background)."""
+    count, parts, stats, _ = cv2.connectedComponentsWithStats((channel > level).astype(np.uint8))
+    x, y, w, h, area = (stats[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                              cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA))
+    wide = (w > 2 * core_px) & (h > 2 * core_px) & (area <= MAX_BLOB_SHARE * channel.size)
+    found = []
+    for label in np.flatnonzero(wide[1:]) + 1:  # label 0 is everything below the level
+        window = (slice(max(y[label] - rim_px, 0), y[label] + h[label] + rim_px),
+                  slice(max(x[label] - rim_px, 0), x[label] + w[label] + rim_px))
+        part = (parts[window] == label).astype(np.uint8)
+        # outside the frame counts as dark: a band along the border is as thin as it looks
+        core = cv2.erode(part, _disc(core_px), borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
+        if not core.any():
+            continue
+        core_level = float(np.median(channel[window][core]))
+        top = float(np.percentile(channel[window][part.astype(bool)], 99.9))
+        if top - core_level <= BLOB_TOP_SHARE * (core_level - low):
+            found.append((window, cv2.dilate(part, _disc(rim_px)).astype(bool), core_level))
+    return found
 
 
 def _disc(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
-def _percentiles(values: np.ndarray, percentiles: Sequence[float]) -> List[float]:
-    """``np.percentile`` (linear interpolation) of 1-D ``values``; exact for 16-bit data, and
-    cheaper than sorting, through their cumulative histogram."""
-    if values.dtype != np.uint16:
-        return list(np.percentile(values, percentiles))
-    cdf = np.cumsum(np.bincount(values, minlength=65536))
+def _percentiles(channel: np.ndarray, left_out: Optional[np.ndarray], percentiles: Sequence[float],
+                 histogram: Optional[np.ndarray]) -> List[Optional[float]]:
+    """``np.percentile`` (linear interpolation) of the pixels of ``channel`` not ``left_out``
+    (None for each when none are). For 16-bit data exact and cheaper than sorting, through the
+    channel's ``histogram`` less that of the pixels left out."""
+    if histogram is None:
+        values = channel.ravel() if left_out is None else channel[~left_out]
+        return [float(v) for v in np.percentile(values, percentiles)] if values.size else [None] * len(percentiles)
+    if left_out is not None:
+        histogram = histogram - np.bincount(channel[left_out], minlength=65536)
+    cdf = np.cumsum(histogram)
+    if not cdf[-1]:
+        return [None] * len(percentiles)
     result = []
     for percentile in percentiles:
         position = percentile / 100 * (cdf[-1] - 1)

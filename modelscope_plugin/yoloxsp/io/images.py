@@ -2,8 +2,8 @@
 
 Frames keep their native dtype (uint8 or uint16) and come back as ``H x W x C`` with channels in
 display order (red, green, blue). The model sees 8-bit RGB, so 16-bit data go through
-:func:`yoloxsp.io.contrast.auto_contrast` -- the same mapping the synthetic generator uses to write its PNG frames,
-which keeps training and inference inputs alike.
+:func:`yoloxsp.io.contrast.auto_contrast` -- the same mapping the synthetic generator uses to
+write its PNG frames, which keeps training and inference inputs alike.
 """
 from __future__ import annotations
 
@@ -147,11 +147,11 @@ def one_image_in_red(rgb8: np.ndarray) -> np.ndarray:
 def to_rgb8(image: np.ndarray, pixel_size: Optional[float] = None) -> np.ndarray:
     """Any supported frame -> ``H x W x 3`` uint8 RGB as the model expects.
 
-    8-bit data keep their levels; other depths are auto-contrasted (:func:`yoloxsp.io.contrast.
-    auto_contrast`, which needs ``pixel_size`` in um per pixel, when known, to tell bright blobs). One channel becomes red
-    (tubulin), two channels become red + green (tubulin, SPB), a fourth (alpha) is dropped, and an
-    RGB frame that holds one image (a grey or single-colour export) becomes that image in red
-    (:func:`one_image_in_red`).
+    8-bit data keep their levels; other depths are auto-contrasted
+    (:func:`yoloxsp.io.contrast.auto_contrast`, which is given ``pixel_size``, um per pixel, when
+    known, to tell bright blobs from spindles). One channel becomes red (tubulin), two channels
+    become red + green (tubulin, SPB), a fourth (alpha) is dropped, and an RGB frame that holds
+    one image (a grey or single-colour export) becomes that image in red (:func:`one_image_in_red`).
     """
     image = np.asarray(image)
     if image.ndim == 2:

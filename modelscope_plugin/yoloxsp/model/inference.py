@@ -5,7 +5,7 @@ needs no torch (the ONNX Runtime backend uses it too).
 """
 from __future__ import annotations
 
-from typing import Callable, List, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -18,11 +18,13 @@ RawOutputs = Callable[[np.ndarray], Tuple[np.ndarray, np.ndarray]]
 Frames = Union[np.ndarray, Sequence[np.ndarray]]
 
 
-def detect_frames(raw: RawOutputs, config: YoloxSpConfig, frames: Frames) -> List[Detections]:
-    """Detections per frame (H x W [x C], 8/16-bit, 1-3 channels; one frame or a list of them)."""
+def detect_frames(raw: RawOutputs, config: YoloxSpConfig, frames: Frames,
+                  pixel_size: Optional[float] = None) -> List[Detections]:
+    """Detections per frame (H x W [x C], 8/16-bit, 1-3 channels; one frame or a list of them;
+    ``pixel_size`` in um, of every frame, when known)."""
     if isinstance(frames, np.ndarray) and frames.ndim in (2, 3):
         frames = [frames]
-    batch = prepare_batch(frames, config.input_size)
+    batch = prepare_batch(frames, config.input_size, pixel_size)
     box_raw, pole_raw = raw(batch.images)
     return decode(box_raw, pole_raw, tuple(batch.images.shape[-2:]), config.pole_stride,
                   batch.scales, batch.sizes, config.decode)

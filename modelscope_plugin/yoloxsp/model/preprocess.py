@@ -23,11 +23,13 @@ class Batch:
     sizes: List[Tuple[int, int]]         # original (h, w)
 
 
-def prepare_batch(frames: Sequence[np.ndarray], input_size: Optional[int] = None) -> Batch:
-    """Any supported frames (8/16-bit, 1-3 channels) -> one padded batch."""
+def prepare_batch(frames: Sequence[np.ndarray], input_size: Optional[int] = None,
+                  pixel_size: Optional[float] = None) -> Batch:
+    """Any supported frames (8/16-bit, 1-3 channels) -> one padded batch. ``pixel_size`` (um per
+    pixel, of every frame) lets the contrast of 16-bit frames tell bright blobs from spindles."""
     prepared, scales, sizes = [], [], []
     for frame in frames:
-        rgb = to_rgb8(frame)
+        rgb = to_rgb8(frame, pixel_size)
         h, w = rgb.shape[:2]
         scale = 1.0 if input_size is None else input_size / max(h, w)
         if scale != 1.0:

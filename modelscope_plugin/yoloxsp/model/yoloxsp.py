@@ -101,12 +101,13 @@ class YoloxSp(nn.Module):
                 "detection_poles": [d.poles for d in dets], "img_metas": list(img_metas or [])}
 
     # ---------------------------------------------------------------------------- plain API
-    def predict(self, frames: Frames) -> List[Detections]:
-        """Detect spindles and poles in frames (H x W [x C], 8/16-bit, 1-3 channels)."""
+    def predict(self, frames: Frames, pixel_size: Optional[float] = None) -> List[Detections]:
+        """Detect spindles and poles in frames (H x W [x C], 8/16-bit, 1-3 channels; ``pixel_size``
+        in um, of every frame, when known)."""
         was_training = self.training
         self.eval()
         try:
-            return detect_frames(self.raw_outputs, self.config, frames)
+            return detect_frames(self.raw_outputs, self.config, frames, pixel_size)
         finally:
             self.train(was_training)
 

@@ -52,6 +52,8 @@ class SynthConfig:
     bright_bundles: float = 0.0        # share of interphase cells with a bright straight bundle (hard negative)
     breakdowns: int = 0                # extra cells caught after spindle breakdown: two poles, no bar
     dead_cells: int = 0                # bright round red+green blobs, 1-2 um wide
+    dead_cell_brightness: float = 1.0  # scales dead cells' peaks (drawn 0.5-2.5x the spindles')
+    dead_cell_size: float = 1.0        # scales dead cells' width (drawn 1-2 um)
     debris: int = 1                    # bright irregular blobs per field (distractors)
     export: str = "avi8"               # avi8: 8-bit RGB with fixed display contrast; raw16: the 16-bit stack
     display_background: Tuple[float, float] = (18.0, 5.0)  # avi8: 8-bit level of the background (red, green)
@@ -81,6 +83,9 @@ class SynthConfig:
         for name in ("z_blur", "hooks", "bright_bundles", "crosstalk"):
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name.replace('_', ' ')} {getattr(self, name)} is outside 0-1")
+        for name in ("dead_cell_brightness", "dead_cell_size"):
+            if getattr(self, name) <= 0:
+                problems.append(f"{name.replace('_', ' ')} must be > 0 (got {getattr(self, name)})")
         for name in ("noise", "autofluorescence", "green_glow", "length_dimming", "max_bend"):
             if getattr(self, name) < 0:
                 problems.append(f"{name.replace('_', ' ')} must be >= 0 (got {getattr(self, name)})")

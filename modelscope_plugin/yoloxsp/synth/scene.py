@@ -194,8 +194,9 @@ def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
     debris = [(rng.uniform(0, fw), rng.uniform(0, fh), rng.uniform(0.6, 2.0), brightness * rng.uniform(0.3, 1.0))
               for _ in range(config.debris)]
     # Dead cells: round, 1-2 um across, brighter than spindles in both channels (as in real movies).
-    dead = [(rng.uniform(0, fw), rng.uniform(0, fh), rng.uniform(0.5, 1.0), brightness * rng.uniform(0.8, 2.5),
-             brightness * rng.uniform(0.5, 2.0)) for _ in range(config.dead_cells)]
+    peak, size = brightness * config.dead_cell_brightness, config.dead_cell_size
+    dead = [(rng.uniform(0, fw), rng.uniform(0, fh), size * rng.uniform(0.5, 1.0), peak * rng.uniform(0.8, 2.5),
+             peak * rng.uniform(0.5, 2.0)) for _ in range(config.dead_cells)]
     glow = rng.uniform(0.02, 0.06) if config.wells else 0.0
     return Field(config, wells, radius, placed, brightness, psf, glow, debris, dead, texture_seed=texture_seed)
 

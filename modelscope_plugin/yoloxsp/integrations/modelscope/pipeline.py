@@ -6,7 +6,8 @@ numpy array (8/16-bit, 1-3 channels), a PIL image, or a list of them. Output per
 ``scores``, ``labels`` (class names), ``boxes`` (x1 y1 x2 y2), ``keypoints`` (N x 2 x 2, the two
 poles, NaN when a pole is missing), ``lengths_px`` (along the tubulin ridge between the poles;
 ``length='straight'`` for pole-to-pole) and, with
-``pixel_size=`` (um/px) given to the pipeline or the call, ``lengths_um``.
+``pixel_size=`` (um/px) given to the pipeline or the call, ``lengths_um``; the pixel size also
+lets the contrast of a 16-bit frame tell a bright dead cell from a spindle.
 """
 from __future__ import annotations
 
@@ -52,13 +53,15 @@ class SpindleDetectionPipeline(Pipeline):
         self.predictor = Predictor(TorchBackend(self.model.model, device))
 
     def _sanitize_parameters(self, pixel_size: Optional[float] = None, **kwargs):
-        return {}, {}, ({"pixel_size": pixel_size} if pixel_size is not None else {})
+        per_call = {"pixel_size": pixel_size} if pixel_size is not None else {}
+        return {}, per_call, per_call
 
     def preprocess(self, image, **kwargs) -> Dict[str, Any]:
         return {"frame": as_frame(image)}
 
-    def forward(self, inputs: Dict[str, Any], **kwargs) -> Dict[str, Any]:
-        detections = self.predictor([inputs["frame"]])[0]
+    def forward(self, inputs: Dict[str, Any], pixel_size: Optional[float] = None, **kwargs) -> Dict[str, Any]:
+        pixel_size = pixel_size if pixel_size is not None else self.pixel_size
+        detections = self.predictor([inputs["frame"]], pixel_size)[0]
         return {"detections": detections, "lengths": spindle_lengths(inputs["frame"], detections, self.length)}
 
     def postprocess(self, inputs: Dict[str, Any], pixel_size: Optional[float] = None, **kwargs) -> Dict[str, Any]:
