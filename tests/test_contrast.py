@@ -73,11 +73,12 @@ def test_every_look_recorded_raw_keeps_its_percentile_limits(look):
                 np.testing.assert_array_equal(limits[channel], _plain_percentiles(counts[..., channel]))
 
 
-def test_blurred_spindles_of_a_widefield_microscope_are_not_blobs():
-    """A wide PSF (sigma 0.31 um, the generator's widefield look) at fine pixels makes spindles
-    wide in pixels; they must still count as thin."""
-    frame = _field(0.06, psf_um=0.31)
-    np.testing.assert_array_equal(contrast_limits(frame, pixel_size=0.06)[0], _plain_percentiles(frame))
+@pytest.mark.parametrize("pixel_size, psf_um", [(0.06, 0.31), (0.083, 0.45)])
+def test_blurred_spindles_of_a_widefield_microscope_are_not_blobs(pixel_size, psf_um):
+    """A wide PSF (sigma 0.31 um in the generator's widefield look, 0.45 um far out of focus) makes
+    spindles wide in pixels; they must still count as thin."""
+    frame = _field(pixel_size, psf_um=psf_um)
+    np.testing.assert_array_equal(contrast_limits(frame, pixel_size=pixel_size)[0], _plain_percentiles(frame))
 
 
 @pytest.mark.parametrize("pixel_size", [0.1, None])
@@ -120,6 +121,16 @@ def test_a_cell_whose_cytoplasm_glows_around_its_spindle_is_no_blob():
     spindle = gaussian_filter(spindle, 1.5)
     frame = BACKGROUND + 80 * cell + SPINDLE * spindle / spindle.max() + rng.normal(0, 3, cell.shape)
     frame = np.clip(frame, 0, 65535).astype(np.uint16)
+    np.testing.assert_array_equal(contrast_limits(frame, pixel_size=0.1)[0], _plain_percentiles(frame))
+
+
+def test_a_brighter_tile_of_a_large_field_is_no_blob():
+    """A stitched tile with a background 400 counts higher covers far less than a quarter of the
+    field, and its spindles rise little above it, but it is far larger than a dead cell can be:
+    its spindles keep their contrast."""
+    frame = np.tile(_field(0.1), (5, 5)).astype(np.float32)[:1000, :1000]
+    frame[200:600, 200:600] += 400
+    frame = frame.astype(np.uint16)
     np.testing.assert_array_equal(contrast_limits(frame, pixel_size=0.1)[0], _plain_percentiles(frame))
 
 

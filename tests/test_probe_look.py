@@ -32,7 +32,8 @@ def test_variants_change_one_knob(probe, crop):
     assert probe.side_by_side(lawn).overlap is False
     assert probe.undimmed(crop).length_dimming == 0 < crop.length_dimming
     dead = probe.with_dead_cells(20.0, 2.0)(crop)
-    assert (dead.dead_cells, dead.dead_cell_brightness, dead.dead_cell_size) == (3, 20.0, 2.0) != (crop.dead_cells, 1, 1)
+    assert (dead.dead_cells, dead.dead_cell_brightness, dead.dead_cell_size) == (3, 20.0, 2.0)
+    assert (crop.dead_cells, crop.dead_cell_brightness, crop.dead_cell_size) == (0, 1.0, 1.0)
     eight = probe.eight_bit(crop)
     assert eight.export == "avi8" != crop.export and eight.channels == crop.channels
     for variant in probe.VARIANTS.values():

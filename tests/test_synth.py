@@ -112,7 +112,8 @@ def test_refuses_to_overwrite_without_permission(small_movie, tmp_path):
 
 
 @pytest.mark.parametrize("bad", [dict(frames=0), dict(pixel_size=0), dict(width=8), dict(jpeg_quality=0),
-                                 dict(psf_sigma=0.0)])
+                                 dict(psf_sigma=0.0), dict(dead_cell_brightness=0.0),
+                                 dict(dead_cell_size=float("nan")), dict(dead_cell_size=float("inf"))])
 def test_invalid_config_is_refused_with_reason(bad):
     with pytest.raises(ValueError, match="invalid synthetic config"):
         SynthConfig(**bad)
@@ -132,6 +133,17 @@ def _frames(**changes):
                 debris=0, psf_sigma=0.2)
     base.update(changes)
     return list(generate(SynthConfig(**base)))
+
+
+def test_dead_cells_are_drawn_as_bright_and_as_wide_as_asked():
+    """The knobs scale what is drawn and nothing else: the same cells, spindles and noise."""
+    plain, bright, wide = (_frames(dead_cells=2, export="raw16", **knobs)[0].counts[0].astype(float)
+                           for knobs in ({}, dict(dead_cell_brightness=10.0), dict(dead_cell_size=2.0)))
+    background = np.median(plain)
+    assert np.mean(bright != plain) < 0.2 and np.mean(wide != plain) < 0.2
+    assert (bright - background).max() > 5 * (plain - background).max()
+    assert np.sum(wide - background > 0.5 * (wide.max() - background)) > 2.5 * np.sum(
+        plain - background > 0.5 * (plain.max() - background))
 
 
 def test_tubulin_only_stack_has_one_channel_and_an_empty_green(tmp_path):

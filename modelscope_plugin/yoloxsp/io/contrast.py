@@ -17,11 +17,12 @@ import numpy as np
 
 from ..errors import InputError
 
-# A bright object is a blob when its part above half the channel's range holds a disc of this
-# radius: wider than a spindle, a pole or an interphase bundle is at half maximum (the image of a
-# thin bundle is as wide as the microscope's blur, widest in the generator's widefield look),
-# narrower than a dead cell.
-BLOB_CORE_UM = 0.5
+# Levels are measured above the channel's median (its background). A bright object is a blob when
+# its part above half way from there to the high limit holds a disc of this radius: wider than a
+# spindle, a pole or an interphase bundle is at half maximum (the image of a thin bundle is as
+# wide as the microscope's blur: a bar blurred by a PSF sigma up to 0.45 um holds none),
+# narrower than most dead cells.
+BLOB_CORE_UM = 0.6
 # A blob's blurred rim, left out of the percentile with it (a wider halo still takes some range).
 BLOB_RIM_UM = 0.6
 # A blob is left out only where its core (the pixels at least BLOB_CORE_UM inside it) is, at its
@@ -29,11 +30,13 @@ BLOB_RIM_UM = 0.6
 # whose cytoplasm glows around its spindle is not, and a blob barely brighter than the spindles
 # costs them little contrast.
 BLOB_BRIGHTNESS_RATIO = 3.0
-# A blob is flat-topped: nothing in it rises above its core level by more than this share of that
-# level over the background. A dead cell is evenly bright; a cell whose cytoplasm glows holds
-# its spindle, and must keep it.
-BLOB_TOP_SHARE = 0.3
-# A blob is compact: a brighter half of the field (uneven illumination) is no blob.
+# A blob is flat-topped: nothing in it (smoothed over 3x3 pixels against noise) rises above its
+# core level by more than this share of that level. A dead cell is evenly bright; a cell whose
+# cytoplasm glows holds its spindle, and must keep it.
+BLOB_TOP_SHARE = 0.2
+# A blob is compact: at most a dead cell's area (a whole cell, 4 x 15 um), and at most this share
+# of the frame; a brighter tile or half of the field (uneven illumination) is no blob.
+MAX_BLOB_AREA_UM2 = 60.0
 MAX_BLOB_SHARE = 0.25
 # Pixel sizes outside this range (um) are taken for unknown: a value in nm, or a resolution tag
 # read as a pixel size, would make every spindle look wide.
@@ -66,28 +69,30 @@ def contrast_limits(image: np.ndarray, low_percentile: float = 0.5, high_percent
     for c in range(image.shape[2]):
         channel = image[..., c]
         histogram = np.bincount(channel.ravel(), minlength=65536) if channel.dtype == np.uint16 else None
-        low, high = _percentiles(channel, None, (low_percentile, high_percentile), histogram)
-        limits.append([low, _high_past_blobs(channel, low, high, high_percentile, scale, histogram)])
+        low, background, high = _percentiles(channel, None, (low_percentile, 50.0, high_percentile), histogram)
+        limits.append([low, _high_past_blobs(channel, background, high, high_percentile, scale, histogram)])
     return np.array(limits, np.float64)
 
 
-def _high_past_blobs(channel: np.ndarray, low: float, high: float, percentile: float, pixel_size: float,
+def _high_past_blobs(channel: np.ndarray, background: float, high: float, percentile: float, pixel_size: float,
                      histogram: Optional[np.ndarray]) -> float:
     """The ``percentile`` of ``channel`` over the pixels outside blobs: their whole connected part
-    above half the range, and a rim."""
+    above half way from ``background`` to the high limit, and a rim."""
     core_px = max(1, round(BLOB_CORE_UM / pixel_size))
     rim_px = max(1, round(BLOB_RIM_UM / pixel_size))
+    max_area = min(MAX_BLOB_SHARE * channel.size, MAX_BLOB_AREA_UM2 / pixel_size ** 2)
     left_out = np.zeros(channel.shape, bool)
     for _ in range(MAX_BLOB_ROUNDS):
-        blobs = _blobs(channel, low, low + (high - low) / 2, core_px, rim_px)
+        blobs = _blobs(channel, background, background + (high - background) / 2, core_px, rim_px, max_area)
         while blobs:  # leaving out fewer blobs raises what is left, so a blob may no longer stand out
             region = left_out.copy()
             for (rows, cols), part, _ in blobs:
                 region[rows, cols] |= part
             rest_high = _percentiles(channel, region, (percentile,), histogram)[0]
-            if rest_high is None or rest_high <= low:
+            if rest_high is None or rest_high <= background:
                 return high
-            standing_out = [blob for blob in blobs if blob[2] - low >= BLOB_BRIGHTNESS_RATIO * (rest_high - low)]
+            standing_out = [blob for blob in blobs
+                            if blob[2] - background >= BLOB_BRIGHTNESS_RATIO * (rest_high - background)]
             if len(standing_out) == len(blobs):
                 break
             blobs = standing_out
@@ -97,15 +102,15 @@ def _high_past_blobs(channel: np.ndarray, low: float, high: float, percentile: f
     return high
 
 
-def _blobs(channel: np.ndarray, low: float, level: float, core_px: int, rim_px: int
+def _blobs(channel: np.ndarray, background: float, level: float, core_px: int, rim_px: int, max_area: float
            ) -> List[Tuple[Window, np.ndarray, float]]:
     """``(window, the blob and its rim within the window, median of its core)`` of every connected
-    part of ``channel`` above ``level`` that is compact, holds a disc of radius ``core_px`` and is
-    flat-topped (:data:`BLOB_TOP_SHARE`; ``low`` is the background)."""
+    part of ``channel`` above ``level`` that covers at most ``max_area`` pixels, holds a disc of
+    radius ``core_px`` and is flat-topped (:data:`BLOB_TOP_SHARE`)."""
     count, parts, stats, _ = cv2.connectedComponentsWithStats((channel > level).astype(np.uint8))
     x, y, w, h, area = (stats[:, k] for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
                                               cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA))
-    wide = (w > 2 * core_px) & (h > 2 * core_px) & (area <= MAX_BLOB_SHARE * channel.size)
+    wide = (w > 2 * core_px) & (h > 2 * core_px) & (area <= max_area)
     found = []
     for label in np.flatnonzero(wide[1:]) + 1:  # label 0 is everything below the level
         window = (slice(max(y[label] - rim_px, 0), y[label] + h[label] + rim_px),
@@ -115,9 +120,10 @@ def _blobs(channel: np.ndarray, low: float, level: float, core_px: int, rim_px: 
         core = cv2.erode(part, _disc(core_px), borderType=cv2.BORDER_CONSTANT, borderValue=0).astype(bool)
         if not core.any():
             continue
-        core_level = float(np.median(channel[window][core]))
-        top = float(np.percentile(channel[window][part.astype(bool)], 99.9))
-        if top - core_level <= BLOB_TOP_SHARE * (core_level - low):
+        pixels = channel[window].astype(np.float32)
+        core_level = float(np.median(pixels[core]))
+        top = float(cv2.blur(pixels, (3, 3))[part.astype(bool)].max())
+        if top - core_level <= BLOB_TOP_SHARE * (core_level - background):
             found.append((window, cv2.dilate(part, _disc(rim_px)).astype(bool), core_level))
     return found
 

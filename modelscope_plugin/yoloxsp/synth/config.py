@@ -6,6 +6,7 @@ named real microscope set-ups for training.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -84,7 +85,7 @@ class SynthConfig:
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name.replace('_', ' ')} {getattr(self, name)} is outside 0-1")
         for name in ("dead_cell_brightness", "dead_cell_size"):
-            if getattr(self, name) <= 0:
+            if not 0 < getattr(self, name) < math.inf:
                 problems.append(f"{name.replace('_', ' ')} must be > 0 (got {getattr(self, name)})")
         for name in ("noise", "autofluorescence", "green_glow", "length_dimming", "max_bend"):
             if getattr(self, name) < 0:
