@@ -25,10 +25,12 @@ from ..errors import InputError
 BLOB_CORE_UM = 0.6
 # A blob's blurred rim, left out of the percentile with it (a wider halo still takes some range).
 BLOB_RIM_UM = 0.6
-# A blob is left out only where its core (the pixels at least BLOB_CORE_UM inside it) is, at its
-# median, this many times brighter than anything left: a dead cell is bright throughout, a cell
-# whose cytoplasm glows around its spindle is not, and a blob barely brighter than the spindles
-# costs them little contrast.
+# A blob's core is its pixels at least BLOB_CORE_UM inside it; its core level, the level that
+# three quarters of them reach. A spindle along a narrow glowing cell can fill a good part of
+# the core, but not three quarters of it.
+CORE_QUANTILE = 25
+# A blob is left out only where its core level is this many times brighter than anything left:
+# a blob barely brighter than the spindles costs them little contrast.
 BLOB_BRIGHTNESS_RATIO = 3.0
 # A blob is flat-topped: nothing in it (smoothed over 3x3 pixels against noise) rises above its
 # core level by more than this share of that level. A dead cell is evenly bright; a cell whose
@@ -104,7 +106,7 @@ def _high_past_blobs(channel: np.ndarray, background: float, high: float, percen
 
 def _blobs(channel: np.ndarray, background: float, level: float, core_px: int, rim_px: int, max_area: float
            ) -> List[Tuple[Window, np.ndarray, float]]:
-    """``(window, the blob and its rim within the window, median of its core)`` of every connected
+    """``(window, the blob and its rim within the window, its core level)`` of every connected
     part of ``channel`` above ``level`` that covers at most ``max_area`` pixels, holds a disc of
     radius ``core_px`` and is flat-topped (:data:`BLOB_TOP_SHARE`)."""
     count, parts, stats, _ = cv2.connectedComponentsWithStats((channel > level).astype(np.uint8))
@@ -121,7 +123,7 @@ def _blobs(channel: np.ndarray, background: float, level: float, core_px: int, r
         if not core.any():
             continue
         pixels = channel[window].astype(np.float32)
-        core_level = float(np.median(pixels[core]))
+        core_level = float(np.percentile(pixels[core], CORE_QUANTILE))
         top = float(cv2.blur(pixels, (3, 3))[part.astype(bool)].max())
         if top - core_level <= BLOB_TOP_SHARE * (core_level - background):
             found.append((window, cv2.dilate(part, _disc(rim_px)).astype(bool), core_level))
