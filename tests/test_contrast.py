@@ -125,6 +125,18 @@ def test_a_cell_whose_cytoplasm_glows_around_its_spindle_is_no_blob(pixel_size):
     np.testing.assert_array_equal(contrast_limits(frame, pixel_size=pixel_size)[0], _plain_percentiles(frame))
 
 
+def test_a_glowing_cell_with_one_bright_dot_is_no_blob():
+    """An SPB dot of 9 pixels in a glowing cell of ten thousand: too few to reach the cell's 99.9th
+    percentile, but it rises above the cell, so the cell is not flat-topped."""
+    rng = np.random.default_rng(6)
+    yy, xx = np.mgrid[:400, :400]
+    cell = gaussian_filter((((xx - 200) / 117.0) ** 2 + ((yy - 200) / 29.0) ** 2 <= 1).astype(np.float32), 2)
+    frame = BACKGROUND + 80 * cell + rng.normal(0, 3, cell.shape)
+    frame[199:202, 249:252] += 120
+    frame = np.clip(frame, 0, 65535).astype(np.uint16)
+    np.testing.assert_array_equal(contrast_limits(frame, pixel_size=0.06)[0], _plain_percentiles(frame))
+
+
 def test_a_brighter_tile_of_a_large_field_is_no_blob():
     """A stitched tile with a background 400 counts higher covers far less than a quarter of the
     field, and its spindles rise little above it, but it is far larger than a dead cell can be:
