@@ -105,9 +105,15 @@ def dead_cell_frames() -> Tuple[float, List[Tuple[np.ndarray, np.ndarray, np.nda
         corners = [(30, 30), (width - 30, 30), (30, height - 30), (width - 30, height - 30)]
         x, y = max(corners, key=lambda c: np.min(np.hypot(*(centres - np.array(c)).T)))
         assert np.min(np.hypot(*(centres - np.array((x, y))).T)) > 30
-        yy, xx = np.mgrid[:height, :width]
-        disc = (xx - x) ** 2 + (yy - y) ** 2 <= (0.75 / config.pixel_size) ** 2
-        blob = gaussian_filter(disc.astype(np.float32), 1.5)
         peak = float(raw.max()) - float(np.median(raw))
-        frames.append((raw, np.clip(raw + 20 * peak * blob[..., None], 0, 65535).astype(np.uint16), truth))
+        frames.append((raw, with_blob(raw, (x, y), 0.75 / config.pixel_size, 20 * peak), truth))
     return config.pixel_size, frames
+
+
+def with_blob(frame: np.ndarray, centre: Tuple[float, float], radius_px: float, brightness: float) -> np.ndarray:
+    """A 16-bit ``frame`` (H x W [x C]) with a round, slightly blurred blob of ``brightness`` counts
+    above background at ``centre`` (x, y), in every channel: a dead cell."""
+    rows, cols = np.mgrid[:frame.shape[0], :frame.shape[1]]
+    disc = (cols - centre[0]) ** 2 + (rows - centre[1]) ** 2 <= radius_px ** 2
+    blob = gaussian_filter(disc.astype(np.float32), 1.5) * brightness
+    return np.clip(frame + (blob[..., None] if frame.ndim == 3 else blob), 0, 65535).astype(np.uint16)

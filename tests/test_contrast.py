@@ -9,13 +9,15 @@ import pytest
 from scipy.ndimage import gaussian_filter
 
 from yoloxsp.errors import InputError
-from yoloxsp.io import auto_contrast, contrast_limits, to_rgb8
+from yoloxsp.io import auto_contrast, contrast_limits
 from yoloxsp.metrics.boxes import matched_pairs, pairwise_iou
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import open_backend
 from yoloxsp.synth.looks import LOOKS, UNSEEN_LOOKS, look_config
 from yoloxsp.synth.movie import generate
 from yoloxsp.synth.sets import LOOK_SET_SEED
+
+from conftest import with_blob
 
 pytestmark = pytest.mark.core
 
@@ -31,14 +33,6 @@ def _field(pixel_size: float, psf_um: float = 0.15, seed: int = 0) -> np.ndarray
     signal = gaussian_filter(signal, psf_um / pixel_size)
     signal *= SPINDLE / signal.max()
     return np.clip(BACKGROUND + signal + rng.normal(0, 3, signal.shape), 0, 65535).astype(np.uint16)
-
-
-def _with_disc(frame: np.ndarray, centre, radius_px: float, brightness: float) -> np.ndarray:
-    """``frame`` with a round, slightly blurred blob of ``brightness`` counts above background."""
-    yy, xx = np.mgrid[:frame.shape[0], :frame.shape[1]]
-    disc = ((xx - centre[0]) ** 2 + (yy - centre[1]) ** 2 <= radius_px ** 2).astype(np.float32)
-    blob = gaussian_filter(disc, 1.5) * brightness
-    return np.clip(frame + blob[..., None] if frame.ndim == 3 else frame + blob, 0, 65535).astype(np.uint16)
 
 
 def _plain_percentiles(frame: np.ndarray) -> np.ndarray:
@@ -84,7 +78,7 @@ def test_blurred_spindles_of_a_widefield_microscope_are_not_blobs(pixel_size, ps
 @pytest.mark.parametrize("pixel_size", [0.1, None])
 def test_a_dead_cell_far_brighter_than_the_spindles_saturates_and_leaves_their_contrast(pixel_size):
     clean = _field(0.1)
-    blobbed = _with_disc(clean, (150, 60), radius_px=15, brightness=20 * SPINDLE)
+    blobbed = with_blob(clean, (150, 60), radius_px=15, brightness=20 * SPINDLE)
     low, high = contrast_limits(blobbed, pixel_size=pixel_size)[0]
     clean_low, clean_high = _plain_percentiles(clean)
     assert _plain_percentiles(blobbed)[1] > 10 * clean_high - 9 * clean_low  # what the percentile alone gives
@@ -104,7 +98,7 @@ def test_frames_of_other_depths_keep_numpys_percentiles_exactly(dtype):
 
 
 def test_a_float_frame_with_a_dead_cell_is_treated_like_a_16_bit_one():
-    blobbed = _with_disc(_field(0.1), (150, 60), radius_px=15, brightness=20 * SPINDLE)
+    blobbed = with_blob(_field(0.1), (150, 60), radius_px=15, brightness=20 * SPINDLE)
     np.testing.assert_array_equal(contrast_limits(blobbed.astype(np.float32), pixel_size=0.1),
                                   contrast_limits(blobbed, pixel_size=0.1))
 
@@ -168,18 +162,18 @@ def test_a_blurred_spindle_along_the_border_is_no_blob(gap):
 @pytest.mark.parametrize("wrong", [65.0, 352.0, 0.0, -0.1, float("nan")])
 def test_an_implausible_pixel_size_is_taken_for_unknown(wrong):
     """A pixel size in nm, or a resolution tag read as one, would make every spindle a blob."""
-    frame = _with_disc(_field(0.2), (150, 60), radius_px=3.5, brightness=20 * SPINDLE)
+    frame = with_blob(_field(0.2), (150, 60), radius_px=3.5, brightness=20 * SPINDLE)
     np.testing.assert_array_equal(contrast_limits(frame, pixel_size=wrong), contrast_limits(frame))
 
 
 def test_a_blob_only_a_little_brighter_than_the_spindles_changes_nothing():
-    frame = _with_disc(_field(0.1), (150, 60), radius_px=15, brightness=2 * SPINDLE)
+    frame = with_blob(_field(0.1), (150, 60), radius_px=15, brightness=2 * SPINDLE)
     np.testing.assert_array_equal(contrast_limits(frame, pixel_size=0.1)[0], _plain_percentiles(frame))
 
 
 def test_the_pixel_size_sets_how_wide_a_blob_is():
     """A blob 7 px across is a dead cell at 0.2 um/px (1.4 um) and a spindle's width at 0.06."""
-    frame = _with_disc(_field(0.2), (150, 60), radius_px=3.5, brightness=20 * SPINDLE)
+    frame = with_blob(_field(0.2), (150, 60), radius_px=3.5, brightness=20 * SPINDLE)
     plain = _plain_percentiles(frame)
     assert contrast_limits(frame, pixel_size=0.2)[0][1] < plain[1] / 5
     np.testing.assert_array_equal(contrast_limits(frame, pixel_size=0.06)[0], plain)
@@ -199,13 +193,13 @@ def test_a_noisy_blob_of_any_shape_is_left_out_whole():
 
 def test_two_blobs_of_different_brightness_are_both_left_out():
     clean = _field(0.1)
-    blobbed = _with_disc(_with_disc(clean, (150, 60), 15, 40 * SPINDLE), (40, 130), 12, 8 * SPINDLE)
+    blobbed = with_blob(with_blob(clean, (150, 60), 15, 40 * SPINDLE), (40, 130), 12, 8 * SPINDLE)
     assert contrast_limits(blobbed, pixel_size=0.1)[0][1] == pytest.approx(_plain_percentiles(clean)[1], rel=0.1)
 
 
 def test_each_channel_is_judged_on_its_own():
     tubulin, spb = _field(0.1), _field(0.1, seed=1)
-    frame = np.stack([_with_disc(tubulin, (150, 60), 15, 20 * SPINDLE), spb], axis=-1)
+    frame = np.stack([with_blob(tubulin, (150, 60), 15, 20 * SPINDLE), spb], axis=-1)
     limits = contrast_limits(frame, pixel_size=0.1)
     assert limits[0][1] == pytest.approx(_plain_percentiles(tubulin)[1], rel=0.1)
     np.testing.assert_array_equal(limits[1], _plain_percentiles(spb))
