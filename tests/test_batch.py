@@ -1,6 +1,7 @@
 """``yoloxsp batch``: manifests, bad rows, resume, a local process pool and a real Dask cluster."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -37,7 +38,18 @@ mut_a/images,,,
 wt_a/images,WT,zero,
 wt_b/stack.tif,cut7,,
 """
-GOOD = ["mut_a__stack", "wt_a__stack", "wt_b__stack"]
+GOOD = ["wt_a/stack.tif", "wt_b/stack.tif", "mut_a/stack.tif"]  # the movies that finish
+
+
+def folder_name(path: Path) -> str:
+    """The output folder name the batch documents: ``<stem>-<8 hex of the SHA-1 of the absolute path>``."""
+    return f"{path.stem}-{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]}"
+
+
+@pytest.fixture(scope="module")
+def good(screen) -> dict:
+    """Output folder name of each movie that finishes, by its manifest path."""
+    return {movie: folder_name(screen / movie) for movie in GOOD}
 
 
 def synth(folder: Path, seed: int, frames: int = 8) -> Path:
@@ -68,9 +80,10 @@ def in_process(screen, tmp_path_factory):
 
 def test_manifest_rows_names_and_problems(screen):
     entries, problems = read_movies(screen / "manifest.csv")
-    assert [(e.row, e.name, e.condition) for e in entries] == [
-        (2, "wt_a__stack", "WT"), (3, "wt_b__stack", "WT"), (4, "mut_a__stack", "cut7"), (5, "nocal", "cut7"),
-        (6, "broken", "WT")]
+    movies = ["wt_a/stack.tif", "wt_b/stack.tif", "mut_a/stack.tif", "nocal.tif", "broken.tif"]
+    assert [(e.row, e.path, e.name, e.condition) for e in entries] == [
+        (row, screen.resolve() / movie, folder_name(screen / movie), condition)
+        for row, movie, condition in zip(range(2, 7), movies, ["WT", "WT", "cut7", "cut7", "WT"])]
     assert entries[2].pixel_size == 0.15 and entries[2].frame_interval == 30.0 and entries[0].pixel_size is None
     reasons = {p.row: p.reason for p in problems}
     assert set(reasons) == {7, 8, 9, 10}
@@ -95,10 +108,11 @@ def test_manifest_whole_file_errors_name_the_header(tmp_path):
 
 def test_folder_and_glob_inputs(screen):
     entries, problems = read_movies(screen)
-    assert [e.name for e in entries] == ["broken", "nocal"] and {e.condition for e in entries} == {screen.name}
+    assert [e.name for e in entries] == [folder_name(screen / "broken.tif"), folder_name(screen / "nocal.tif")]
+    assert {e.condition for e in entries} == {screen.name}
     entries, _ = read_movies(str(screen / "*" / "stack.tif"))
-    assert [(e.name, e.condition) for e in entries] == [("mut_a__stack", "mut_a"), ("wt_a__stack", "wt_a"),
-                                                         ("wt_b__stack", "wt_b")]
+    assert [(e.name, e.condition) for e in entries] == [(folder_name(screen / f / "stack.tif"), f)
+                                                        for f in ("mut_a", "wt_a", "wt_b")]
     with pytest.raises(InputError, match="matches no file"):
         read_movies(str(screen / "*.nd2"))
 
@@ -114,61 +128,63 @@ def test_folder_input_lists_vendor_files_too(screen, tmp_path):
                zAxisOrder="t")
     (tmp_path / "notes.txt").write_text("not a movie")
     entries, problems = read_movies(tmp_path)
-    assert [e.name for e in entries] == ["a", "b"] and not problems
+    assert [e.name for e in entries] == [folder_name(tmp_path / "a.tif"), folder_name(tmp_path / "b.dv")]
+    assert not problems
 
 
-def test_batch_reports_bad_rows_and_summarises_the_rest(in_process):
+def test_batch_reports_bad_rows_and_summarises_the_rest(in_process, good):
     out = in_process.out
     status = {r.row: (r.status, r.reason) for r in in_process.results}
     assert [status[row][0] for row in range(2, 11)] == ["done"] * 3 + ["failed"] * 6
     assert "no pixel_size or frame_interval" in status[5][1] and "nocal.tif" in status[5][1]
     assert "broken.tif" in status[6][1]
     assert "row 7 (gone.tif): movie not found" in in_process.text()
-    for name in GOOD:
+    for name in good.values():
         assert {p.name for p in (out / name).iterdir()} == MOVIE_FILES
-    assert {p.name for p in out.iterdir()} == set(GOOD) | SUMMARY_FILES  # no staging or failed folders
+    assert {p.name for p in out.iterdir()} == set(good.values()) | SUMMARY_FILES  # no staging or failed folders
     movies = pd.read_csv(out / "movies.csv")
     assert list(movies["row"]) == list(range(2, 11)) and list(movies["status"][:3]) == ["done"] * 3
 
     summary = pd.read_csv(out / "summary.csv")
-    tracks = {name: pd.read_csv(out / name / "tracks.csv") for name in GOOD}
+    tracks = {name: pd.read_csv(out / name / "tracks.csv") for name in good.values()}
     assert len(summary) == sum(len(t) for t in tracks.values()) > 0
     assert set(zip(summary["movie"], summary["condition"])) == {
-        (n, "cut7" if n.startswith("mut") else "WT") for n in GOOD if len(tracks[n])}
+        (n, "cut7" if movie.startswith("mut") else "WT") for movie, n in good.items() if len(tracks[n])}
     assert {"anaphase_b_rate_um_per_min", "plateau_length_um", "anaphase_onset_frame"} <= set(summary.columns)
     conditions = pd.read_csv(out / "conditions.csv")
     assert dict(zip(conditions["condition"], conditions["tracks"])) == summary.groupby("condition").size().to_dict()
     for figure in ("rates_by_condition.png", "lengths_by_condition.png", "aligned_lengths.png"):
         assert (out / figure).stat().st_size > 5000
-    marker = json.loads((out / "mut_a__stack" / "done.json").read_text())
+    marker = json.loads((out / good["mut_a/stack.tif"] / "done.json").read_text())
     assert marker["pixel_size"] == 0.15 and marker["frame_interval"] == 30.0 and marker["condition"] == "cut7"
 
 
-def test_rerun_skips_finished_movies_and_keeps_their_files(screen, in_process):
+def test_rerun_skips_finished_movies_and_keeps_their_files(screen, in_process, good):
     out = in_process.out
-    before = {p: p.stat().st_mtime_ns for name in GOOD for p in (out / name).iterdir()}
-    (out / "wt_a__stack.partial-deadbeef").mkdir()  # left by a killed attempt
+    before = {p: p.stat().st_mtime_ns for name in good.values() for p in (out / name).iterdir()}
+    staging = out / f"{good['wt_a/stack.tif']}.partial-deadbeef"
+    staging.mkdir()  # left by a killed attempt
     entries, problems = read_movies(screen / "manifest.csv")
     again = run_batch(entries, out, JobSettings(), problems, progress=False)
-    assert {r.name: r.status for r in again.results if r.name in GOOD} == dict.fromkeys(GOOD, "skipped")
+    assert {r.name: r.status for r in again.results if r.status != "failed"} == dict.fromkeys(good.values(), "skipped")
     assert {p: p.stat().st_mtime_ns for p in before} == before
-    assert not (out / "wt_a__stack.partial-deadbeef").exists()
+    assert not staging.exists()
 
 
 def test_pixel_units_accept_the_uncalibrated_movie(screen, tmp_path):
-    entries = [e for e in read_movies(screen / "manifest.csv")[0] if e.name == "nocal"]
+    entries = [e for e in read_movies(screen / "manifest.csv")[0] if e.path.name == "nocal.tif"]
     report = run_batch(entries, tmp_path, JobSettings(units="px"), progress=False)
     assert [r.status for r in report.results] == ["done"]
-    assert "length_px" in pd.read_csv(tmp_path / "nocal" / "detections.csv").columns
+    assert "length_px" in pd.read_csv(tmp_path / entries[0].name / "detections.csv").columns
     assert report.summary.uncalibrated == []
 
 
-def test_process_pool_gives_the_same_results(screen, in_process, tmp_path):
-    entries = [e for e in read_movies(screen / "manifest.csv")[0] if e.name in GOOD]
+def test_process_pool_gives_the_same_results(screen, in_process, good, tmp_path):
+    entries = [e for e in read_movies(screen / "manifest.csv")[0] if e.name in good.values()]
     report = run_batch(entries, tmp_path, JobSettings(), workers=2, progress=False)
     assert [r.status for r in report.results] == ["done"] * 3
     assert not any(r.worker.endswith(f":{os.getpid()}") for r in report.results)  # ran in the pool's processes
-    for name in GOOD:
+    for name in good.values():
         pd.testing.assert_frame_equal(pd.read_csv(tmp_path / name / "detections.csv"),
                                       pd.read_csv(in_process.out / name / "detections.csv"), atol=0.01)
 
@@ -241,15 +257,16 @@ def test_cli_exit_codes(screen, tmp_path):
     assert not (tmp_path / "out3").exists()  # refused before any movie ran
 
 
-def test_the_track_threshold_reaches_every_movie_and_its_record(screen, tmp_path):
+def test_the_track_threshold_reaches_every_movie_and_its_record(screen, good, tmp_path):
     entries, _ = read_movies(screen / "manifest.csv")
-    report = run_batch([e for e in entries if e.name == "mut_a__stack"], tmp_path, JobSettings(track_threshold=1.0),
+    mut_a = good["mut_a/stack.tif"]
+    report = run_batch([e for e in entries if e.name == mut_a], tmp_path, JobSettings(track_threshold=1.0),
                        progress=False)
     assert not report.failed
-    record = json.loads((tmp_path / "mut_a__stack" / "done.json").read_text())
+    record = json.loads((tmp_path / mut_a / "done.json").read_text())
     assert record["settings"]["track_threshold"] == 1.0
     assert JobSettings().track_threshold == TRACK_SCORE_THRESHOLD
-    refused = run_batch([e for e in entries if e.name == "wt_a__stack"], tmp_path, JobSettings(track_threshold=0.0),
-                        progress=False)  # reaches the movie's analysis, which refuses it
+    refused = run_batch([e for e in entries if e.name == good["wt_a/stack.tif"]], tmp_path,
+                        JobSettings(track_threshold=0.0), progress=False)  # reaches the movie's analysis, which refuses it
     assert [r.reason for r in refused.results if r.status == "failed"] == [
         "track score threshold must be in (0, 1] (got 0.0)"]

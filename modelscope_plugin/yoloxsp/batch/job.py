@@ -7,12 +7,25 @@ completion marker ``done.json`` is the last file written, and the staging folder
 batch removes it), never a half-filled result, and when a retried attempt races a finished one,
 the rename of the second fails and its copy is discarded: every result is written once.
 
+A finished movie is known by its content, not its folder name: ``done.json`` records the movie's
+absolute path, its :func:`fingerprint` (size, modification time in ns, and the SHA-1 of its
+first and last MiB: cheap on a 10 GB stack, and a re-export, an edit or a copy over it changes
+at least the time), the settings that change results (:data:`RESULT_SETTINGS`) and where its
+pixel size and frame interval came from. A folder is reused only when all of these match
+(:func:`previous`). A folder that holds another movie's results, or none written by a batch, is
+refused by name (``--overwrite`` replaces it). A movie that changed, or whose settings did, is
+analysed again and replaces its earlier result; ``movies.csv`` says why in ``reason``.
+
+Calibration: the manifest row beats the file's metadata, which beats the batch's fallback
+(``--pixel-size``/``--frame-interval``); see :func:`calibration`.
+
 Errors of one movie are returned as a failed :class:`MovieResult` naming the manifest row, so the
 engine sees a finished task and the batch goes on; only a dead worker makes the engine retry.
 Each worker process opens the model once (one ONNX Runtime session) and reuses it for every movie.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,7 +35,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 from ..errors import InputError, OutputExistsError
 from ..io import open_movie
@@ -34,6 +47,13 @@ DONE_MARKER = "done.json"
 STAGING_TAG = ".partial-"
 TRACKMATE_NAME = "tracks.trackmate.xml"
 UNITS = ("um", "px")
+FINGERPRINT_BYTES = 1 << 20  # hashed at each end of a movie file
+# JobSettings fields that change a movie's outputs (threads and units do not; the calibration
+# fallbacks are checked by where the values came from, see _same_calibration)
+RESULT_SETTINGS = ("model", "backend", "length", "overlay", "channels", "track_threshold", "axes", "scene")
+CALIBRATION = ("pixel_size", "frame_interval")
+# what previous() finds in a movie's output folder
+NEW, CURRENT, STALE, FOREIGN = "new", "current", "stale", "foreign"
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,8 @@ class JobSettings:
     pixel_size: Optional[float] = None   # when neither the manifest row nor the file gives one
     frame_interval: Optional[float] = None
     track_threshold: Optional[float] = TRACK_SCORE_THRESHOLD  # see analyse_movie's track_score_threshold
+    axes: Optional[str] = None           # how TIFF axes are read; see open_movie
+    scene: Optional[Union[str, int]] = None  # the scene of a vendor file holding several
 
 
 @dataclass
@@ -78,25 +100,106 @@ def is_done(folder: Path) -> bool:
     return (folder / DONE_MARKER).is_file()
 
 
+def fingerprint(path: Path) -> dict:
+    """What tells a movie from a changed one without reading it all: for a file its size,
+    modification time (ns) and the SHA-1 of its first and last :data:`FINGERPRINT_BYTES`; for a
+    folder of images the SHA-1 of its files' names, sizes and modification times."""
+    if path.is_dir():
+        listing = "\n".join(f"{p.name}\t{p.stat().st_size}\t{p.stat().st_mtime_ns}"
+                            for p in sorted(path.iterdir()) if p.is_file())
+        return {"sha1_listing": hashlib.sha1(os.fsencode(listing)).hexdigest()}
+    stat = path.stat()
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        digest.update(handle.read(FINGERPRINT_BYTES))
+        handle.seek(max(FINGERPRINT_BYTES, stat.st_size - FINGERPRINT_BYTES))
+        digest.update(handle.read())
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha1_ends": digest.hexdigest()}
+
+
+def calibration(row: Optional[float], metadata: Optional[float], fallback: Optional[float]
+                ) -> Tuple[Optional[float], str]:
+    """A pixel size or frame interval and where it came from: the manifest row beats the file's
+    metadata, which beats the batch's fallback (what a user writes per movie is meant; the
+    fallback is for files that say nothing)."""
+    for value, source in ((row, "manifest"), (metadata, "metadata"), (fallback, "fallback")):
+        if value:
+            return value, source
+    return None, "none"
+
+
+def previous(final: Path, entry: MovieEntry, settings: JobSettings) -> Tuple[str, str]:
+    """What ``final`` holds for ``entry``: ``NEW`` (nothing), ``CURRENT`` (this movie's result
+    under these settings), ``STALE`` (this movie's, but the movie or the settings changed) or
+    ``FOREIGN`` (not this movie's); with the reason for the last two."""
+    if not final.exists():
+        return NEW, ""
+    if not is_done(final):
+        return FOREIGN, f"{final} exists but holds no {DONE_MARKER} (not written by a batch)"
+    try:
+        marker = json.loads((final / DONE_MARKER).read_text())
+    except (OSError, ValueError) as exc:
+        return FOREIGN, f"{final / DONE_MARKER} cannot be read ({exc})"
+    if marker.get("path") != str(entry.path):
+        return FOREIGN, f"{final} holds the results of another movie ({marker.get('path')})"
+    try:
+        now = fingerprint(entry.path)
+    except OSError as exc:
+        return STALE, f"cannot fingerprint the movie ({exc})"
+    changes = changed(marker, now, entry, settings)
+    return (STALE, "; ".join(changes)) if changes else (CURRENT, "")
+
+
+def changed(marker: dict, now: dict, entry: MovieEntry, settings: JobSettings) -> List[str]:
+    """Why the result recorded by ``marker`` is not the one ``entry`` (whose fingerprint is
+    ``now``) would give under ``settings``; empty when it is."""
+    reasons = [] if marker.get("fingerprint") == now else ["the movie changed since it was analysed"]
+    recorded = marker.get("settings", {})
+    reasons += [f"{key} was {recorded.get(key)!r}, now {_as_json(getattr(settings, key))!r}"
+                for key in RESULT_SETTINGS if recorded.get(key) != _as_json(getattr(settings, key))]
+    for quantity in CALIBRATION:
+        then = marker.get("calibration", {}).get(quantity, {})
+        if not _same_calibration(then, getattr(entry, quantity), getattr(settings, quantity)):
+            reasons.append(f"{quantity} was {then.get('value')} (from {then.get('from')})")
+    return reasons
+
+
+def _same_calibration(then: dict, row: Optional[float], fallback: Optional[float]) -> bool:
+    """Whether a value recorded as ``{"value", "from"}`` is what :func:`calibration` gives now. A
+    value from the metadata stays right while the file is unchanged, so a new fallback (given to
+    rescue the movies without metadata) does not make every other movie run again."""
+    if row:
+        return then == {"value": row, "from": "manifest"}
+    if then.get("from") == "metadata":
+        return True
+    return then.get("from") in ("fallback", "none") and then.get("value") == fallback
+
+
+def _as_json(value: object) -> object:
+    """``value`` as it reads back from ``done.json`` (a tuple becomes a list)."""
+    return json.loads(json.dumps(value))
+
+
 def analyse_entry(entry: MovieEntry, out_root: str, settings: JobSettings, overwrite: bool = False) -> MovieResult:
-    """Analyse one movie into ``out_root/<entry.name>`` (see module docstring); never raises for
-    a problem of the movie itself."""
+    """Analyse one movie into ``out_root/<entry.name>`` unless it holds this movie's current
+    result (see module docstring); never raises for a problem of the movie itself."""
     final = Path(out_root) / entry.name
     result = MovieResult(entry.row, str(entry.path), entry.condition, entry.name, "done",
                          worker=f"{socket.gethostname()}:{os.getpid()}")
-    if is_done(final) and not overwrite:
-        result.status = "skipped"
-        return result
     staging = final.with_name(f"{entry.name}{STAGING_TAG}{uuid.uuid4().hex[:12]}")
     started = time.perf_counter()
     try:
-        if final.exists() and not is_done(final) and not overwrite:
-            raise OutputExistsError(f"{final} exists but holds no {DONE_MARKER} (not written by a batch); "
-                                  "remove it or use --overwrite")
+        verdict, why = previous(final, entry, settings)
+        if verdict == CURRENT and not overwrite:
+            result.status = "skipped"
+            return result
+        if verdict == FOREIGN and not overwrite:
+            raise OutputExistsError(f"{why}; remove it or use --overwrite")
+        result.reason = f"analysed again: {why}" if verdict == STALE else ""
         facts = _analyse(entry, staging, settings)
         result.seconds = time.perf_counter() - started
         _write_marker(staging, entry, settings, result, facts)
-        if not _publish(staging, final, overwrite):
+        if not _publish(staging, final, replace=overwrite or verdict == STALE):
             result.status, result.reason = "skipped", "another attempt finished it first"
     except Exception as exc:  # one movie's failure must not stop the batch
         shutil.rmtree(staging, ignore_errors=True)
@@ -107,30 +210,32 @@ def analyse_entry(entry: MovieEntry, out_root: str, settings: JobSettings, overw
 
 
 def _analyse(entry: MovieEntry, staging: Path, settings: JobSettings) -> dict:
-    """Analyse into ``staging``; returns what the summary needs to know about the movie."""
+    """Analyse into ``staging``; returns what ``done.json`` records about the movie. The
+    fingerprint is taken first, so a movie changed during its analysis is analysed again."""
     from ..post.analyse import analyse_movie
     from ..post.trackmate import write_trackmate
 
-    movie = open_movie(entry.path)
-    pixel_size = entry.pixel_size or settings.pixel_size or movie.pixel_size
-    frame_interval = entry.frame_interval or settings.frame_interval or movie.frame_interval
-    if settings.units == "um":
-        missing = [name for name, value in (("pixel_size", pixel_size), ("frame_interval", frame_interval))
-                   if not value]
-        if missing:
-            raise InputError(f"no {' or '.join(missing)} in the manifest row or the file's metadata, and the "
-                             "summary is in um and min (add the column(s) to the manifest, or use --units px)",
-                             entry.path)
+    before = fingerprint(entry.path)
+    movie = open_movie(entry.path, axes=settings.axes, scene=settings.scene)
+    (pixel_size, pixel_from), (frame_interval, interval_from) = (
+        calibration(getattr(entry, q), getattr(movie, q), getattr(settings, q)) for q in CALIBRATION)
+    missing = [q for q, value in zip(CALIBRATION, (pixel_size, frame_interval)) if not value]
+    if settings.units == "um" and missing:
+        raise InputError(f"no {' or '.join(missing)} in the manifest row, the file's metadata or the batch's "
+                         "--pixel-size/--frame-interval, and the summary is in um and min (add the column(s) to the "
+                         "manifest, give the fallback, or use --units px)", entry.path)
     first = next(movie.frames())
     analysis = analyse_movie(entry.path, staging, _predictor(settings), pixel_size=pixel_size,
                              frame_interval=frame_interval, channels=settings.channels, length=settings.length,
-                             overlay=settings.overlay, progress=False,
+                             overlay=settings.overlay, progress=False, axes=settings.axes, scene=settings.scene,
                              track_score_threshold=settings.track_threshold)
     write_trackmate(staging / TRACKMATE_NAME, analysis.detections.to_dict("records"), entry.path,
                     (first.shape[1], first.shape[0]), analysis.n_frames, analysis.pixel_size, analysis.frame_interval,
                     analysis.tracks.to_dict("records"))
-    return {"n_frames": analysis.n_frames, "n_tracks": len(analysis.tracks), "pixel_size": analysis.pixel_size,
-            "frame_interval": analysis.frame_interval}
+    return {"fingerprint": before, "n_frames": analysis.n_frames, "n_tracks": len(analysis.tracks),
+            "pixel_size": analysis.pixel_size, "frame_interval": analysis.frame_interval,
+            "calibration": {"pixel_size": {"value": pixel_size, "from": pixel_from},
+                            "frame_interval": {"value": frame_interval, "from": interval_from}}}
 
 
 def _predictor(settings: JobSettings):
@@ -159,10 +264,10 @@ def _write_marker(staging: Path, entry: MovieEntry, settings: JobSettings, resul
         partial.write_text(json.dumps(marker, indent=1))
 
 
-def _publish(staging: Path, final: Path, overwrite: bool) -> bool:
+def _publish(staging: Path, final: Path, replace: bool) -> bool:
     """Rename the finished staging folder to ``final``; False (and the copy discarded) when another
-    attempt published first. With ``overwrite`` an earlier result is replaced."""
-    if overwrite and final.exists():
+    attempt published first. With ``replace`` an earlier result is replaced."""
+    if replace and final.exists():
         retired = final.with_name(f"{final.name}.replaced-{uuid.uuid4().hex[:12]}")
         os.rename(final, retired)
         os.rename(staging, final)

@@ -7,17 +7,22 @@ reports it and runs the other rows; a problem with the manifest as a whole (no `
 column the batch does not know, which would otherwise be silently ignored) raises
 :class:`InputError`. For a folder or a glob, the condition is the name of each movie's folder.
 
-Every movie gets an output folder name that is unique in the batch: its path relative to the
-movies' common folder, with separators turned into ``__`` and the extension dropped (two
-``stack.tif`` in ``a/`` and ``b/`` become ``a__stack`` and ``b__stack``).
+Every movie's path is resolved to an absolute path here, so that a worker started in another
+folder (a Dask worker) finds it. Its output folder name is ``<stem>-<8 hex>``: the file name
+without its extension (a folder movie: the folder's name), then the first 8 hex digits of the
+SHA-1 of the resolved absolute path (``cell01-3fa4c2d1``). The name depends on that path alone:
+two ``cell01.tif`` in ``wt/`` and ``mut/`` get two folders, even in two batches run into one
+output folder, and adding or removing manifest rows never renames another movie's folder. A
+movie moved to another folder is another path, hence a new folder (and a new analysis).
 """
 from __future__ import annotations
 
 import csv
 import glob
+import hashlib
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -57,8 +62,8 @@ class RowProblem:
 
 
 def read_movies(spec: PathLike) -> Tuple[List[MovieEntry], List[RowProblem]]:
-    """The movies named by ``spec`` (a ``.csv`` manifest, a folder, or a glob pattern), each with a
-    unique output name, and the rows that cannot run."""
+    """The movies named by ``spec`` (a ``.csv`` manifest, a folder, or a glob pattern), each with its
+    absolute path and output name, and the rows that cannot run."""
     text = str(spec)
     path = Path(spec)
     if path.suffix.lower() == ".csv":
@@ -69,12 +74,12 @@ def read_movies(spec: PathLike) -> Tuple[List[MovieEntry], List[RowProblem]]:
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in MOVIE_SUFFIXES)
         if not files:
             raise InputError(f"folder holds no movie files ({', '.join(MOVIE_SUFFIXES)})", path)
-        entries, problems = [MovieEntry(i, p, path.resolve().name) for i, p in enumerate(files, 1)], []
+        entries, problems = [MovieEntry(i, p.resolve(), path.resolve().name) for i, p in enumerate(files, 1)], []
     elif glob.has_magic(text):
         files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
         if not files:
             raise InputError("the pattern matches no file", text)
-        entries, problems = [MovieEntry(i, p, p.resolve().parent.name) for i, p in enumerate(files, 1)], []
+        entries, problems = [MovieEntry(i, p.resolve(), p.resolve().parent.name) for i, p in enumerate(files, 1)], []
     else:
         raise InputError("not a manifest (.csv), a folder of movies or a glob pattern", path)
     return _named(entries), problems
@@ -96,12 +101,12 @@ def _read_manifest(path: Path) -> Tuple[List[MovieEntry], List[RowProblem]]:
         for item in reader:
             row = reader.line_num
             entry, reason = _parse_row(item, row, path.parent, len(header))
-            if entry is not None and entry.path.resolve() in seen:
-                entry, reason = None, f"the movie is already listed in row {seen[entry.path.resolve()]}"
+            if entry is not None and entry.path in seen:
+                entry, reason = None, f"the movie is already listed in row {seen[entry.path]}"
             if entry is None:
                 problems.append(RowProblem(row, (item.get("path") or "").strip(), reason))
             else:
-                seen[entry.path.resolve()] = row
+                seen[entry.path] = row
                 entries.append(entry)
     if not entries and not problems:
         raise InputError("the manifest lists no movie", path)
@@ -115,8 +120,7 @@ def _parse_row(item: Dict[Optional[str], object], row: int, base: Path, n_column
     cells = {k: (v or "").strip() for k, v in item.items() if k is not None}
     if not cells.get("path"):
         return None, "empty path"
-    movie = Path(cells["path"]).expanduser()
-    movie = movie if movie.is_absolute() else base / movie
+    movie = (base / Path(cells["path"]).expanduser()).resolve()  # an absolute path replaces base
     if not movie.exists():
         return None, f"movie not found: {movie}"
     if not cells.get("condition"):
@@ -138,18 +142,13 @@ def _parse_row(item: Dict[Optional[str], object], row: int, base: Path, n_column
 
 
 def _named(entries: List[MovieEntry]) -> List[MovieEntry]:
-    """Entries with unique output folder names derived from their paths."""
-    if not entries:
-        return entries
-    resolved = [e.path.resolve() for e in entries]
-    root = Path(os.path.commonpath([p.parent for p in resolved]))
-    named, used = [], set()
-    for entry, path in zip(entries, resolved):
-        relative = path.relative_to(root)
-        stem = relative.with_suffix("") if path.is_file() else relative
-        name = "__".join(part for part in stem.parts if part not in ("", ".")) or path.stem
-        if name in used:  # a.tif beside a.tiff
-            name = f"{name}__{path.suffix.lstrip('.')}"
-        used.add(name)
-        named.append(MovieEntry(entry.row, entry.path, entry.condition, entry.pixel_size, entry.frame_interval, name))
-    return named
+    """Entries with their output folder names (see the module docstring)."""
+    return [replace(entry, name=output_name(entry.path)) for entry in entries]
+
+
+def output_name(path: Path) -> str:
+    """``<stem>-<8 hex of the SHA-1 of the absolute path>``: readable, and the same for the same
+    movie whatever else the batch holds."""
+    absolute = path.resolve()
+    digest = hashlib.sha1(os.fsencode(str(absolute))).hexdigest()[:8]
+    return f"{absolute.name if absolute.is_dir() else absolute.stem}-{digest}"

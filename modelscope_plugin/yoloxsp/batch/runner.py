@@ -4,10 +4,14 @@ Engines: this process (one worker), a local process pool (``concurrent.futures``
 processes, each with its own model session), or a Dask distributed cluster given by its scheduler
 address. Scheduling, retries after a lost worker and load balancing are the engine's; this module
 only submits one task per movie and gathers what comes back. With Dask the movies and the
-output folder must be reachable under the same paths on every worker (a shared file system).
+output folder must be reachable under the same paths on every worker (a shared file system):
+tasks carry absolute paths (see :mod:`.manifest`), so a worker's own working folder does not
+matter. A scheduler that does not answer within :data:`DASK_CONNECT_SECONDS` is an
+:class:`InputError` before anything is written.
 
-Movies whose folder already holds a completion marker are skipped, so re-running the same command
-after a crash or a cancelled job resumes it. Staging folders left by killed attempts are removed
+Movies whose folder already holds this movie's current result are skipped (see
+:func:`.job.previous`), so re-running the same command after a crash or a cancelled job resumes
+it. Staging folders left by killed attempts are removed
 before and after the batch (one batch per output folder at a time). ``movies.csv`` lists every
 row with its status and reason; ``summary.csv`` and the figures cover every finished movie.
 """
@@ -19,6 +23,7 @@ import os
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
@@ -27,13 +32,16 @@ from tqdm import tqdm
 
 from ..errors import InputError, PathLike
 from ..io.atomic import atomic_path
-from .job import STAGING_TAG, JobSettings, MovieResult, analyse_entry, is_done
+from .job import CURRENT, STAGING_TAG, JobSettings, MovieResult, analyse_entry, previous
 from .manifest import MovieEntry, RowProblem
 
-if TYPE_CHECKING:  # matplotlib and pandas load with the summary, after the movies
+if TYPE_CHECKING:  # matplotlib and pandas load with the summary, after the movies; distributed with --scheduler
+    from distributed import Client
+
     from ..post.summary import Summary
 
 MOVIES_CSV = "movies.csv"
+DASK_CONNECT_SECONDS = 5  # a scheduler answers in milliseconds; one that does not is not there
 
 
 @dataclass
@@ -51,7 +59,7 @@ class BatchReport:
         counts = {s: sum(r.status == s for r in self.results) for s in ("done", "skipped", "failed")}
         lines = [f"{counts['done']} movie(s) analysed, {counts['skipped']} already finished, {counts['failed']} "
                  f"failed in {self.seconds:.1f} s -> {self.out}"]
-        lines += [f"failed: {r.where}: {r.reason}" for r in self.failed]
+        lines += [f"{r.status}: {r.where}: {r.reason}" for r in self.results if r.reason and r.status != "skipped"]
         if self.summary.uncalibrated:
             lines.append(f"left out of the figures (no pixel size or frame interval; analysed with --units px "
                          f"earlier?): {', '.join(self.summary.uncalibrated)}")
@@ -69,28 +77,45 @@ def run_batch(entries: Sequence[MovieEntry], out: PathLike, settings: JobSetting
     if workers < 1:
         raise InputError(f"workers must be >= 1 (got {workers})")
     started = time.perf_counter()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    _remove_staging(out)
+    out = Path(out).resolve()  # the workers' working folders are not ours
     if settings.threads is None and (scheduler or workers > 1):  # share the cores among the workers
         settings = replace(settings, threads=1 if scheduler else max(1, (os.cpu_count() or 1) // workers))
-    results = [MovieResult(p.row, p.path, "", "", "failed", p.reason) for p in problems]
-    todo = []
-    for entry in entries:
-        if is_done(out / entry.name) and not overwrite:
-            results.append(MovieResult(entry.row, str(entry.path), entry.condition, entry.name, "skipped"))
-        else:
-            todo.append(entry)
-    engine = _on_dask(todo, out, settings, scheduler, overwrite) if scheduler else \
-        _in_process(todo, out, settings, overwrite) if workers == 1 else \
-        _on_pool(todo, out, settings, workers, overwrite)
-    results += tqdm(engine, total=len(todo), desc="movies", unit="movie", disable=not progress)
+    with _dask_client(scheduler) if scheduler else nullcontext() as client:
+        out.mkdir(parents=True, exist_ok=True)
+        _remove_staging(out)
+        results = [MovieResult(p.row, p.path, "", "", "failed", p.reason) for p in problems]
+        todo = []
+        for entry in entries:
+            if not overwrite and previous(out / entry.name, entry, settings)[0] == CURRENT:
+                results.append(MovieResult(entry.row, str(entry.path), entry.condition, entry.name, "skipped"))
+            else:
+                todo.append(entry)
+        engine = _on_dask(todo, out, settings, client, overwrite) if client else \
+            _in_process(todo, out, settings, overwrite) if workers == 1 else \
+            _on_pool(todo, out, settings, workers, overwrite)
+        results += tqdm(engine, total=len(todo), desc="movies", unit="movie", disable=not progress)
     _remove_staging(out)
     results.sort(key=lambda r: r.row)
     _write_movies_csv(out / MOVIES_CSV, results)
-    finished = [e for e in entries if is_done(out / e.name)]
-    summary = write_summary(out, [(e.name, e.condition) for e in finished], settings.units)
+    finished = [(r.name, r.condition) for r in results if r.status in ("done", "skipped")]
+    summary = write_summary(out, finished, settings.units)
     return BatchReport(out, results, summary, time.perf_counter() - started)
+
+
+@contextmanager
+def _dask_client(address: str) -> Iterator["Client"]:
+    """A client of the scheduler at ``address``; one that cannot be reached is an
+    :class:`InputError` after :data:`DASK_CONNECT_SECONDS`, not a wait and a traceback."""
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=f"{DASK_CONNECT_SECONDS}s")
+    except (OSError, ValueError) as exc:  # no answer (a TimeoutError is an OSError), or not an address
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"cannot reach the Dask scheduler at {address} ({reason}); is `dask scheduler` "
+                         "running there?") from None
+    with client:
+        yield client
 
 
 def _in_process(todo: List[MovieEntry], out: Path, settings: JobSettings, overwrite: bool) -> Iterator[MovieResult]:
@@ -110,19 +135,17 @@ def _on_pool(todo: List[MovieEntry], out: Path, settings: JobSettings, workers: 
             yield _result(future, futures[future])
 
 
-def _on_dask(todo: List[MovieEntry], out: Path, settings: JobSettings, scheduler: str, overwrite: bool
+def _on_dask(todo: List[MovieEntry], out: Path, settings: JobSettings, client: "Client", overwrite: bool
              ) -> Iterator[MovieResult]:
     """A Dask distributed cluster. A task whose worker dies is rescheduled by the scheduler (up to
     its ``allowed-failures``); the job's staging and single rename keep the retry from writing
     anything twice."""
-    from distributed import Client
     from distributed import as_completed as dask_completed
 
-    with Client(scheduler, timeout="30s") as client:
-        futures = {client.submit(analyse_entry, entry, str(out), settings, overwrite, pure=False,
-                                 key=f"yoloxsp-movie-{entry.name}-{os.urandom(4).hex()}"): entry for entry in todo}
-        for future in dask_completed(futures):
-            yield _result(future, futures[future])
+    futures = {client.submit(analyse_entry, entry, str(out), settings, overwrite, pure=False,
+                             key=f"yoloxsp-movie-{entry.name}-{os.urandom(4).hex()}"): entry for entry in todo}
+    for future in dask_completed(futures):
+        yield _result(future, futures[future])
 
 
 def _result(future, entry: MovieEntry) -> MovieResult:

@@ -3,9 +3,11 @@
 INPUT is a CSV manifest (``path,condition[,pixel_size,frame_interval]``), a folder of movie files
 (TIFF, AVI, MP4...; the condition is the folder's name) or a quoted glob pattern (the condition is
 each movie's folder name). Each movie gets the outputs of ``yoloxsp predict`` in OUT/<name>/,
-plus ``tracks.trackmate.xml`` (opens in Fiji's TrackMate) and ``done.json``, written last. Re-running
-the same command skips finished movies; a movie that fails is reported with its reason and the
-others go on. OUT also receives ``movies.csv`` (status of every row), ``summary.csv`` (one row per
+plus ``tracks.trackmate.xml`` (opens in Fiji's TrackMate) and ``done.json``, written last; <name> is
+the file's name and 8 hex digits of its path (``cell01-3fa4c2d1``), so same-named movies of two
+folders never share a folder. Re-running skips movies already finished with the same settings;
+a movie whose file changed since is analysed again. A movie that fails is reported with its
+reason and the others go on. OUT also receives ``movies.csv`` (status of every row), ``summary.csv`` (one row per
 track), ``conditions.csv`` and the figures (rates and lengths per condition, length aligned at
 anaphase B onset).
 
@@ -43,9 +45,16 @@ def add_parser(sub) -> None:
     p.add_argument("--units", choices=("um", "px"), default="um",
                    help="summary units: um and min (default; every movie needs pixel size and frame interval) "
                         "or px and frames")
-    p.add_argument("--pixel-size", type=float, help="um per pixel for movies whose manifest row and file give none")
-    p.add_argument("--frame-interval", type=float, help="seconds between frames, likewise")
+    p.add_argument("--pixel-size", type=float,
+                   help="um per pixel for movies whose manifest row and file metadata give none (a fallback: the "
+                        "row beats the metadata, which beats this)")
+    p.add_argument("--frame-interval", type=float, help="seconds between frames, likewise a fallback")
     p.add_argument("--channels", type=int, nargs="+", metavar="I", help="input channels, tubulin first then SPB")
+    p.add_argument("--axes", metavar="AXES",
+                   help="as for predict, for every TIFF of the batch: one letter of TZCYX per stored axis (e.g. TYX, "
+                        "CYX, TCYX); default: from each file's metadata")
+    p.add_argument("--scene", help="as for predict: the scene (name or 0-based index) read from every ND2/CZI/LIF/DV "
+                                   "file of the batch")
     p.add_argument("--length", choices=LENGTH_METHODS, default="ridge")
     p.add_argument("--overlay", choices=OVERLAYS, default="auto")
     p.add_argument("--track-threshold", type=float, default=TRACK_SCORE_THRESHOLD, metavar="SCORE",
@@ -68,7 +77,7 @@ def run(args) -> int:
     settings = JobSettings(model=args.model, backend=args.backend, units=args.units, length=args.length,
                            overlay=args.overlay, channels=tuple(args.channels) if args.channels else None,
                            pixel_size=args.pixel_size, frame_interval=args.frame_interval,
-                           track_threshold=args.track_threshold)
+                           track_threshold=args.track_threshold, axes=args.axes, scene=args.scene)
     report = run_batch(entries, args.out, settings, problems, workers=args.workers, scheduler=args.scheduler,
                        overwrite=args.overwrite, progress=not args.quiet)
     print(report.text())

@@ -8,6 +8,12 @@ figures: anaphase B rate per condition, spindle length (plateau and maximum) per
 plots with every track drawn over them and n under each condition), and length over time aligned
 at anaphase B onset (one thin line per track, the condition's median in bold).
 
+Conditions come in the order of ``movies`` (the batch passes the manifest's order: a screen is
+listed control first, and alphabetical order would put ``cut7`` before ``WT``). Each figure
+says its n and what a track needs to count in it: a track is drawn only where it has that
+figure's quantity (an anaphase B rate; a plateau; an onset of anaphase B and lengths to align on
+it), so the n of two figures can differ; ``conditions.csv`` gives every n.
+
 Units are um and minutes, or px and frames (``units='px'``). A movie that lacks the calibration
 for the chosen units keeps its rows in ``summary.csv`` but cannot be drawn or pooled: it is named
 in the returned notes instead of being left out silently. Flagged tracks are likewise kept in
@@ -51,23 +57,25 @@ class Summary:
 
 def write_summary(out: PathLike, movies: Sequence[Tuple[str, str]], units: str = "um") -> Summary:
     """Write the summary of ``movies`` ((folder name under ``out``, condition) pairs, each folder
-    holding ``tracks.csv``, ``detections.csv`` and ``done.json``) into ``out``."""
+    holding ``tracks.csv``, ``detections.csv`` and ``done.json``) into ``out``; conditions in the
+    order they first appear in ``movies``."""
     if units not in UNIT_COLUMNS:
         raise ValueError(f"unknown units {units!r}; choose one of {sorted(UNIT_COLUMNS)}")
     out = Path(out)
     names = UNIT_COLUMNS[units]
     tracks, curves, uncalibrated = _collect(out, movies, units)
     movie_conditions = {name: condition for name, condition in movies if name not in uncalibrated}
-    conditions = sorted(set(movie_conditions.values()))
+    conditions = list(dict.fromkeys(movie_conditions.values()))
     paths = [out / name for name in SUMMARY_FILES]
     _write_csv(tracks, paths[0])
     calibrated = tracks[tracks["calibrated"]] if len(tracks) else tracks
-    _write_csv(_per_condition(calibrated, movie_conditions, names), paths[1])
+    _write_csv(_per_condition(calibrated, movie_conditions, conditions, names), paths[1])
     usable = calibrated[~flagged(calibrated)] if len(calibrated) else calibrated
-    _save(_box_figure(usable, conditions, [(names["rate"], names["rate_label"])]), paths[2])
-    _save(_box_figure(usable, conditions, [(names["plateau"], "plateau " + names["length_label"]),
-                                           (names["max"], "maximum " + names["length_label"])]), paths[3])
-    _save(_aligned_figure(curves, names), paths[4])
+    _save(_box_figure(usable, conditions, [(names["rate"], names["rate_label"], "an anaphase B rate")]), paths[2])
+    _save(_box_figure(usable, conditions, [(names["plateau"], "plateau " + names["length_label"], "a plateau"),
+                                           (names["max"], "maximum " + names["length_label"], "a length")]),
+          paths[3])
+    _save(_aligned_figure(curves, conditions, names), paths[4])
     return Summary(paths, uncalibrated)
 
 
@@ -104,11 +112,12 @@ def _collect(out: Path, movies: Sequence[Tuple[str, str]], units: str
     return table, curves, sorted(uncalibrated)
 
 
-def _per_condition(tracks: pd.DataFrame, movie_conditions: Dict[str, str], names: Dict[str, str]) -> pd.DataFrame:
+def _per_condition(tracks: pd.DataFrame, movie_conditions: Dict[str, str], conditions: List[str],
+                   names: Dict[str, str]) -> pd.DataFrame:
     """One row per condition, movies without tracks included (n = 0 is a result too); the
     statistics leave flagged tracks out."""
     rows = []
-    for condition in sorted(set(movie_conditions.values())):
+    for condition in conditions:
         group = tracks[tracks["condition"] == condition] if len(tracks) else tracks
         unflagged = ~flagged(group)
         row = {"condition": condition, "movies": sum(c == condition for c in movie_conditions.values()),
@@ -123,25 +132,31 @@ def _per_condition(tracks: pd.DataFrame, movie_conditions: Dict[str, str], names
     return pd.DataFrame(rows, columns=None if rows else ["condition", "movies", "tracks", "flagged"])
 
 
+def n_note(needs: str) -> str:
+    """What n counts in a figure, and why it can differ from another figure's n."""
+    return (f"n = tracks with {needs} and no check flag; n differs between plots as a track counts "
+            "only where it has what the plot shows (all counts: conditions.csv)")
 
 
-def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[str, str]]) -> Figure:
-    """One panel per column: a box per condition, every track as a jittered dot, n under the box."""
+def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[str, str, str]]) -> Figure:
+    """One panel per column: a box per condition, every track as a jittered dot, n under the box
+    and what it counts in the panel's title."""
     figure = new_figure(figsize=(3.2 + 1.2 * max(1, len(conditions)), 3.8 * len(panels)), dpi=120)
     rng = np.random.default_rng(0)  # fixed jitter: the same data give the same figure
-    for i, (column, label) in enumerate(panels):
+    for i, (column, label, needs) in enumerate(panels):
         axes = figure.add_subplot(len(panels), 1, i + 1)
         values = [_values(tracks[tracks["condition"] == c], column) for c in conditions]
         shown = [v if len(v) else np.array([np.nan]) for v in values]
         if conditions:
             axes.boxplot(shown, widths=0.5, showfliers=False, medianprops={"color": "black"})
             for j, v in enumerate(values, 1):
-                axes.plot(j + rng.uniform(-0.12, 0.12, len(v)), v, "o", ms=4, alpha=0.6)
+                axes.plot(j + rng.uniform(-0.12, 0.12, len(v)), v, "o", ms=4, alpha=0.6, color=f"C{(j - 1) % 10}")
             axes.set_xticks(range(1, len(conditions) + 1),
                             [f"{c}\nn={len(v)}" for c, v in zip(conditions, values)])
         else:
             axes.text(0.5, 0.5, "no finished movie", ha="center", va="center", transform=axes.transAxes)
         axes.set_ylabel(label)
+        axes.set_title(n_note(needs), fontsize="x-small", wrap=True)
         axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     return figure
@@ -153,11 +168,13 @@ def _values(tracks: pd.DataFrame, column: str) -> np.ndarray:
     return values[np.isfinite(values)]
 
 
-def _aligned_figure(curves: List[dict], names: Dict[str, str]) -> Figure:
+def _aligned_figure(curves: List[dict], conditions: List[str], names: Dict[str, str]) -> Figure:
+    """Length over time from anaphase B onset; a condition's colour is its place in ``conditions``
+    (as in the box figures), and conditions without a curve are left out of the legend."""
     figure = new_figure(figsize=(7, 4), dpi=120)
     axes = figure.add_subplot()
-    conditions = sorted({c["condition"] for c in curves})
     colours = {c: f"C{i % 10}" for i, c in enumerate(conditions)}
+    conditions = [c for c in conditions if any(curve["condition"] == c for curve in curves)]
     for curve in curves:
         axes.plot(curve["time"], curve["length"], color=colours[curve["condition"]], alpha=0.3, lw=0.8)
     for condition in conditions:
@@ -167,6 +184,7 @@ def _aligned_figure(curves: List[dict], names: Dict[str, str]) -> Figure:
     axes.axvline(0.0, color="grey", ls="--", lw=1)
     axes.set_xlabel(names["time_label"])
     axes.set_ylabel(names["length_label"])
+    axes.set_title(n_note("an anaphase B onset"), fontsize="x-small", wrap=True)
     if conditions:
         axes.legend(fontsize="small")
     else:
