@@ -7,7 +7,7 @@ frame, so a user can go straight to the offending spot.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Union
+from typing import List, Optional, Union
 
 PathLike = Union[str, Path]
 
@@ -51,6 +51,19 @@ class CvatFormatError(InputError):
 class OutputExistsError(InputError, FileExistsError):
     """An output would replace files the user did not ask to replace (``--overwrite`` does).
     A FileExistsError too, so callers that catch the builtin keep working."""
+
+
+def note_kept(error: BaseException, kept: str) -> None:
+    """Record on ``error`` what the job it stopped kept (``the outputs in out hold frames 0-11``).
+    The command line prints it in the error's one line, so a stop is one message rather than a
+    stop report followed by an error; a traceback (``--debug``) shows it as a note (PEP 678;
+    set directly rather than through ``add_note``, which Python 3.9 and 3.10 lack)."""
+    error.__notes__ = [*kept_notes(error), kept]
+
+
+def kept_notes(error: BaseException) -> List[str]:
+    """What :func:`note_kept` recorded on ``error`` (also notes others added), oldest first."""
+    return list(getattr(error, "__notes__", []))
 
 
 class InputWarning(UserWarning):

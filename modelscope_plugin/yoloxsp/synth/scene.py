@@ -22,6 +22,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
+from ..errors import InputError
 from .config import SynthConfig
 
 Array = np.ndarray
@@ -142,8 +143,9 @@ class Field:
         return self.config.width * self.config.pixel_size, self.config.height * self.config.pixel_size
 
 
-class CrowdedFieldError(ValueError):
-    """The field cannot hold the mitotic cells its config asks for."""
+class CrowdedFieldError(InputError):
+    """The field cannot hold the mitotic cells its config asks for: the settings' fault, so one of
+    yoloxsp's user-facing errors (``yoloxsp synth`` prints its line), and still a ValueError."""
 
 
 # ---------------------------------------------------------------------------------- building
@@ -169,7 +171,8 @@ def build_field(config: SynthConfig, rng: np.random.Generator) -> Field:
                 wells = wells[[_fits(cell, [], w[None], radius) for w in wells]]
         if cell is None:
             raise CrowdedFieldError(f"cannot fit {config.spindles} mitotic cells and {config.breakdowns} cells after "
-                             f"breakdown into a {config.width}x{config.height} px field at {config.pixel_size} um/px")
+                                    f"breakdown into a {config.width}x{config.height} px field at {config.pixel_size} "
+                                    "um/px; ask for fewer cells, a larger field or a larger pixel size")
         cell.spindle = _spindle_program(track_id, cell, movie_minutes, config, brightness, rng)
         if track_id >= config.spindles:  # over before the movie starts: two poles, no bar, no truth
             cell.spindle.start = -cell.spindle.duration - rng.uniform(0.5, 10.0)
