@@ -112,8 +112,9 @@ def test_axes_override_reads_pages_as_channels_and_back(tmp_path):
 def test_axes_override_of_a_time_channel_stack(tmp_path):
     data = stack(5, 2, 40, 30)
     path = tmp_path / "tc.tif"
-    tifffile.imwrite(path, data)  # no axes: 10 pages, read as 10 frames
-    assert open_movie(path).n_frames == 10
+    tifffile.imwrite(path, data)  # no axes: tifffile records QQYX, and which is time would be a guess
+    with pytest.raises(InputError, match=r"tc\.tif: TIFF axes QQYX .*Q and Q would all be read as time.*--axes"):
+        open_movie(path)
     movie, frames = frames_of(path, axes="TCYX")
     assert movie.n_frames == 5 and all(np.array_equal(f, data[t].transpose(1, 2, 0)) for t, f in enumerate(frames))
     with pytest.raises(InputError, match="5 channels"):

@@ -5,18 +5,25 @@ them: T is time; Z is time when the stack has no T (max-projection stacks are of
 slices) and is max-projected when it has one; C, and colour samples stored interleaved in each
 pixel, are channels. Everything else -- plain pages without metadata, and the separate sample
 planes that tifffile writes for a bare ``(3, H, W)`` or ``(4, H, W)`` array -- is a sequence of
-frames of one channel, because nothing in such a file says the planes are colours. ``axes``
-overrides the interpretation (e.g. ``CYX`` to read three planes as the channels of one frame).
+frames of one channel, because nothing in such a file says the planes are colours. Where that
+would make frames of more than one stored axis (tifffile's ``QCTYX`` or ``QQSYX`` for axes its
+writer did not know, a bare ``(5, 2, H, W)`` array), which axis is time is a guess, and the file
+is refused until ``axes`` says. ``axes`` overrides the interpretation (e.g. ``CYX`` to read
+three planes as the channels of one frame).
 
-Frames are read page by page, so a long stack never has to fit in memory.
+Frames are read page by page, so a long stack never has to fit in memory. tifffile's log
+records (a damaged file gives two or three before yoloxsp's own error says the same in one
+line) are held back while yoloxsp reads, and only then: other reads in the process keep them.
 """
 from __future__ import annotations
 
 import itertools
+import logging
 import xml.etree.ElementTree as ElementTree
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence, Tuple
+from typing import Callable, Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 import tifffile
@@ -50,7 +57,7 @@ def open_tiff_stack(path: Path, axes: Optional[str] = None) -> TiffStack:
     """Read ``path``'s layout and calibration; ``axes`` (letters of ``TZCYX``, one per stored axis)
     overrides the layout the metadata gives. :class:`InputError` names the file for anything unusable."""
     try:
-        with tifffile.TiffFile(path) as tif:
+        with _tifffile_quiet(), tifffile.TiffFile(path) as tif:
             series = tif.series[0]
             stored_axes, shape = series.axes, tuple(series.shape)
             pixel_size, interval = _calibration(tif)
@@ -63,13 +70,26 @@ def open_tiff_stack(path: Path, axes: Optional[str] = None) -> TiffStack:
     if isinstance(declared, int) and planes < declared:
         raise InputError(f"the ImageJ header declares {declared} images but only {planes} can be read "
                          "(truncated file?)", path)
-    roles = _override_roles(stored_axes, shape, axes, path) if axes else _default_roles(stored_axes)
+    roles = _override_roles(stored_axes, shape, axes, path) if axes else _known_roles(stored_axes, shape, path)
     stack = TiffStack(roles, shape, pixel_size, interval)
     if stack.n_channels > MAX_CHANNELS:
         raise InputError(f"TIFF has {stack.n_channels} channels (axes {stored_axes}, shape {shape}); yoloxsp "
                          f"reads 1-{MAX_CHANNELS} (tubulin, SPB, ...); if these are frames, say so with --axes",
                          path)
     return stack
+
+
+def _known_roles(stored: str, shape: Sequence[int], path: Path) -> str:
+    """The roles the metadata gives, refused where more than one stored axis longer than 1 would be
+    time: their order in the frames, or whether one is channels or Z instead, is then a guess."""
+    roles = _default_roles(stored)
+    as_time = [axis for axis, role, size in zip(stored, roles, shape) if role == "T" and size > 1]
+    if len(as_time) > 1:
+        raise InputError(f"TIFF axes {stored} (shape {tuple(shape)}): {', '.join(as_time[:-1])} and {as_time[-1]} "
+                         "would all be read as time, and which is time, channels or Z is a guess; say how to "
+                         f"read them with --axes, one letter of {AXIS_LETTERS} per stored axis ({len(shape)} here)",
+                         path)
+    return roles
 
 
 def _default_roles(axes: str) -> str:
@@ -135,29 +155,39 @@ def _scaled(value, factor: Optional[float]) -> Optional[float]:
 
 def tiff_frames(path: Path, stack: TiffStack) -> Iterator[np.ndarray]:
     """``H x W x C`` frames in time order, each read from only the pages that hold it (or, for a
-    stack stored as one contiguous block, such as an ImageJ file over 4 GB, from a memory map)."""
+    stack stored as one contiguous block, such as an ImageJ file over 4 GB, from a memory map).
+    tifffile is quiet while a frame is read, not while the caller holds it between frames."""
     roles, shape = stack.roles, stack.shape
     frame_axes = [i for i, role in enumerate(roles) if role == "T"]
     frame_shape = [shape[i] for i in frame_axes]
-    with tifffile.TiffFile(path) as tif:
-        series = tif.series[0]
-        page_shape = tuple(series.keyframe.shape)
-        n_outer = len(shape) - len(page_shape)
-        by_page = n_outer >= 0 and shape[n_outer:] == page_shape and len(series.pages) == _product(shape[:n_outer])
-        if not by_page:
-            try:
-                mapped = tifffile.memmap(path, series=0, mode="r").reshape(shape)
-            except Exception as exc:
-                raise InputError(f"unsupported TIFF layout (series {series.axes} {shape}, pages of {page_shape}): "
-                                 f"{exc}", path) from None
+    with _tifffile_quiet():
+        tif = tifffile.TiffFile(path)
+    with tif:
+        with _tifffile_quiet():
+            read = _block_reader(tif.series[0], shape, path)
         for t in range(stack.n_frames):
             at = {axis: int(index) for axis, index in zip(frame_axes, np.unravel_index(t, frame_shape))}
             try:
-                block = _page_block(series, shape, n_outer, at) if by_page else np.asarray(
-                    mapped[tuple(at.get(i, slice(None)) for i in range(len(shape)))])
+                with _tifffile_quiet():
+                    block = read(at)
             except Exception as exc:
                 raise InputError(f"frame {t}: cannot read (truncated file?): {exc}", path) from None
             yield _hwc(block, "".join(role for i, role in enumerate(roles) if i not in at))
+
+
+def _block_reader(series, shape: Tuple[int, ...], path: Path) -> Callable[[dict], np.ndarray]:
+    """``read(at)``: the part of the series with the axes in ``at`` fixed, from the pages holding it
+    when each page is one plane of the series, else from a memory map of the whole."""
+    page_shape = tuple(series.keyframe.shape)
+    n_outer = len(shape) - len(page_shape)
+    if n_outer >= 0 and shape[n_outer:] == page_shape and len(series.pages) == _product(shape[:n_outer]):
+        return lambda at: _page_block(series, shape, n_outer, at)
+    try:
+        mapped = tifffile.memmap(path, series=0, mode="r").reshape(shape)
+    except Exception as exc:
+        raise InputError(f"unsupported TIFF layout (series {series.axes} {shape}, pages of {page_shape}): "
+                         f"{exc}", path) from None
+    return lambda at: np.asarray(mapped[tuple(at.get(i, slice(None)) for i in range(len(shape)))])
 
 
 def _page_block(series, shape: Tuple[int, ...], n_outer: int, at: dict) -> np.ndarray:
@@ -180,6 +210,24 @@ def _hwc(block: np.ndarray, roles: str) -> np.ndarray:
     order = [roles.index("Y"), roles.index("X")] + [i for i, role in enumerate(roles) if role == "C"]
     block = block.transpose(order)
     return np.ascontiguousarray(block.reshape(block.shape[0], block.shape[1], -1))
+
+
+@contextmanager
+def _tifffile_quiet() -> Iterator[None]:
+    """Hold back tifffile's log records (warnings and errors about a damaged file, which yoloxsp's
+    own error then says in one line) for as long as the block runs. A filter of its own per block,
+    added to tifffile's logger and removed again, so that blocks in several threads (a batch) do
+    not undo each other and nothing outside yoloxsp's reads is touched."""
+    logger = logging.getLogger("tifffile")
+
+    def hold_back(record: logging.LogRecord) -> bool:
+        return False
+
+    logger.addFilter(hold_back)
+    try:
+        yield
+    finally:
+        logger.removeFilter(hold_back)
 
 
 def _product(values) -> int:
