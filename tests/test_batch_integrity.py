@@ -158,3 +158,23 @@ def test_the_row_beats_the_metadata_which_beats_the_fallback(tmp_path):
                                          "frame_interval": {"value": 20.0, "from": "manifest"}}
     assert (plain["pixel_size"], plain["frame_interval"]) == (0.2, 10.0)
     assert plain["calibration"]["frame_interval"] == {"value": 10.0, "from": "fallback"}
+
+
+def test_axes_reach_every_movie_as_in_predict(small_movie, tmp_path, capsys):
+    """A TIFF whose axes are a guess (QQYX) is refused without ``--axes`` and read with it; the
+    file has no calibration, so the command line's fallbacks are used."""
+    from yoloxsp.cli.main import build_parser
+
+    (tmp_path / "movies").mkdir()
+    tifffile.imwrite(tmp_path / "movies" / "bare.tif", tifffile.imread(small_movie / "stack.tif"),
+                     photometric="minisblack")
+    command = ["batch", str(tmp_path / "movies"), "--pixel-size", "0.15", "--frame-interval", "30", "--quiet"]
+    args = build_parser().parse_args([*command, "--out", str(tmp_path / "guess")])
+    assert args.run(args) == 1
+    assert "say how to read them with --axes" in capsys.readouterr().out
+
+    args = build_parser().parse_args([*command, "--out", str(tmp_path / "out"), "--axes", "TCYX"])
+    assert args.run(args) == 0, capsys.readouterr().out
+    record = marker(tmp_path / "out" / read_movies(tmp_path / "movies")[0][0].name)
+    assert record["settings"]["axes"] == "TCYX" and record["n_frames"] == 6
+    assert record["calibration"]["pixel_size"] == {"value": 0.15, "from": "fallback"}
