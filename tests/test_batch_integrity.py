@@ -145,7 +145,8 @@ def test_a_folder_holding_another_movies_result_is_refused_by_name(tmp_path):
 
 def test_the_row_beats_the_metadata_which_beats_the_fallback(tmp_path):
     movie(tmp_path / "calibrated.tif", seed=24)  # metadata: 0.15 um/px, 30 s
-    tifffile.imwrite(tmp_path / "plain.tif", tifffile.imread(tmp_path / "calibrated.tif"), imagej=True, metadata={"axes": "TCYX"})
+    tifffile.imwrite(tmp_path / "plain.tif", tifffile.imread(tmp_path / "calibrated.tif"), imagej=True,
+                     metadata={"axes": "TCYX"})  # no calibration
     (tmp_path / "m.csv").write_text("path,condition,pixel_size,frame_interval\n"
                                     "calibrated.tif,wt,,20\n"
                                     "plain.tif,wt,0.2,\n")

@@ -134,8 +134,8 @@ def _per_condition(tracks: pd.DataFrame, movie_conditions: Dict[str, str], condi
 
 def n_note(needs: str) -> str:
     """What n counts in a figure, and why it can differ from another figure's n."""
-    return (f"n = tracks with {needs} and no check flag; n differs between plots as a track counts "
-            "only where it has what the plot shows (all counts: conditions.csv)")
+    return (f"n = tracks with {needs} and no check flag;\nn differs between plots: a track counts only where it "
+            "has\nwhat the plot shows (conditions.csv gives every count)")  # lines that fit the narrowest figure
 
 
 def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[str, str, str]]) -> Figure:
@@ -156,7 +156,7 @@ def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[
         else:
             axes.text(0.5, 0.5, "no finished movie", ha="center", va="center", transform=axes.transAxes)
         axes.set_ylabel(label)
-        axes.set_title(n_note(needs), fontsize="x-small", wrap=True)
+        axes.set_title(n_note(needs), fontsize="x-small")
         axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     return figure
@@ -184,7 +184,7 @@ def _aligned_figure(curves: List[dict], conditions: List[str], names: Dict[str, 
     axes.axvline(0.0, color="grey", ls="--", lw=1)
     axes.set_xlabel(names["time_label"])
     axes.set_ylabel(names["length_label"])
-    axes.set_title(n_note("an anaphase B onset"), fontsize="x-small", wrap=True)
+    axes.set_title(n_note("an anaphase B onset"), fontsize="x-small")
     if conditions:
         axes.legend(fontsize="small")
     else:
