@@ -139,8 +139,10 @@ def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", len
          ) -> SpindleDetector:
     """A ready :class:`SpindleDetector` for ``model``: ``yoloxsp`` (the bundled model), a model
     folder, a weights file or an ``.onnx`` file. ``backend``: ``auto`` (ONNX Runtime when the model
-    has an ONNX file, as the bundled one does; else torch), ``onnx`` or ``torch``; ``device``: for
-    torch. ``length``: ``ridge`` (along the tubulin ridge, the default) or ``straight`` (pole to pole).
+    has an ONNX file, as the bundled one does; else torch), ``onnx`` or ``torch``; ``device``:
+    ``cpu``, ``cuda`` or ``cuda:N``, for either backend (an :class:`~yoloxsp.errors.InputError`
+    where the model cannot run there, never the CPU instead). ``length``: ``ridge`` (along the
+    tubulin ridge, the default) or ``straight`` (pole to pole).
 
         >>> detector = yoloxsp.load()                                # doctest: +SKIP
         >>> [result] = detector("frame.png", pixel_size=0.13)        # doctest: +SKIP

@@ -53,6 +53,12 @@ class OutputExistsError(InputError, FileExistsError):
     A FileExistsError too, so callers that catch the builtin keep working."""
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of a library's error message (some run to pages: torch lists every backend
+    an operator has), or its type's name when it has none: enough for a one-line error."""
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
 def note_kept(error: BaseException, kept: str) -> None:
     """Record on ``error`` what the job it stopped kept (``the outputs in out hold frames 0-11``).
     The command line prints it in the error's one line, so a stop is one message rather than a

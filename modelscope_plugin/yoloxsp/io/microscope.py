@@ -18,7 +18,7 @@ from typing import Iterator, Optional, Union
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, first_line
 
 READER_PLUGINS = {".nd2": "bioio_nd2", ".czi": "bioio_czi", ".lif": "bioio_lif", ".dv": "bioio_dv",
                   ".r3d": "bioio_dv"}
@@ -90,8 +90,8 @@ def _bioimage(path: Path, scene: Optional[Union[str, int]]):
         image = bioio.BioImage(path, reader=reader)
         scenes = tuple(image.scenes)
     except Exception as exc:
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise InputError(f"cannot read {path.suffix} file (damaged or not this format): {reason}", path) from None
+        raise InputError(f"cannot read {path.suffix} file (damaged or not this format): {first_line(exc)}",
+                         path) from None
     if scene is None:
         if len(scenes) > 1:
             raise InputError(f"file holds {len(scenes)} scenes {list(scenes)}; choose one with --scene NAME "

@@ -1,6 +1,10 @@
 """Inference backends: PyTorch or ONNX Runtime produce the same raw outputs (numpy arrays), then
 share one preprocessing and one decoding (:class:`Predictor`). Only the torch backend touches
-torch: a run on ONNX Runtime never pays for torch's import."""
+torch: a run on ONNX Runtime never pays for torch's import.
+
+Both run where ``device`` says (``cpu``, ``cuda``, ``cuda:N``; torch also takes its other
+devices) or raise an :class:`InputError`: a model asked onto the GPU never runs on the CPU
+without a word (ONNX Runtime falls back to the CPU when its CUDA provider fails to start)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +16,7 @@ from typing import TYPE_CHECKING, List, Optional, Tuple, Union
 
 import numpy as np
 
-from ..errors import InputError, PathLike
+from ..errors import InputError, PathLike, first_line
 from .config import METADATA_KEY, YoloxSpConfig
 from .decode import Detections
 from .inference import Frames, detect_frames
@@ -21,11 +25,35 @@ if TYPE_CHECKING:
     from .yoloxsp import YoloxSp
 
 
+ONNX_PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}
+
+
+def torch_device(device: str):
+    """torch's device named ``device``, checked by allocating on it: ``model.to('cuda')`` on a
+    machine without CUDA fails deep inside torch, with a message that does not name the option."""
+    import torch
+
+    try:
+        chosen = torch.device(device)
+        torch.empty(0, device=chosen)
+    except Exception as exc:  # torch raises RuntimeError, AssertionError or ValueError, by build and cause
+        raise InputError(f"device {device!r} is not available to torch here: {first_line(exc)}") from None
+    return chosen
+
+
+def onnx_provider(device: str) -> Tuple[str, dict]:
+    """ONNX Runtime's execution provider and its options for ``device`` (``cpu``, ``cuda``, ``cuda:N``)."""
+    kind, _, index = device.partition(":")
+    if kind not in ONNX_PROVIDERS or (index and (kind == "cpu" or not index.isdigit())):
+        raise InputError(f"device {device!r}: the onnx backend runs on cpu, cuda or cuda:N")
+    return ONNX_PROVIDERS[kind], {"device_id": int(index)} if index else {}
+
+
 class TorchBackend:
     parallel_frames = 1  # concurrent forwards from several Python threads contend (slower per frame)
 
     def __init__(self, model: YoloxSp, device: str = "cpu"):
-        self.model = model.to(device).eval()
+        self.model = model.to(torch_device(device)).eval()
         self.config = model.config
         self.device = device
 
@@ -34,25 +62,34 @@ class TorchBackend:
 
 
 class OnnxBackend:
-    """ONNX Runtime on the CPU. By default each frame runs on one thread and the frames of a batch
-    (or concurrent calls) run side by side, one per core, which gives more frames per second than
-    one frame on every core (``tools/benchmark.py model`` measures both). ``threads`` gives every
-    run that many threads instead."""
+    """ONNX Runtime, on the CPU unless ``device`` says otherwise. By default each frame runs on one
+    thread and the frames of a batch (or concurrent calls) run side by side, one per core, which
+    gives more frames per second than one frame on every core (``tools/benchmark.py model``
+    measures both). ``threads`` gives every run that many threads instead. ``device`` ``cuda``
+    (or ``cuda:N``) runs on the GPU through the CUDA provider (``onnxruntime-gpu``), or raises."""
 
-    def __init__(self, path: PathLike, threads: Optional[int] = None):
+    def __init__(self, path: PathLike, threads: Optional[int] = None, device: str = "cpu"):
         import onnxruntime as ort
 
         path = Path(path)
         if not path.is_file():
             raise InputError("ONNX file not found", path)
+        provider, provider_options = onnx_provider(device)
+        if provider not in ort.get_available_providers():
+            raise InputError(f"device {device!r}: this ONNX Runtime has no {provider} (it has "
+                             f"{', '.join(ort.get_available_providers())}); install onnxruntime-gpu for cuda, "
+                             "or ask for device 'cpu'")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or 1
         self.parallel_frames = 1 if threads else (os.cpu_count() or 1)
         self._pool = ThreadPoolExecutor(self.parallel_frames) if self.parallel_frames > 1 else None
         try:
-            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(str(path), options, providers=[(provider, provider_options)])
         except Exception as exc:
             raise InputError(f"cannot load ONNX model: {exc}", path) from None
+        if provider not in self.session.get_providers():  # ONNX Runtime fell back to the CPU
+            raise InputError(f"device {device!r}: ONNX Runtime could not start its {provider} (its log above "
+                             "says why); ask for device 'cpu'", path)
         meta = self.session.get_modelmeta().custom_metadata_map
         if METADATA_KEY not in meta:
             raise InputError(f"ONNX file lacks the {METADATA_KEY!r} metadata (export it with yoloxsp export)", path)

@@ -37,8 +37,9 @@ def open_backend(spec: str, backend: str = "auto", device: str = "cpu",
                  threads: Optional[int] = None) -> Union[TorchBackend, OnnxBackend]:
     """A ready backend for ``spec``; ``backend='onnx'`` needs an .onnx file or a folder holding model.onnx,
     ``'auto'`` takes that ONNX file when there is one and the torch weights otherwise.
-    ``threads``: ONNX Runtime threads per frame (see :class:`OnnxBackend`; a batch worker sharing
-    the machine with others gives its share)."""
+    ``device`` (``cpu``, ``cuda``, ``cuda:N``): where either backend runs, an :class:`InputError`
+    when it cannot run there. ``threads``: ONNX Runtime threads per frame (see :class:`OnnxBackend`;
+    a batch worker sharing the machine with others gives its share)."""
     if backend not in BACKENDS:
         raise InputError(f"unknown backend {backend!r} ({', '.join(BACKENDS)})")
     path = model_path(spec)
@@ -46,7 +47,7 @@ def open_backend(spec: str, backend: str = "auto", device: str = "cpu",
     if backend == "onnx" or (backend == "auto" and onnx_file.is_file()):
         from .backends import OnnxBackend
 
-        return OnnxBackend(onnx_file, threads)
+        return OnnxBackend(onnx_file, threads, device)
     if path.suffix == ".onnx":
         raise InputError("an .onnx file needs the onnx backend", path)
     from .backends import TorchBackend
