@@ -21,7 +21,8 @@ from yoloxsp.post.tables import CSV_OPTIONS, detections_table
 pytestmark = pytest.mark.core
 
 SAMPLE = Path(__file__).resolve().parents[1] / "res" / "sample"
-COLUMNS = ["frame", "score", "x1", "y1", "x2", "y2", "pole1_x", "pole1_y", "pole2_x", "pole2_y", "length_px",
+COLUMNS = ["frame", "score", "x1", "y1", "x2", "y2", "pole1_x", "pole1_y", "pole2_x", "pole2_y", "pole1_sd_px",
+           "pole2_sd_px", "poles_from", "length_px",
            "length_um"]
 
 

@@ -16,7 +16,8 @@ from yoloxsp.io import read_image
 
 pytestmark = pytest.mark.modelscope
 
-KEYS = {OutputKeys.SCORES, OutputKeys.LABELS, OutputKeys.BOXES, OutputKeys.KEYPOINTS, "lengths_px"}
+KEYS = {OutputKeys.SCORES, OutputKeys.LABELS, OutputKeys.BOXES, OutputKeys.KEYPOINTS, "lengths_px", "lengths_um",
+        "pole_sd_px", "poles_from"}
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +27,10 @@ def detector():
 
 def test_bare_name_runs_the_bundled_model_offline(detector, small_movie):
     out = detector(str(small_movie / "images" / "frame_000000.png"))
-    assert KEYS <= set(out) and "lengths_um" not in out
+    assert set(out) == KEYS  # the same keys whatever the input
     n = len(out[OutputKeys.SCORES])
+    assert np.isnan(out["lengths_um"]).all() and len(out["lengths_um"]) == n  # no pixel size: no um
+    assert set(out["poles_from"]) <= {"spb", "tubulin", "model"} and out["pole_sd_px"].shape == (n, 2)
     assert n >= 2 and out[OutputKeys.BOXES].shape == (n, 4) and out[OutputKeys.KEYPOINTS].shape == (n, 2, 2)
     assert out[OutputKeys.LABELS] == ["spindle"] * n
     poles = out[OutputKeys.KEYPOINTS]

@@ -41,7 +41,8 @@ def test_tiff_stack_gives_tables_overlays_and_plot_with_metadata_units(small_mov
     assert result.returncode == 0, result.stderr
     detections = rows(tmp_path / "out" / "detections.csv")
     assert list(detections[0]) == ["frame", "track_id", "score", "x1", "y1", "x2", "y2", "pole1_x", "pole1_y",
-                                   "pole2_x", "pole2_y", "length_px", "length_um"]
+                                   "pole2_x", "pole2_y", "pole1_sd_px", "pole2_sd_px", "poles_from", "length_px",
+                                   "length_um"]
     assert {int(d["frame"]) for d in detections} <= set(range(6)) and len(detections) >= 6
     measured = [d for d in detections if d["length_px"] != "nan"]
     assert measured and all(float(d["length_um"]) == pytest.approx(float(d["length_px"]) * 0.15, abs=2e-3)

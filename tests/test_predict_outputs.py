@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from yoloxsp.model.decode import Detections
-from yoloxsp.post.measure import DETECTION_COLUMNS, detection_rows
+from yoloxsp.post.measure import DETECTION_COLUMNS, detection_rows, measure_spindles
 from yoloxsp.post.overlay import OverlayWriter
 from yoloxsp.io.atomic import AtomicPath
 from yoloxsp.post.tables import CSV_OPTIONS, DetectionsWriter, detections_table, write_table
@@ -27,9 +27,8 @@ def _detections(n: int, missing_pole: bool = False) -> Detections:
 
 
 def _rows(frame: int, n: int, missing_pole: bool = False):
-    detections = _detections(n, missing_pole)
-    lengths = np.linalg.norm(detections.poles[:, 0] - detections.poles[:, 1], axis=1)
-    return detection_rows(frame, detections, list(range(1, n + 1)), 0.15, lengths)
+    measured = measure_spindles(FRAME, _detections(n, missing_pole), "straight", ends="model")
+    return detection_rows(frame, measured, list(range(1, n + 1)), 0.15)
 
 
 def test_detections_replace_an_earlier_table_only_after_the_first_frame(tmp_path):
@@ -45,7 +44,8 @@ def test_detections_replace_an_earlier_table_only_after_the_first_frame(tmp_path
     lines = path.read_text().splitlines()
     assert lines[0] == ",".join(DETECTION_COLUMNS) and len(lines) == 4
     assert lines[1].split(",")[:5] == ["0", "1", "0.900", "10.000", "10.000"]  # ints as ints, floats to 3 decimals
-    assert lines[1].split(",")[-4:] == ["nan", "nan", "nan", "nan"]  # a missing pole: no length
+    # a missing pole: no end, no standard error, no length
+    assert lines[1].split(",")[-7:] == ["nan", "nan", "nan", "nan", "model", "nan", "nan"]
     assert [p.name for p in tmp_path.iterdir()] == ["detections.csv"]
 
 

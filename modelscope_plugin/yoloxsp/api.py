@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from .model.backends import Predictor
     from .model.decode import Detections
+    from .post.measure import Measured
 
 Image = np.ndarray  # H x W (one channel) or H x W x C (C = 1-4; red/first = tubulin, green/second = poles)
 Source = Union[Image, PathLike, Sequence[Union[Image, PathLike]]]
@@ -35,17 +36,26 @@ Source = Union[Image, PathLike, Sequence[Union[Image, PathLike]]]
 class FrameResult:
     """The spindles found in one frame.
 
-    ``image``: the frame as the model saw it (8-bit RGB); ``detections``: boxes, scores and poles
-    in its pixel coordinates; ``lengths_px``: one per spindle (NaN when a pole is missing);
-    ``pixel_size``: um per pixel, None when unknown; ``source``: the file it came from (None for
-    an array); ``frame``: its index in that file, or an array's position in the list called with."""
+    ``image``: the frame as the model saw it (8-bit RGB); ``measured``: the spindles with their
+    measured ends and lengths (:class:`~yoloxsp.post.measure.Measured`); ``pixel_size``: um per
+    pixel, None when unknown; ``source``: the file it came from (None for an array); ``frame``: its
+    index in that file, or an array's position in the list called with."""
 
     image: np.ndarray
-    detections: Detections
-    lengths_px: np.ndarray
+    measured: Measured
     pixel_size: Optional[float]
     frame: int = 0
     source: Optional[Path] = None
+
+    @property
+    def detections(self) -> Detections:
+        """Boxes, scores and poles (at the measured ends) in the frame's pixel coordinates."""
+        return self.measured.detections
+
+    @property
+    def lengths_px(self) -> np.ndarray:
+        """One length per spindle (NaN when a pole is missing)."""
+        return self.measured.lengths
 
     def __len__(self) -> int:
         return len(self.detections)
@@ -56,15 +66,15 @@ class FrameResult:
         return f"<FrameResult {where}frame {self.frame}: {len(self)} spindle(s), {scale}>"
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per spindle: frame, score, box (x1 y1 x2 y2), the two poles, ``length_px`` and
-        ``length_um`` (NaN when the pixel size is unknown), the columns of ``detections.csv``
-        without the track id."""
+        """One row per spindle: frame, score, box (x1 y1 x2 y2), the two poles (the spindle's ends),
+        each end's standard error and where the ends came from, ``length_px`` and ``length_um``
+        (NaN when the pixel size is unknown): the columns of ``detections.csv`` without the track id."""
         from .post.measure import detection_rows
         from .post.tables import detections_table
 
-        rows = detection_rows(self.frame, self.detections, [-1] * len(self), self.pixel_size, self.lengths_px)
+        rows = detection_rows(self.frame, self.measured, [-1] * len(self), self.pixel_size)
         table = detections_table(rows).drop(columns="track_id")
-        return table.astype({c: float for c in table.columns if c != "frame"})
+        return table.astype({c: float for c in table.columns if c not in ("frame", "poles_from")})
 
     def overlay(self) -> np.ndarray:
         """The frame with boxes, poles and scores drawn (RGB uint8; small frames enlarged twice,
@@ -108,20 +118,23 @@ class SpindleDetector:
     in order. A movie is read whole: for long movies use ``yoloxsp predict``, which streams.
 
     ``pixel_size`` (um per pixel) overrides what the files record; arrays have none otherwise.
+    ``length`` and ``ends`` say how spindles are measured (:func:`yoloxsp.post.measure.measure_spindles`).
     """
 
-    def __init__(self, predictor: Predictor, length: str = "ridge"):
-        from .post.measure import LENGTH_METHODS
+    def __init__(self, predictor: Predictor, length: str = "ridge", ends: str = "fit"):
+        from .post.measure import END_METHODS, LENGTH_METHODS
 
         if length not in LENGTH_METHODS:
             raise InputError(f"unknown length method {length!r}; choose one of {LENGTH_METHODS}")
-        self.predictor, self.length = predictor, length
+        if ends not in END_METHODS:
+            raise InputError(f"unknown end method {ends!r}; choose one of {END_METHODS}")
+        self.predictor, self.length, self.ends = predictor, length, ends
 
     def __repr__(self) -> str:
         return f"<SpindleDetector {self.predictor.config.size} on {type(self.predictor.backend).__name__}>"
 
     def __call__(self, source: Source, pixel_size: Optional[float] = None) -> List[FrameResult]:
-        from .post.measure import spindle_lengths
+        from .post.measure import measure_spindles
 
         if pixel_size is not None and pixel_size <= 0:
             raise InputError(f"pixel size must be positive (got {pixel_size})")
@@ -130,19 +143,21 @@ class SpindleDetector:
         while chunk := list(islice(frames, max(1, self.predictor.parallel_frames))):
             images = [_rgb8(frame, index, path, pixel_size or recorded) for frame, index, path, recorded in chunk]
             for image, detections, (_, index, path, recorded) in zip(images, self.predictor(images), chunk):
-                results.append(FrameResult(image, detections, spindle_lengths(image, detections, self.length),
+                results.append(FrameResult(image, measure_spindles(image, detections, self.length, self.ends),
                                            pixel_size or recorded, index, path))
         return results
 
 
-def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", length: str = "ridge"
-         ) -> SpindleDetector:
+def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", length: str = "ridge",
+         ends: str = "fit") -> SpindleDetector:
     """A ready :class:`SpindleDetector` for ``model``: ``yoloxsp`` (the bundled model), a model
     folder, a weights file or an ``.onnx`` file. ``backend``: ``auto`` (ONNX Runtime when the model
     has an ONNX file, as the bundled one does; else torch), ``onnx`` or ``torch``; ``device``:
     ``cpu``, ``cuda`` or ``cuda:N``, for either backend (an :class:`~yoloxsp.errors.InputError`
     where the model cannot run there, never the CPU instead). ``length``: ``ridge`` (along the
     tubulin ridge, the default) or ``straight`` (pole to pole).
+    ``ends``: ``fit`` (the default: each end placed on the pixels, see :mod:`yoloxsp.post.ends`) or
+    ``model`` (the network's poles).
 
         >>> detector = yoloxsp.load()                                # doctest: +SKIP
         >>> [result] = detector("frame.png", pixel_size=0.13)        # doctest: +SKIP
@@ -151,7 +166,7 @@ def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", len
     from .model.backends import Predictor
     from .model.resolve import open_backend
 
-    return SpindleDetector(Predictor(open_backend(model, backend, device)), length)
+    return SpindleDetector(Predictor(open_backend(model, backend, device)), length, ends)
 
 
 def _rgb8(frame: np.ndarray, index: int, path: Optional[Path], pixel_size: Optional[float]) -> np.ndarray:

@@ -34,9 +34,8 @@ from ..errors import InputError, OutputExistsError, PathLike
 from ..io import Movie, open_movie, to_rgb8
 from ..io.atomic import atomic_path
 from ..model.backends import Predictor
-from ..model.decode import Detections
 from .checks import flagged, with_flags
-from .measure import detection_rows, spindle_lengths, track_rows
+from .measure import END_METHODS, Measured, detection_rows, measure_spindles, track_rows
 from .overlay import OVERLAY_NAMES, OVERLAYS, OverlayWriter
 from .phases import with_phases
 from .plots import plot_lengths
@@ -66,10 +65,13 @@ class Analysis:
 def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_size: Optional[float] = None,
                   frame_interval: Optional[float] = None, channels: Optional[Sequence[int]] = None,
                   length: str = "ridge", overlay: str = "auto", overwrite: bool = False,
-                  progress: bool = True, *, axes: Optional[str] = None,
+                  progress: bool = True, *, ends: str = "fit", axes: Optional[str] = None,
                   scene: Optional[Union[str, int]] = None,
                   track_score_threshold: Optional[float] = TRACK_SCORE_THRESHOLD) -> Analysis:
     """Detect, track and measure every frame of ``source`` and write the outputs into ``out``.
+
+    ``ends``: ``fit`` (default) places each spindle's ends on the pixels, ``model`` keeps the
+    network's poles (see :func:`~yoloxsp.post.measure.measure_spindles`).
 
     ``axes`` and ``scene`` say how to read the input (see :func:`yoloxsp.io.open_movie`).
 
@@ -83,6 +85,8 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     """
     if overlay not in OVERLAYS:
         raise InputError(f"unknown overlay {overlay!r}; choose one of {OVERLAYS}")
+    if ends not in END_METHODS:
+        raise InputError(f"unknown end method {ends!r}; choose one of {END_METHODS}")
     for value, name in ((pixel_size, "pixel size"), (frame_interval, "frame interval")):
         if value is not None and value <= 0:
             raise InputError(f"{name} must be positive (got {value})")
@@ -103,14 +107,15 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     if track_score_threshold is not None and track_score_threshold < linker.score_threshold:
         predictor = predictor.at_score_threshold(track_score_threshold)  # the candidates
     table = DetectionsWriter(out / "detections.csv")
-    measured = _detect_and_measure(movie, channels, predictor, length, pixel_size)
+    measured = _detect_and_measure(movie, channels, predictor, length, ends, pixel_size)
     try:
         with table, OverlayWriter(overlay, out) as drawn:
-            for t, (frame, candidates, lengths) in enumerate(
+            for t, (frame, candidates) in enumerate(
                     tqdm(measured, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
-                keep, track_ids = linker.update(candidates)
-                detections, lengths = candidates.select(keep), lengths[keep]
-                frame_rows = detection_rows(t, detections, track_ids, pixel_size, lengths)
+                keep, track_ids = linker.update(candidates.detections)
+                reported = candidates.select(keep)
+                detections = reported.detections
+                frame_rows = detection_rows(t, reported, track_ids, pixel_size)
                 rows += frame_rows
                 table.write(frame_rows)
                 if t == 0:
@@ -147,8 +152,8 @@ def _write_summaries(out: Path, rows: List[dict], n_frames: int, pixel_size: Opt
 
 
 def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predictor: Predictor, length: str,
-                        pixel_size: Optional[float]) -> Iterator[Tuple[np.ndarray, Detections, np.ndarray]]:
-    """``(8-bit RGB frame, detections, lengths)`` in frame order. Frames are read in order here;
+                        ends: str, pixel_size: Optional[float]) -> Iterator[Tuple[np.ndarray, Measured]]:
+    """``(8-bit RGB frame, measured spindles)`` in frame order. Frames are read in order here;
     contrast, detection and measurement run in ``predictor.parallel_frames`` threads with at most
     twice that many frames in flight."""
     def work(t: int, frame: np.ndarray):
@@ -157,7 +162,7 @@ def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predict
         except InputError as exc:
             raise InputError(f"frame {t}: {exc}", movie.path) from None
         detections = predictor([rgb])[0]
-        return rgb, detections, spindle_lengths(rgb, detections, length)
+        return rgb, measure_spindles(rgb, detections, length, ends)
 
     workers = predictor.parallel_frames
     pool, pending = ThreadPoolExecutor(workers), deque()

@@ -17,18 +17,23 @@ def straight_length(poles: np.ndarray) -> float:
     return float(np.linalg.norm(poles[0] - poles[1]))
 
 
-def ridge_length(tubulin: np.ndarray, poles: np.ndarray, step: float = 1.0, half_width_fraction: float = 0.15,
-                 min_half_width: float = 2.0) -> float:
-    """Length (px) of the tubulin ridge between two poles; ``tubulin`` is one channel (H, W).
+def sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Bilinear values of ``image`` (H, W) at ``points`` (..., 2) x, y in pixel-edge coordinates
+    (pixel (i, j) covers [j, j+1) x [i, i+1), so its centre is (j + 0.5, i + 0.5))."""
+    return map_coordinates(np.asarray(image, float), [points[..., 1] - 0.5, points[..., 0] - 0.5],
+                           order=1, mode="nearest")
 
-    Falls back to the straight length for spindles shorter than 4 px (nothing to follow).
-    """
+
+def ridge_path(tubulin: np.ndarray, poles: np.ndarray, step: float = 1.0, half_width_fraction: float = 0.15,
+               min_half_width: float = 2.0, pin_ends: bool = True) -> np.ndarray:
+    """The tubulin ridge from ``poles[0]`` to ``poles[1]`` as a polyline (n, 2) x, y; the straight
+    segment for spindles shorter than 4 px (nothing to follow). ``tubulin`` is one channel (H, W).
+    ``pin_ends``: the ridge starts and ends exactly at the poles (else where the signal's centre is
+    beside them)."""
     p, q = np.asarray(poles, float)
     length = float(np.linalg.norm(q - p))
-    if not np.isfinite(length):
-        return float("nan")
     if length < 4.0:
-        return length
+        return np.stack([p, q])
     direction = (q - p) / length
     normal = np.array([-direction[1], direction[0]])
     n = max(int(length / step), 4)
@@ -36,13 +41,21 @@ def ridge_length(tubulin: np.ndarray, poles: np.ndarray, step: float = 1.0, half
     centres = p + along[:, None] * (q - p)                                     # (n+1, 2) x, y
     half = max(min_half_width, half_width_fraction * length)
     across = np.arange(-half, half + 1e-9, 0.25)
-    samples = centres[:, None, :] + across[None, :, None] * normal              # (n+1, m, 2)
-    # Pixel (i, j) covers [j, j+1) x [i, i+1): sample at coordinates minus half a pixel.
-    profile = map_coordinates(np.asarray(tubulin, float), [samples[..., 1] - 0.5, samples[..., 0] - 0.5],
-                              order=1, mode="nearest")
+    profile = sample(tubulin, centres[:, None, :] + across[None, :, None] * normal)  # (n+1, m)
     weights = np.clip(profile - profile.min(axis=1, keepdims=True), 0, None) ** 2
     offsets = (weights * across).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
     offsets = uniform_filter1d(offsets, size=5, mode="nearest")
-    offsets[0] = offsets[-1] = 0.0                                             # the ridge ends at the poles
-    ridge = centres + offsets[:, None] * normal
-    return float(np.linalg.norm(np.diff(ridge, axis=0), axis=1).sum())
+    if pin_ends:
+        offsets[0] = offsets[-1] = 0.0                                         # the ridge ends at the poles
+    return centres + offsets[:, None] * normal
+
+
+def path_length(path: np.ndarray) -> float:
+    return float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
+
+
+def ridge_length(tubulin: np.ndarray, poles: np.ndarray, **options) -> float:
+    """Length (px) of the tubulin ridge between two poles (NaN when a pole is missing)."""
+    if not np.isfinite(np.asarray(poles, float)).all():
+        return float("nan")
+    return path_length(ridge_path(tubulin, poles, **options))

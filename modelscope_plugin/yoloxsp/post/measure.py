@@ -1,44 +1,85 @@
 """Per-spindle measurements and per-track summaries (the tables ``yoloxsp predict`` writes)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 import numpy as np
 
+from .ends import fit_spindle_ends
 from .lengths import ridge_length, straight_length
 
 if TYPE_CHECKING:  # the model (torch) is not needed to measure or draw
     from ..model.decode import Detections
 
 DETECTION_COLUMNS = ["frame", "track_id", "score", "x1", "y1", "x2", "y2", "pole1_x", "pole1_y", "pole2_x", "pole2_y",
-                     "length_px", "length_um"]
+                     "pole1_sd_px", "pole2_sd_px", "poles_from", "length_px", "length_um"]
 TRACK_COLUMNS = ["track_id", "first_frame", "last_frame", "n_frames", "max_length_px", "max_length_um",
                  "elongation_rate_um_per_min"]
 
 
 LENGTH_METHODS = ("ridge", "straight")
+END_METHODS = ("fit", "model")
 
 
-def spindle_lengths(frame: np.ndarray, detections: Detections, method: str = "ridge") -> np.ndarray:
-    """Length per spindle in px (NaN when a pole is missing). ``ridge`` (default) follows the
-    tubulin ridge (channel 0 of ``frame``); ``straight`` is the pole-to-pole distance. Measured
-    against synthetic ground truth, ridge is the more accurate (README, tools/compare_lengths.py)."""
-    if method == "straight":
-        return np.array([straight_length(p) for p in detections.poles])
-    if method != "ridge":
-        raise ValueError(f"unknown length method {method!r}; choose one of {LENGTH_METHODS}")
-    tubulin = np.asarray(frame)[..., 0] if np.asarray(frame).ndim == 3 else np.asarray(frame)
-    return np.array([ridge_length(tubulin, p) for p in detections.poles])
+@dataclass(frozen=True)
+class Measured:
+    """The spindles of one frame as measured: ``detections`` with their poles at the measured ends,
+    per spindle its ``lengths`` (px, NaN when a pole is missing), the standard error of each end
+    ``sd`` (N, 2; px, NaN where not fitted) and where its ends came from, ``sources``
+    (``spb``, ``tubulin`` or ``model``; see :mod:`yoloxsp.post.ends`)."""
+
+    detections: Detections
+    lengths: np.ndarray
+    sd: np.ndarray
+    sources: List[str]
+
+    def select(self, keep: np.ndarray) -> "Measured":
+        """The spindles ``keep`` (a boolean mask or indices) picks, in that order."""
+        return Measured(self.detections.select(keep), self.lengths[keep], self.sd[keep],
+                        [self.sources[i] for i in np.arange(len(self.sources))[keep]])
 
 
-def detection_rows(frame: int, detections: Detections, track_ids: Sequence[int], pixel_size: Optional[float],
-                   lengths: np.ndarray) -> List[Dict[str, float]]:
+def measure_spindles(frame: np.ndarray, detections: Detections, length: str = "ridge", ends: str = "fit"
+                     ) -> Measured:
+    """Ends and lengths of the spindles ``detections`` found in ``frame`` (8-bit RGB as the model saw
+    it: tubulin in red, the SPB marker, if any, in green).
+
+    ``ends``: ``fit`` (default) fits each end on the pixels (:func:`yoloxsp.post.ends.fit_spindle_ends`);
+    ``model`` keeps the network's poles. ``length``: ``ridge`` (default) follows the tubulin ridge
+    between the ends; ``straight`` is the end-to-end distance.
+    """
+    if length not in LENGTH_METHODS:
+        raise ValueError(f"unknown length method {length!r}; choose one of {LENGTH_METHODS}")
+    if ends not in END_METHODS:
+        raise ValueError(f"unknown end method {ends!r}; choose one of {END_METHODS}")
+    frame = np.asarray(frame)
+    tubulin = frame[..., 0] if frame.ndim == 3 else frame
+    spb = frame[..., 1] if frame.ndim == 3 and frame.shape[2] > 1 and frame[..., 1].any() else None
+    n = len(detections)
+    poles, sd, sources = np.array(detections.poles, float).reshape(n, 2, 2), np.full((n, 2), np.nan), ["model"] * n
+    if ends == "fit":
+        for i in range(n):
+            fitted = fit_spindle_ends(tubulin, poles[i], spb)
+            poles[i], sd[i], sources[i] = fitted.ends, fitted.sd, fitted.source
+    if length == "straight":
+        lengths = np.array([straight_length(p) for p in poles])
+    else:
+        lengths = np.array([ridge_length(tubulin, p) for p in poles])
+    return Measured(replace(detections, poles=poles), lengths, sd, sources)
+
+
+def detection_rows(frame: int, measured: Measured, track_ids: Sequence[int], pixel_size: Optional[float]
+                   ) -> List[Dict[str, float]]:
     rows = []
-    for box, score, poles, length, track in zip(detections.boxes, detections.scores, detections.poles, lengths,
-                                                track_ids):
+    detections = measured.detections
+    for box, score, poles, sd, source, length, track in zip(detections.boxes, detections.scores, detections.poles,
+                                                             measured.sd, measured.sources, measured.lengths,
+                                                             track_ids):
         rows.append({"frame": frame, "track_id": int(track), "score": float(score),
                      "x1": box[0], "y1": box[1], "x2": box[2], "y2": box[3],
                      "pole1_x": poles[0, 0], "pole1_y": poles[0, 1], "pole2_x": poles[1, 0], "pole2_y": poles[1, 1],
+                     "pole1_sd_px": sd[0], "pole2_sd_px": sd[1], "poles_from": source,
                      "length_px": length, "length_um": length * pixel_size if pixel_size else float("nan")})
     return rows
 

@@ -1,0 +1,303 @@
+"""Where a spindle ends, fitted on the pixels: the detector finds the spindle and its axis, a
+physical model of a blurred filament end places each end.
+
+Why not the model's poles: on tubulin-only movies the network's poles sit well inside the
+tips, while a microscopist (by eye, or Fiji's SpindleLengthPlugin) puts the end at the outer
+foot of the tip. The end is a property of the signal and the optics, so it is measured there,
+as filament trackers do (FIESTA fits filament ends with a PSF-blurred model).
+
+The model. Along the spindle's ridge, a bundle of microtubules that stops at ``e`` and is blurred
+by a Gaussian of ``sigma`` (PSF, z-projection, tip taper) has the profile
+
+    I(s) = background + level * erfc((s - e) / (sqrt(2) * sigma)) / 2
+
+in its own neighbourhood: each end is fitted on its own stretch of the profile (the outer half of
+its half of the spindle plus the tip and the background beyond), so a spindle brighter at one end
+than the other, as anaphase B spindles often are, places both ends against their own level.
+The fit is robust least squares (scipy.optimize.least_squares, soft L1), so a neighbour beyond
+the tip weighs little; the profile is cut where it rises again past the tip.
+
+The reported end is where the fitted end falls to :data:`END_LEVEL` of the local level above
+background, ``e + sqrt(2) * sigma * erfcinv(2 * END_LEVEL)``. Measured references disagree on
+the exact level and this sits between them: on real tubulin-only movies the SpindleLengthPlugin
+and by-eye ends lie at 20-40% of the local level; on a real two-colour frame the SPB dots lie
+inside the half-level point (docs/movies.md has both measures). Each end comes with a standard
+error from the fit's covariance (residual variance times (J^T J)^-1, widened for the profile's
+oversampling).
+
+Where the frame has an SPB channel (green), a spot is looked for near each fitted end and its
+centre refined by an intensity-weighted centroid above the local background; when both ends have
+a clear spot, the SPB positions are the ends (they mark the spindle's ends directly). A row says
+which was used: ``spb``, ``tubulin`` (the fit), or ``model`` (no fit passed its checks; the
+network's poles are kept).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+import numpy as np
+import scipy.linalg
+from scipy.ndimage import uniform_filter1d
+from scipy.optimize import least_squares
+from scipy.special import erfc, erfcinv
+
+from .lengths import path_length, ridge_length, ridge_path, sample
+
+END_LEVEL = 0.4            # share of the local level above background at which an end is reported
+STEP = 0.5                 # px between profile samples along the ridge
+ACROSS = (-1.0, 0.0, 1.0)  # px across the ridge averaged into one profile sample
+OVERSAMPLING = 2.0         # profile samples per independent pixel (STEP 0.5): widens the standard error
+MIN_SNR = 4.0              # fitted level over the residual noise an end needs to be trusted
+MIN_SIGMA, MAX_SIGMA = 0.4, 8.0   # px: the blur an end may have
+SPB_MIN_SNR = 6.0          # a spot's peak over the local noise to count as an SPB
+ENDS_FROM = ("spb", "tubulin", "model")
+
+
+@dataclass(frozen=True)
+class SpindleEnds:
+    """Both ends of one spindle: ``ends`` (2, 2) x, y in pixels; ``sd`` (2,) standard error of each
+    end along the spindle (px; NaN where not fitted); ``length`` along the ridge between the ends
+    (px); ``source``: one of :data:`ENDS_FROM`."""
+
+    ends: np.ndarray
+    sd: np.ndarray
+    length: float
+    source: str
+
+
+@dataclass(frozen=True)
+class EndFit:
+    """One end's fit along its profile: ``end`` (arc length at :data:`END_LEVEL`), its standard
+    error, and the fitted blur ``sigma`` (px)."""
+
+    end: float
+    sd: float
+    sigma: float
+
+
+def end_profile_model(s: np.ndarray, background: float, level: float, end: float, sigma: float) -> np.ndarray:
+    """The blurred filament end: ``level`` above ``background`` inside, falling through its half at ``end``."""
+    return background + level * 0.5 * erfc((s - end) / (math.sqrt(2.0) * sigma))
+
+
+def _model_jacobian(s: np.ndarray, background: float, level: float, end: float, sigma: float) -> np.ndarray:
+    """Derivatives of :func:`end_profile_model` by its four parameters, (len(s), 4)."""
+    z = (s - end) / (math.sqrt(2.0) * sigma)
+    bump = np.exp(-z * z) / math.sqrt(math.pi)
+    return np.stack([np.ones_like(s), 0.5 * erfc(z), level * bump / (math.sqrt(2.0) * sigma),
+                     level * bump * z / sigma], axis=1)
+
+
+def level_offset(sigma: float, share: float) -> float:
+    """How far beyond the half-level point the model falls to ``share`` of its level."""
+    return math.sqrt(2.0) * sigma * float(erfcinv(2.0 * share))
+
+
+def fit_end(s: np.ndarray, profile: np.ndarray, start: float, guess: float, end_level: float = END_LEVEL
+            ) -> Optional[EndFit]:
+    """Fit :func:`end_profile_model` to ``profile`` sampled at increasing arc lengths ``s``, using
+    the samples from ``start`` outward, the end first looked for near ``guess``. None when the
+    fit does not show an end: too few samples, a level lost in the noise, a blur at its bounds."""
+    inside = s >= start
+    s, y = s[inside], profile[inside]
+    cut = _rise_after_fall(y)
+    s, y = s[:cut], y[:cut]
+    if len(s) < 8:
+        return None
+    smooth = uniform_filter1d(y, 3, mode="nearest")
+    head = smooth[: max(3, len(smooth) // 4)]
+    high, low = float(np.median(head)), float(smooth[-max(3, len(smooth) // 6):].min())
+    if high <= low:
+        return None
+    below = np.nonzero((s >= min(guess, s[-1])) & (smooth < 0.5 * (high + low)))[0]
+    start_end = float(s[below[0]]) if len(below) else float(guess)
+    x0 = np.array([low, high - low, np.clip(start_end, s[0], s[-1]), 1.5])
+    lower = [y.min() - (high - low), 0.0, s[0], MIN_SIGMA]
+    upper = [y.max(), 4.0 * (y.max() - y.min()) + 1e-6, s[-1], MAX_SIGMA]
+    x0 = np.clip(x0, np.array(lower) + 1e-9, np.array(upper) - 1e-9)
+    try:
+        fit = least_squares(lambda p: end_profile_model(s, *p) - y, x0, lambda p: _model_jacobian(s, *p),
+                            bounds=(lower, upper), loss="soft_l1", f_scale=max(0.1 * (high - low), 1e-6))
+    except ValueError:
+        return None
+    background, level, end, sigma = fit.x
+    residuals = end_profile_model(s, *fit.x) - y
+    noise = float(np.sqrt(np.mean(residuals ** 2)))
+    dof = len(s) - 4
+    if level < MIN_SNR * max(noise, 1e-9) or not (MIN_SIGMA * 1.01 < sigma < MAX_SIGMA * 0.99):
+        return None
+    if not (s[0] < end < s[-1]):
+        return None
+    try:
+        # einsum, not a BLAS product: a threaded GEMM for a 4x4 result costs more than the whole fit
+        information = np.einsum("ij,ik->jk", fit.jac, fit.jac)
+        covariance = scipy.linalg.inv(information) * float(np.sum(residuals ** 2)) / max(dof, 1)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    offset = level_offset(sigma, end_level)
+    # the reported point moves with the end and with the blur: d(point) = d(end) + offset/sigma d(sigma)
+    gradient = np.array([0.0, 0.0, 1.0, offset / sigma])
+    sd = float(np.sqrt(max(gradient @ covariance @ gradient, 0.0) * OVERSAMPLING))
+    return EndFit(float(end + offset), sd, float(sigma))
+
+
+def _rise_after_fall(y: np.ndarray) -> int:
+    """Where the profile, having fallen past its tip, rises again (a neighbour): the index to cut at."""
+    smooth = uniform_filter1d(y, 5, mode="nearest")
+    high = float(np.median(smooth[: max(3, len(smooth) // 4)]))
+    low = float(smooth.min())
+    fallen = np.nonzero(smooth < low + 0.25 * (high - low))[0]
+    if not len(fallen):
+        return len(y)
+    first = fallen[0]
+    rise = np.nonzero(smooth[first:] > low + 0.6 * (high - low))[0]
+    return len(y) if not len(rise) else first + int(rise[0])
+
+
+def _extended_path(tubulin: np.ndarray, poles: np.ndarray, reach: float) -> Tuple[np.ndarray, np.ndarray, float]:
+    """The ridge between the poles, followed on beyond each pole by ``reach`` px (:func:`_follow`),
+    sampled every :data:`STEP` px: points (n, 2), their arc lengths from the first point, and the
+    arc length of the ridge's middle."""
+    ridge = _resample(ridge_path(tubulin, poles, pin_ends=False), STEP)
+    # each end's direction from the outer quarter of the ridge: a pole a pixel off the axis turns a
+    # direction taken over a few pixels enough to walk off the spindle before its tip
+    tangent_points = max(2, min(len(ridge) - 1, len(ridge) // 4))
+    background = float(np.percentile(tubulin, 10))
+    first = _follow(tubulin, ridge[0], _unit(ridge[0] - ridge[tangent_points]), reach, background)
+    last = _follow(tubulin, ridge[-1], _unit(ridge[-1] - ridge[-1 - tangent_points]), reach, background)
+    path = np.concatenate([first[::-1], ridge, last])
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+    middle = len(first) * STEP + 0.5 * path_length(ridge)
+    return path, arc, middle
+
+
+FOLLOW_ACROSS = np.arange(-3.0, 3.01, 0.5)  # px across the path searched for the ridge's centre
+FOLLOW_ALONG = np.array([-1.0, 0.0, 1.0])   # px along the path averaged, against the noise
+FOLLOW_SHIFT = 0.2                          # px the path may move sideways per step
+FOLLOW_TURN = 0.3                           # weight of each step's new heading in the direction
+
+
+def _follow(tubulin: np.ndarray, start: np.ndarray, direction: np.ndarray, reach: float, background: float
+            ) -> np.ndarray:
+    """Points every :data:`STEP` px from ``start`` along ``direction`` for ``reach`` px, bending with
+    the ridge while the ridge stands out (a bowed or hooked tip) and going straight once it no
+    longer does (past the tip, where only background is left to sample)."""
+    def across(at: np.ndarray, heading: np.ndarray) -> np.ndarray:
+        normal = np.array([-heading[1], heading[0]])
+        grid = (at[None, None, :] + FOLLOW_ALONG[:, None, None] * heading
+                + FOLLOW_ACROSS[None, :, None] * normal)
+        return sample(tubulin, grid).mean(axis=0)
+
+    reference = float(across(np.asarray(start, float), direction).max()) - background
+    points, position = [], np.asarray(start, float)
+    for _ in range(int(reach / STEP)):
+        ahead = position + STEP * direction
+        values = across(ahead, direction)
+        height = float(values.max()) - background
+        if reference > 0 and height > 0.5 * reference:
+            weights = np.clip(values - (background + 0.5 * height), 0, None)
+            shift = float(np.clip((weights * FOLLOW_ACROSS).sum() / weights.sum(), -FOLLOW_SHIFT, FOLLOW_SHIFT))
+            ahead = ahead + shift * np.array([-direction[1], direction[0]])
+            direction = _unit((1 - FOLLOW_TURN) * direction + FOLLOW_TURN * _unit(ahead - position))
+        points.append(ahead)
+        position = ahead
+    return np.array(points).reshape(-1, 2)
+
+
+def _resample(path: np.ndarray, step: float) -> np.ndarray:
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(path, axis=0), axis=1))])
+    at = np.linspace(0.0, arc[-1], max(int(round(arc[-1] / step)), 1) + 1)
+    return np.stack([np.interp(at, arc, path[:, 0]), np.interp(at, arc, path[:, 1])], axis=1)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else np.array([1.0, 0.0])
+
+
+def _profile(tubulin: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """The tubulin along ``path``, averaged over :data:`ACROSS` px across it."""
+    tangent = np.gradient(path, axis=0)
+    tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-9)
+    normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
+    offsets = np.asarray(ACROSS)
+    return sample(tubulin, path[:, None, :] + offsets[None, :, None] * normal[:, None, :]).mean(axis=1)
+
+
+def _point_at(path: np.ndarray, arc: np.ndarray, where: float) -> np.ndarray:
+    return np.array([np.interp(where, arc, path[:, 0]), np.interp(where, arc, path[:, 1])])
+
+
+def spb_spot(spb: np.ndarray, near: np.ndarray, radius: float) -> Optional[np.ndarray]:
+    """The centre (x, y) of the brightest SPB spot within ``radius`` px of ``near``: the
+    intensity-weighted centroid of its 5x5 neighbourhood above the local background; None when
+    no spot stands :data:`SPB_MIN_SNR` times the local noise above that background."""
+    height, width = spb.shape
+    r = int(math.ceil(radius)) + 3
+    cx, cy = int(math.floor(near[0])), int(math.floor(near[1]))
+    x0, x1, y0, y1 = max(cx - r, 0), min(cx + r + 1, width), max(cy - r, 0), min(cy + r + 1, height)
+    if x1 - x0 < 5 or y1 - y0 < 5:
+        return None
+    window = np.asarray(spb[y0:y1, x0:x1], float)
+    background = float(np.median(window))
+    noise = 1.4826 * float(np.median(np.abs(window - background))) + 0.5
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    reachable = (xs + 0.5 - near[0]) ** 2 + (ys + 0.5 - near[1]) ** 2 <= radius ** 2
+    if not reachable.any():
+        return None
+    smoothed = uniform_filter1d(uniform_filter1d(window, 3, axis=0), 3, axis=1)
+    peak = np.unravel_index(np.argmax(np.where(reachable, smoothed, -np.inf)), window.shape)
+    if smoothed[peak] - background < SPB_MIN_SNR * noise / 3.0:  # a 3x3 mean has a third of the noise
+        return None
+    py, px = peak
+    rows, cols = slice(max(py - 2, 0), py + 3), slice(max(px - 2, 0), px + 3)
+    weights = np.clip(window[rows, cols] - background, 0, None)
+    if weights.sum() <= 0:
+        return None
+    return np.array([(weights * (xs[rows, cols] + 0.5)).sum() / weights.sum(),
+                     (weights * (ys[rows, cols] + 0.5)).sum() / weights.sum()])
+
+
+def fit_spindle_ends(tubulin: np.ndarray, poles: np.ndarray, spb: Optional[np.ndarray] = None,
+                     end_level: float = END_LEVEL) -> SpindleEnds:
+    """Both ends of the spindle the network found with ``poles`` (2, 2) x, y, measured on
+    ``tubulin`` (H, W) and, where given and holding spots, ``spb`` (H, W); see the module docstring."""
+    poles = np.asarray(poles, float)
+    if not np.isfinite(poles).all():
+        return SpindleEnds(poles, np.full(2, np.nan), float("nan"), "model")
+    half = 0.5 * float(np.linalg.norm(poles[1] - poles[0]))
+    reach = 0.5 * half + 10.0  # the network's poles may lie a fifth of the length inside the tips
+    corner, tubulin, spb = _window(poles, half + reach + 6.0, tubulin, spb)
+    poles = poles - corner
+    path, arc, middle = _extended_path(tubulin, poles, reach)
+    profile = _profile(tubulin, path)
+    start = max(0.5 * half, 2.0)  # each end on its own outer stretch
+    # arc lengths from the middle outward: end 1 walks back along the path, end 2 forward
+    outward = ((middle - arc)[::-1], profile[::-1]), (arc - middle, profile)
+    fits = [fit_end(s, values, start, half, end_level) for s, values in outward]
+    ends, sd, source = poles.copy(), np.full(2, np.nan), "model"
+    if all(fits):
+        along = (middle - fits[0].end, middle + fits[1].end)
+        ends = np.stack([_point_at(path, arc, a) for a in along])
+        sd = np.array([f.sd for f in fits])
+        source = "tubulin"
+    if spb is not None:
+        radius = max(3.0, 2.5 * max((f.sigma for f in fits if f), default=1.5))
+        spots = [spb_spot(spb, end, radius) for end in ends]
+        if all(spot is not None for spot in spots) and np.linalg.norm(spots[0] - spots[1]) > 1.0:
+            ends, sd, source = np.stack(spots), np.full(2, np.nan), "spb"
+    return SpindleEnds(ends + corner, sd, ridge_length(tubulin, ends), source)
+
+
+def _window(poles: np.ndarray, margin: float, *images: Optional[np.ndarray]):
+    """The (x, y) corner and float crops of ``images`` around ``poles`` grown by ``margin`` px:
+    the fit never looks further, and converting whole frames would cost more than the fit."""
+    height, width = images[0].shape
+    low = np.clip(np.floor(poles.min(axis=0) - margin), 0, None).astype(int)
+    high = np.minimum(np.ceil(poles.max(axis=0) + margin).astype(int), [width, height])
+    rows, cols = slice(low[1], max(high[1], low[1] + 1)), slice(low[0], max(high[0], low[0] + 1))
+    crops = [None if image is None else np.asarray(image[rows, cols], float) for image in images]
+    return low.astype(float), *crops
+
