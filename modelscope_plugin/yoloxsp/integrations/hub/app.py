@@ -11,9 +11,10 @@ per-condition table and figures.
 
 It ships inside the package (``yoloxsp demo`` runs it from any install) and ``yoloxsp publish``
 copies it into a model repository as ``app.py``, where it serves the model beside it. It imports
-yoloxsp by absolute name only, so it runs there as a script. The examples are the served model
-folder's ``res/sample`` frame and stack (a published repository carries them for its card); the
-bundled model has none.
+yoloxsp by absolute name only, so it runs there as a script. The examples, which run in one
+click, are the served model folder's ``res/sample`` frame and stack (a published repository
+carries them for its card); where the folder has none (the bundled model), a synthetic movie of
+the same kind that yoloxsp's generator writes at start-up.
 """
 from __future__ import annotations
 
@@ -33,17 +34,30 @@ from yoloxsp.errors import InputError
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import model_path, open_backend
 from yoloxsp.post.analyse import analyse_movie
+from yoloxsp.synth import SynthConfig, write_movie
 
 HERE = Path(__file__).resolve().parent
 IN_MODEL_REPO = (HERE / "configuration.json").is_file()  # app.py of a published model repository
 DEFAULT_MODEL = str(HERE) if IN_MODEL_REPO else "yoloxsp"
 COLUMNS = ("frame", "track_id", "score", "length_px", "length_um")
 HEADERS = ["frame", "track", "score", "length (px)", "length (um)"]
+# A movie like res/sample (8 frames of 256x256 px, 0.13 um/px, 30 s), for a model folder without one.
+SAMPLE = SynthConfig(width=256, height=256, frames=8, seed=1, pixel_size=0.13, frame_interval=30.0, spindles=4)
+FROM_METADATA = "empty: from the file's metadata"
 
 
-def examples(model: str) -> List[list]:
-    """(upload, pixel size, frame interval) rows for the sample files the model folder carries."""
+def sample_folder(model: str) -> Path:
+    """The model folder's ``res/sample``, or, where it has none, a synthetic movie of the same kind
+    written into a temporary folder: a page without an example leaves a visitor nothing to try."""
     sample = model_path(model) / "res" / "sample"
+    if (sample / "stack.tif").is_file():
+        return sample
+    return write_movie(Path(tempfile.mkdtemp(prefix="yoloxsp-sample-")) / "sample", SAMPLE)
+
+
+def examples(sample: Path) -> List[list]:
+    """(upload, pixel size, frame interval) rows for the sample's first frame, an 8-bit PNG that
+    records no calibration, and its TIFF stack, which does."""
     rows = [[sample / "images" / "frame_000000.png", 0.13, 30.0], [sample / "stack.tif", None, None]]
     return [[str(path), *rest] for path, *rest in rows if path.is_file()]
 
@@ -70,7 +84,7 @@ def build_app(model: str = DEFAULT_MODEL) -> gr.Blocks:
                     "Upload a frame, a 16-bit TIFF stack or a video of S. pombe (red/first channel: tubulin, "
                     "green/second: spindle pole bodies).")
         with gr.Tab("One movie"):
-            _one_movie(run, examples(model))
+            _one_movie(run, examples(sample_folder(model)))
         with gr.Tab("Many movies", elem_id="many-tab"):
             _many_movies(model)
     return app
@@ -80,8 +94,10 @@ def _one_movie(run, example_rows: List[list]) -> None:
     with gr.Row():
         upload = gr.File(label="image, TIFF stack or video", type="filepath", elem_id="upload")
         with gr.Column():
-            pixel_size = gr.Number(label="pixel size (um; empty: from the TIFF metadata)", elem_id="pixel-size")
-            frame_interval = gr.Number(label="frame interval (s)", elem_id="frame-interval")
+            # no value and a placeholder: an empty box (None), which Gradio otherwise shows as 0
+            pixel_size = gr.Number(label="pixel size (um)", placeholder=FROM_METADATA, elem_id="pixel-size")
+            frame_interval = gr.Number(label="frame interval (s)", placeholder=FROM_METADATA,
+                                       elem_id="frame-interval")
             button = gr.Button("Detect spindles", variant="primary", elem_id="detect")
     summary = gr.Markdown(elem_id="summary")
     with gr.Row():
@@ -89,9 +105,11 @@ def _one_movie(run, example_rows: List[list]) -> None:
         plot = gr.Image(label="spindle length over time", type="filepath", elem_id="lengths")
     table = gr.Dataframe(headers=HEADERS, label="detections", elem_id="table")
     files = gr.File(label="tables (CSV)", file_count="multiple", elem_id="csv")
-    button.click(run, [upload, pixel_size, frame_interval], [overlay, table, plot, files, summary])
-    if example_rows:
-        gr.Examples(example_rows, [upload, pixel_size, frame_interval])
+    outputs = [overlay, table, plot, files, summary]
+    button.click(run, [upload, pixel_size, frame_interval], outputs)
+    if example_rows:  # one click runs an example, as on a hosted model page
+        gr.Examples(example_rows, [upload, pixel_size, frame_interval], outputs=outputs, fn=run,
+                    cache_examples=False, run_on_click=True, label="Examples (click one to run it)")
 
 
 def _many_movies(model: str) -> None:
@@ -123,8 +141,9 @@ def _many_movies(model: str) -> None:
         uploads = gr.File(label="movies (TIFF stacks or videos)", file_count="multiple", type="filepath",
                           elem_id="batch-upload")
         with gr.Column():
-            pixel_size = gr.Number(label="pixel size (um; empty: from each file)", elem_id="batch-pixel-size")
-            frame_interval = gr.Number(label="frame interval (s; empty: from each file)",
+            pixel_size = gr.Number(label="pixel size (um)", placeholder="empty: from each file's metadata",
+                                   elem_id="batch-pixel-size")
+            frame_interval = gr.Number(label="frame interval (s)", placeholder="empty: from each file's metadata",
                                        elem_id="batch-frame-interval")
             units = gr.Radio(["um", "px"], value="um", label="summary units", elem_id="batch-units")
             button = gr.Button("Analyse all movies", variant="primary", elem_id="batch-run")
