@@ -36,7 +36,8 @@ def add_parser(sub) -> None:
     p.add_argument("--axes", metavar="AXES",
                    help="how a TIFF's stored axes are read, one letter of TZCYX per stored axis (e.g. TYX: pages "
                         "are frames; CYX: pages are the channels of one frame; TCYX); default: from the metadata, "
-                        "pages without metadata being frames")
+                        "pages without metadata being frames (a file where two axes could be time is refused "
+                        "until --axes says)")
     p.add_argument("--scene", help="scene (name or 0-based index) of an ND2/CZI/LIF/DV file that holds several")
     p.add_argument("--length", choices=LENGTH_METHODS, default="ridge",
                    help="ridge: along the tubulin ridge between the poles (default, more accurate); straight")
