@@ -19,7 +19,6 @@ in :mod:`.tables`, the overlay writer with the drawing in :mod:`.overlay`.
 """
 from __future__ import annotations
 
-import sys
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..errors import InputError, OutputExistsError, PathLike
+from ..errors import InputError, OutputExistsError, PathLike, note_kept
 from ..io import Movie, open_movie, to_rgb8
 from ..io.atomic import atomic_path
 from ..model.backends import Predictor
@@ -129,8 +128,8 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
         if not done or (summarising and not isinstance(error, KeyboardInterrupt)):
             raise  # nothing to finish, or summaries that failed once would fail again
         _write_summaries(out, [row for row in rows if row["frame"] < done], done, pixel_size, frame_interval)
-        print(f"yoloxsp: stopped by {type(error).__name__} after {done} of {movie.n_frames} frame(s); the outputs "
-              f"in {out} hold frames 0-{done - 1}", file=sys.stderr)
+        note_kept(error, f"stopped after {done} of {movie.n_frames} frame(s); the outputs in {out} hold frames "
+                         f"0-{done - 1}")
         raise
     return Analysis(out, movie.n_frames, detections_table(rows), tracks, pixel_size, frame_interval)
 
