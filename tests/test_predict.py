@@ -219,3 +219,17 @@ def test_a_tubulin_only_movie_exported_as_grey_or_green_video_is_read_as_tubulin
         same = sum(len(matched_pairs(pairwise_iou(b, r), 0.5)[0]) for b, r in zip(boxes[name], reference))
         extra = sum(map(len, boxes[name])) - same
         assert same >= 0.9 * n_reference and extra <= 2, (name, same, extra, n_reference)
+
+
+def test_ends_are_fitted_on_the_pixels_unless_the_networks_poles_are_asked_for(small_movie, tmp_path):
+    """Default: every end measured on the pixels (the small movie is two-colour: SPB spots, or the
+    tubulin fit where a spot is missing); --ends model: the network's poles, no standard error."""
+    fitted = predict(small_movie / "stack.tif", "--out", tmp_path / "fit", "--overlay", "none")
+    model = predict(small_movie / "stack.tif", "--out", tmp_path / "model", "--overlay", "none", "--ends", "model")
+    assert fitted.returncode == 0 and model.returncode == 0, fitted.stderr + model.stderr
+    fit_rows, model_rows = rows(tmp_path / "fit" / "detections.csv"), rows(tmp_path / "model" / "detections.csv")
+    assert {r["poles_from"] for r in model_rows} == {"model"} and all(r["pole1_sd_px"] == "nan" for r in model_rows)
+    assert {r["poles_from"] for r in fit_rows} <= {"spb", "tubulin"} and "spb" in {r["poles_from"] for r in fit_rows}
+    assert [r["x1"] for r in fit_rows] == [r["x1"] for r in model_rows]  # the same spindles, other ends
+    moved = [abs(float(a["pole1_x"]) - float(b["pole1_x"])) for a, b in zip(fit_rows, model_rows)]
+    assert max(moved) > 0.05

@@ -50,7 +50,7 @@ UNITS = ("um", "px")
 FINGERPRINT_BYTES = 1 << 20  # hashed at each end of a movie file
 # JobSettings fields that change a movie's outputs (threads and units do not; the calibration
 # fallbacks are checked by where the values came from, see _same_calibration)
-RESULT_SETTINGS = ("model", "backend", "length", "overlay", "channels", "track_threshold", "axes", "scene")
+RESULT_SETTINGS = ("model", "backend", "length", "ends", "overlay", "channels", "track_threshold", "axes", "scene")
 CALIBRATION = ("pixel_size", "frame_interval")
 # what previous() finds in a movie's output folder
 NEW, CURRENT, STALE, FOREIGN = "new", "current", "stale", "foreign"
@@ -65,6 +65,7 @@ class JobSettings:
     threads: Optional[int] = None        # per worker; None: the backend's default (all cores)
     units: str = "um"                    # um: a movie without pixel size and frame interval fails
     length: str = "ridge"
+    ends: str = "fit"                    # see analyse_movie's ends
     overlay: str = "auto"
     channels: Optional[Tuple[int, ...]] = None
     pixel_size: Optional[float] = None   # when neither the manifest row nor the file gives one
@@ -227,7 +228,8 @@ def _analyse(entry: MovieEntry, staging: Path, settings: JobSettings) -> dict:
     first = next(movie.frames())
     analysis = analyse_movie(entry.path, staging, _predictor(settings), pixel_size=pixel_size,
                              frame_interval=frame_interval, channels=settings.channels, length=settings.length,
-                             overlay=settings.overlay, progress=False, axes=settings.axes, scene=settings.scene,
+                             overlay=settings.overlay, progress=False, ends=settings.ends, axes=settings.axes,
+                             scene=settings.scene,
                              track_score_threshold=settings.track_threshold)
     write_trackmate(staging / TRACKMATE_NAME, analysis.detections.to_dict("records"), entry.path,
                     (first.shape[1], first.shape[0]), analysis.n_frames, analysis.pixel_size, analysis.frame_interval,

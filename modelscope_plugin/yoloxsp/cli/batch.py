@@ -21,10 +21,9 @@ import argparse
 
 from ..errors import InputError
 from ..model.resolve import BACKENDS
-from ..post.measure import LENGTH_METHODS
 from ..post.overlay import OVERLAYS
-from ..post.tracks import TRACK_SCORE_THRESHOLD, check_track_score_threshold
-from .predict import TRACK_THRESHOLD_HELP
+from ..post.tracks import check_track_score_threshold
+from .predict import add_analysis_options
 
 
 def add_parser(sub) -> None:
@@ -50,15 +49,8 @@ def add_parser(sub) -> None:
                         "row beats the metadata, which beats this)")
     p.add_argument("--frame-interval", type=float, help="seconds between frames, likewise a fallback")
     p.add_argument("--channels", type=int, nargs="+", metavar="I", help="input channels, tubulin first then SPB")
-    p.add_argument("--axes", metavar="AXES",
-                   help="as for predict, for every TIFF of the batch: one letter of TZCYX per stored axis (e.g. TYX, "
-                        "CYX, TCYX); default: from each file's metadata")
-    p.add_argument("--scene", help="as for predict: the scene (name or 0-based index) read from every ND2/CZI/LIF/DV "
-                                   "file of the batch")
-    p.add_argument("--length", choices=LENGTH_METHODS, default="ridge")
+    add_analysis_options(p)
     p.add_argument("--overlay", choices=OVERLAYS, default="auto")
-    p.add_argument("--track-threshold", type=float, default=TRACK_SCORE_THRESHOLD, metavar="SCORE",
-                   help=TRACK_THRESHOLD_HELP)
     p.add_argument("--overwrite", action="store_true", help="analyse finished movies again")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -75,6 +67,7 @@ def run(args) -> int:
     check_track_score_threshold(args.track_threshold)
     entries, problems = read_movies(args.input)
     settings = JobSettings(model=args.model, backend=args.backend, units=args.units, length=args.length,
+                           ends=args.ends,
                            overlay=args.overlay, channels=tuple(args.channels) if args.channels else None,
                            pixel_size=args.pixel_size, frame_interval=args.frame_interval,
                            track_threshold=args.track_threshold, axes=args.axes, scene=args.scene)

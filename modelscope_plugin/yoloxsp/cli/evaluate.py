@@ -2,15 +2,16 @@
 
 Keys: ``bbox_AP``/``bbox_AP50``/``bbox_AP75``/``bbox_AP_small``/``bbox_AP_medium`` (COCO),
 ``pole_precision|recall|F1@{1,2,3}px`` (and ``@{0.1,0.2,0.3}um`` with ``--pixel-size``),
-``pole_median_error_px``, ``pole_mean_error_px``, ``both_poles_rate``,
-``length_median_abs_error_um``, ``length_median_rel_error`` (spindles over 2 um; NaN without a
-pixel size), ``n_images``, ``n_spindles``, ``n_detections``; with ``--tracking`` also ``MOTA``,
+``pole_median_error_px``, ``pole_mean_error_px``, ``both_poles_rate``, ``end_median_error_px``,
+``length_median_abs_error_um``, ``length_median_rel_error``, ``length_median_bias`` (spindles over
+2 um; NaN without a pixel size), ``n_images``, ``n_spindles``, ``n_detections``; with ``--tracking`` also ``MOTA``,
 ``IDF1`` and ``id_switches`` (py-motmetrics, IoU >= 0.5) of the linked tracks. NaN is written as ``null``.
 """
 from __future__ import annotations
 
 from ..errors import InputError
 from ..model.resolve import BACKENDS
+from ..post.measure import END_METHODS
 
 
 def add_parser(sub) -> None:
@@ -28,10 +29,14 @@ def add_parser(sub) -> None:
                         "else torch")
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--tracking", action="store_true", help="also link tracks and add MOTA, IDF1, id_switches")
+    p.add_argument("--ends", choices=END_METHODS, default="fit",
+                   help="fit (default): spindle ends placed on the pixels, as predict does; model: the network's "
+                        "poles")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
+    from ..api import SpindleDetector
     from ..metrics import evaluate_records, metrics_json  # imported here: other commands skip torch & co.
     from ..metrics.sources import open_eval_set
     from ..model.backends import Predictor
@@ -39,9 +44,9 @@ def run(args) -> int:
 
     if args.pixel_size is not None and args.pixel_size <= 0:
         raise InputError(f"--pixel-size must be positive (got {args.pixel_size})")
-    predictor = Predictor(open_backend(args.model, args.backend))
+    detector = SpindleDetector(Predictor(open_backend(args.model, args.backend)), ends=args.ends)
     with open_eval_set(args.data, args.pixel_size) as data:
-        metrics = evaluate_records(predictor, data.records, data.pixel_sizes, args.batch_size,
-                                   tracking=args.tracking)
+        metrics = evaluate_records(lambda frames: [r.detections for r in detector(frames)], data.records,
+                                   data.pixel_sizes, args.batch_size, tracking=args.tracking)
     print(metrics_json(metrics))
     return 0

@@ -9,7 +9,7 @@ complete.
 from __future__ import annotations
 
 from ..model.resolve import BACKENDS
-from ..post.measure import LENGTH_METHODS
+from ..post.measure import END_METHODS, LENGTH_METHODS
 from ..post.overlay import OVERLAYS
 from ..post.tracks import CONFIRMING_DETECTIONS, TRACK_SCORE_THRESHOLD
 
@@ -33,21 +33,30 @@ def add_parser(sub) -> None:
                         "else torch")
     p.add_argument("--channels", type=int, nargs="+", metavar="I",
                    help="input channels to use, tubulin first then SPB (0-based), e.g. --channels 1 0")
-    p.add_argument("--axes", metavar="AXES",
-                   help="how a TIFF's stored axes are read, one letter of TZCYX per stored axis (e.g. TYX: pages "
-                        "are frames; CYX: pages are the channels of one frame; TCYX); default: from the metadata, "
-                        "pages without metadata being frames (a file where two axes could be time is refused "
-                        "until --axes says)")
-    p.add_argument("--scene", help="scene (name or 0-based index) of an ND2/CZI/LIF/DV file that holds several")
-    p.add_argument("--length", choices=LENGTH_METHODS, default="ridge",
-                   help="ridge: along the tubulin ridge between the poles (default, more accurate); straight")
+    add_analysis_options(p)
     p.add_argument("--overlay", choices=OVERLAYS, default="auto",
                    help="video: overlay.avi (Motion-JPEG, opens in Fiji); frames: overlay/frame_NNNNNN.png; "
                         "auto (default): video for movies, PNG for a single image")
-    p.add_argument("--track-threshold", type=float, default=TRACK_SCORE_THRESHOLD, metavar="SCORE",
-                   help=TRACK_THRESHOLD_HELP)
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(run=run)
+
+
+def add_analysis_options(p) -> None:
+    """How a movie is read and measured: the options ``predict`` and ``batch`` share."""
+    p.add_argument("--axes", metavar="AXES",
+                   help="how a TIFF's stored axes are read, one letter of TZCYX per stored axis (e.g. TYX: pages "
+                        "are frames; CYX: pages are the channels of one frame; TCYX); default: from the metadata, "
+                        "pages without metadata being frames")
+    p.add_argument("--scene", help="scene (name or 0-based index) of an ND2/CZI/LIF/DV file that holds several")
+    p.add_argument("--length", choices=LENGTH_METHODS, default="ridge",
+                   help="ridge: along the tubulin ridge between the ends (default, follows bent spindles); "
+                        "straight: end to end")
+    p.add_argument("--ends", choices=END_METHODS, default="fit",
+                   help="fit (default): each spindle end placed on the pixels (a PSF-blurred end fitted on the "
+                        "tubulin, or the SPB spot where there is one; poles_from says which); model: the network's "
+                        "poles")
+    p.add_argument("--track-threshold", type=float, default=TRACK_SCORE_THRESHOLD, metavar="SCORE",
+                   help=TRACK_THRESHOLD_HELP)
 
 
 def run(args) -> int:
@@ -57,7 +66,8 @@ def run(args) -> int:
 
     predictor = Predictor(open_backend(args.model, args.backend))
     analysis = analyse_movie(args.input, args.out, predictor, args.pixel_size, args.frame_interval, args.channels,
-                             args.length, args.overlay, args.overwrite, axes=args.axes, scene=args.scene,
+                             args.length, args.overlay, args.overwrite, ends=args.ends, axes=args.axes,
+                             scene=args.scene,
                              track_score_threshold=args.track_threshold)
     print(analysis.summary())
     return 0

@@ -12,14 +12,14 @@ def _channel_list(text: str):
 
 
 def add_parser(sub) -> None:
-    from ..synth.looks import LOOKS
+    from ..synth.looks import LOOKS, UNSEEN_LOOKS
 
     p = sub.add_parser("synth", help="generate a synthetic S. pombe movie with ground truth",
                        description=__doc__.split(":", 1)[1].strip(),
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     d = SynthConfig()
     p.add_argument("out_dir", help="output folder (stack.tif, images/, annotations.xml, ground_truth.csv)")
-    p.add_argument("--look", choices=list(LOOKS), default=None,
+    p.add_argument("--look", choices=[*LOOKS, *UNSEEN_LOOKS], default=None,
                    help="draw every setting from a named microscope look (seeded by --seed; "
                         "--frames still applies, other options are ignored)")
     p.add_argument("--frames", type=int, default=d.frames)

@@ -5,6 +5,12 @@ the pair distance (the sum of the two pole distances, taking the better pole ord
 spindle counts as having both poles found when its match has both poles within ``found_px``.
 Length is the straight pole-to-pole distance; its error is counted for matched spindles whose
 true length exceeds ``min_length_um`` (short spindles' relative errors say little).
+
+Where a spindle's ends lie is scored on a looser match as well: a true spindle is matched when
+each pole of its match lies within half its length (a pole well inside a tip still names the
+spindle), so that ends placed badly count against the figures instead of dropping out of them:
+``end_median_error_px`` (distance of each true end to its matched end) and ``length_median_bias``
+(signed relative length error: negative when ends sit inside the tips).
 """
 from __future__ import annotations
 
@@ -38,11 +44,11 @@ def spindle_metrics(preds: Sequence[np.ndarray], truths: Sequence[np.ndarray], p
                     found_px: float = 2.0, min_length_um: float = 2.0) -> Dict[str, float]:
     """``preds``/``truths``: per image, pole pairs (N, 2, 2) in pixels (NaN for missing poles).
 
-    Returns ``both_poles_rate`` and, when ``pixel_size`` (um/px; one for all images or one per
-    image) is given, ``length_median_abs_error_um`` and ``length_median_rel_error`` (NaN when
-    nothing to measure).
+    Returns ``both_poles_rate``, ``end_median_error_px`` and, when ``pixel_size`` (um/px; one for
+    all images or one per image) is given, ``length_median_abs_error_um``,
+    ``length_median_rel_error`` and ``length_median_bias`` (NaN when nothing to measure).
     """
-    found, total, abs_errors, rel_errors = 0, 0, [], []
+    found, total, abs_errors, rel_errors, end_errors, biases = 0, 0, [], [], [], []
     sizes = per_image(pixel_size, len(preds))
     for pred, truth, size in zip(preds, truths, sizes):
         pred = np.asarray(pred, float).reshape(-1, 2, 2)
@@ -55,6 +61,11 @@ def spindle_metrics(preds: Sequence[np.ndarray], truths: Sequence[np.ndarray], p
         cost = np.where(np.isfinite(distances).all(-1), distances.sum(-1), 1e9)
         rows, cols = linear_sum_assignment(cost)
         for r, c in zip(rows, cols):
+            true_px = float(np.linalg.norm(truth[c, 0] - truth[c, 1]))
+            if (distances[r, c] <= max(found_px, 0.5 * true_px)).all():
+                end_errors.extend(distances[r, c])
+                if size is not None and true_px * size > min_length_um:
+                    biases.append(float(np.linalg.norm(pred[r, 0] - pred[r, 1])) / true_px - 1.0)
             if (distances[r, c] > found_px).any():
                 continue
             found += 1
@@ -64,8 +75,10 @@ def spindle_metrics(preds: Sequence[np.ndarray], truths: Sequence[np.ndarray], p
                     pred_len = np.linalg.norm(pred[r, 0] - pred[r, 1]) * size
                     abs_errors.append(abs(pred_len - true_len))
                     rel_errors.append(abs(pred_len - true_len) / true_len)
-    out = {"both_poles_rate": found / total if total else float("nan")}
+    out = {"both_poles_rate": found / total if total else float("nan"),
+           "end_median_error_px": float(np.median(end_errors)) if end_errors else float("nan")}
     if any(size is not None for size in sizes):
         out["length_median_abs_error_um"] = float(np.median(abs_errors)) if abs_errors else float("nan")
         out["length_median_rel_error"] = float(np.median(rel_errors)) if rel_errors else float("nan")
+        out["length_median_bias"] = float(np.median(biases)) if biases else float("nan")
     return out

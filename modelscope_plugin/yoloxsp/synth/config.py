@@ -44,6 +44,9 @@ class SynthConfig:
     length_dimming: float = 1.5        # spindle peak ~ (onset length / length)^this beyond 1.5x the plateau length
     max_bend: float = 0.07             # largest sagitta / chord of a long spindle
     hooks: float = 0.0                 # share of long spindles that curl into a hook at one end
+    blurred_tips: bool = False         # spindle tips as a PSF blurs a bundle that stops at the SPBs (half
+                                       # level at the poles); else a round cap brightest at the poles
+    unevenness: float = 0.0            # brightness along a spindle varies up to this (needs blurred_tips)
     noise: float = 1.0                 # scales shot and read noise (1 = sigma ~3 counts at background)
     channel_mode: str = "two-colour"   # see CHANNEL_MODES
     channels: Tuple[str, ...] = CHANNEL_NAMES  # channel order in stack.tif (and in the raw16 image)
@@ -81,7 +84,7 @@ class SynthConfig:
             problems.append("spindles, breakdowns, dead cells and debris must be >= 0")
         if not 0 <= self.cell_coverage <= 0.9:
             problems.append(f"cell coverage {self.cell_coverage} is outside 0-0.9")
-        for name in ("z_blur", "hooks", "bright_bundles", "crosstalk"):
+        for name in ("z_blur", "hooks", "bright_bundles", "crosstalk", "unevenness"):
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name.replace('_', ' ')} {getattr(self, name)} is outside 0-1")
         for name in ("dead_cell_brightness", "dead_cell_size"):
@@ -106,5 +109,7 @@ class SynthConfig:
             problems.append(f"display background {self.display_background} must be two 8-bit levels below 255")
         if self.jpeg_quality is not None and not 1 <= self.jpeg_quality <= 100:
             problems.append(f"jpeg quality {self.jpeg_quality} is outside 1-100")
+        if self.unevenness and not self.blurred_tips:
+            problems.append("unevenness along a spindle is drawn with blurred tips only")
         if problems:
             raise InputError("invalid synthetic config: " + "; ".join(problems))

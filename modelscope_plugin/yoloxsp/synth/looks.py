@@ -16,6 +16,10 @@ a look per movie (:func:`training_config`), and leaving one look out of training
 - ``tubulin-only-lawn``: one raw 16-bit tubulin channel over a dense lawn of overlapping cells,
   0.08-0.2 um/px (a tubulin-only strain imaged as a field rather than as one cell).
 
+Three more looks are drawn by no training (:data:`UNSEEN_LOOKS`): ``widefield-haze``,
+``tubulin-only-8bit`` and ``tubulin-only-fine`` (single cells at 0.05-0.08 um/px with the tips,
+brightness and anaphase B measured on real tubulin-only movies).
+
 Fields stay <= 384 px on a side so that training renders quickly.
 """
 from __future__ import annotations
@@ -205,6 +209,19 @@ def _tubulin_only_8bit(rng: np.random.Generator, seed: int, frames: int) -> Synt
                    jpeg_quality=int(rng.integers(40, 91)), display_background=_display(rng, (14, 30), (0, 0)))
 
 
+def _tubulin_only_fine(rng: np.random.Generator, seed: int, frames: int) -> SynthConfig:
+    """What the real tubulin-only movies measure (docs/movies.md): one cell cropped at a fine pixel
+    size, tips that fall off as a PSF blurs a bundle ending at the SPBs, brightness uneven along the
+    spindle, anaphase B spindles long, bowed and often hooked, inside interphase arrays."""
+    pixel_size = _u(rng, 0.05, 0.08)
+    return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=True), spindles=1,
+                   channel_mode="tubulin-only", cell_coverage=_u(rng, 0.3, 0.7, 2), spindle_peak=_u(rng, 30.0, 60.0, 1),
+                   length_dimming=_u(rng, 1.2, 2.2, 2), bright_bundles=_u(rng, 0.1, 0.4, 2),
+                   hooks=_u(rng, 0.3, 0.8, 2), max_bend=_u(rng, 0.05, 0.15), blurred_tips=True,
+                   unevenness=_u(rng, 0.2, 0.4, 2), frame_interval=_u(rng, 20.0, 90.0, 1),
+                   **dict(_raw(rng), noise=_u(rng, 0.7, 1.2, 2)))
+
+
 # Looks no training draws, to measure how a model does on (and how fine-tuning adapts it to) a
 # microscope outside the generator's training looks.
 UNSEEN_LOOKS: Dict[str, Look] = {
@@ -213,6 +230,9 @@ UNSEEN_LOOKS: Dict[str, Look] = {
     "tubulin-only-8bit": Look("an 8-bit JPEG export of a tubulin-only field: no training look renders one "
                               "(their one-channel looks are raw 16-bit), training meets it only through the "
                               "degradations (SPB channel dropped, JPEG)", _tubulin_only_8bit),
+    "tubulin-only-fine": Look("raw 16-bit tubulin only, one cell cropped at 0.05-0.08 um/px, tips blurred as "
+                              "measured, brightness uneven along the spindle, long bowed and hooked anaphase B",
+                              _tubulin_only_fine),
 }
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field as dataclass_field
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import cv2
 import numpy as np
+from scipy.special import erfc
 
 from ..io.contrast import apply_contrast
 from ..io.images import jpeg_round_trip
@@ -64,6 +65,32 @@ class Canvas:
         d2 = _squared_distance_to_polyline(grid.reshape(-1, 2), points_um).reshape(grid.shape[:2])
         layer[region] += peak * np.exp(-d2 / (2 * sigma_um ** 2))
 
+    def filament(self, layer: np.ndarray, points_um: np.ndarray, sigma_um: float, peak: float,
+                 brightness: Callable[[np.ndarray], np.ndarray] = np.ones_like) -> None:
+        """Add a bundle along ``points_um`` that stops at its ends, as a PSF blurs it: a Gaussian
+        cross-section of ``sigma_um`` and, at each end, the blurred step of a line that stops there
+        (through half its level at the end point, as measured tips fall off). ``brightness(u)``
+        scales it along its length (u from 0 to 1 at the nearest point of the line)."""
+        win = self.window(points_um, 4 * sigma_um)
+        if win is None:
+            return
+        region, grid = win
+        flat = grid.reshape(-1, 2)
+        d2, arc = _nearest_on_polyline(flat, points_um)
+        total = float(np.linalg.norm(np.diff(points_um, axis=0), axis=1).sum()) if len(points_um) > 1 else 0.0
+        value = np.exp(-d2 / (2 * sigma_um ** 2)) * brightness(arc / max(total, 1e-12))
+        for end, inner, near_end in ((points_um[0], points_um[min(1, len(points_um) - 1)], arc < 3 * sigma_um),
+                                     (points_um[-1], points_um[max(len(points_um) - 2, 0)],
+                                      arc > total - 3 * sigma_um)):
+            outward = end - inner
+            outward = outward / max(float(np.linalg.norm(outward)), 1e-12)
+            beyond = np.where(near_end, (flat - end) @ outward, -np.inf)
+            past = np.clip(beyond, 0.0, None)
+            # past the end the distance to the line is the distance to its end point: keep the
+            # cross-section across the end's direction and put the blurred step along it
+            value = value * np.exp(past ** 2 / (2 * sigma_um ** 2)) * 0.5 * erfc(beyond / (math.sqrt(2) * sigma_um))
+        layer[region] += peak * value.reshape(grid.shape[:2]).astype(layer.dtype)
+
     def spot(self, layer: np.ndarray, centre_um: np.ndarray, sigma_um: float, peak: float) -> None:
         self.polyline(layer, np.asarray(centre_um, float).reshape(1, 2), sigma_um, peak)
 
@@ -79,6 +106,24 @@ def _squared_distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.nd
         t = np.clip(((px - ax) * dx + (py - ay) * dy) / max(dx * dx + dy * dy, 1e-12), 0.0, 1.0)
         np.minimum(best, (px - ax - t * dx) ** 2 + (py - ay - t * dy) ** 2, out=best)
     return best
+
+
+def _nearest_on_polyline(points: np.ndarray, line: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Squared distance from each of ``points`` (N, 2) to the polyline ``line`` (M, 2), and the arc
+    length along the line of the nearest point."""
+    px, py = points[:, 0], points[:, 1]
+    best = (px - line[0, 0]) ** 2 + (py - line[0, 1]) ** 2
+    arc, start = np.zeros_like(best), 0.0
+    for (ax, ay), (bx, by) in zip(line[:-1], line[1:]):
+        dx, dy = bx - ax, by - ay
+        length2 = max(dx * dx + dy * dy, 1e-12)
+        t = np.clip(((px - ax) * dx + (py - ay) * dy) / length2, 0.0, 1.0)
+        d2 = (px - ax - t * dx) ** 2 + (py - ay - t * dy) ** 2
+        closer = d2 < best
+        best = np.where(closer, d2, best)
+        arc = np.where(closer, start + t * math.sqrt(length2), arc)
+        start += math.sqrt(length2)
+    return best, arc
 
 
 @dataclass
@@ -269,6 +314,20 @@ def _static_layers(field: Field) -> Tuple[np.ndarray, np.ndarray]:
     return field.static_layers
 
 
+def uneven_brightness(unevenness: float, seed: int, track_id: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Brightness along one spindle (u from 0 to 1), about 1 on average: a tilt towards one end and
+    brighter or dimmer ends, each up to ``unevenness``, as real spindles vary 0.6-1.4x along their
+    length. Drawn from the movie's seed and the track, so that a spindle keeps its pattern and no
+    other random stream moves."""
+    tilt, ends = np.random.default_rng([seed, track_id, 0x5EED]).uniform(-1.0, 1.0, 2) * unevenness
+
+    def brightness(u: np.ndarray) -> np.ndarray:
+        centred = 2.0 * np.asarray(u, float) - 1.0
+        return np.clip(1.0 + tilt * centred + ends * 1.5 * (centred ** 2 - 1.0 / 3.0), 0.3, None)
+
+    return brightness
+
+
 def render_signal(field: Field, t: float) -> Tuple[np.ndarray, np.ndarray, List[SpindleView]]:
     """Noise-free signal above background (tubulin, SPB: float32 H x W) and the visible spindles."""
     cfg = field.config
@@ -290,7 +349,11 @@ def render_signal(field: Field, t: float) -> Tuple[np.ndarray, np.ndarray, List[
         view = spindle_view(cell, t, shift)
         if view is not None:
             views.append(view)
-            canvas.polyline(canvas.red, view.curve, spindle_sigma, view.red_peak)
+            if cfg.blurred_tips:
+                canvas.filament(canvas.red, view.curve, spindle_sigma, view.red_peak,
+                                uneven_brightness(cfg.unevenness, cfg.seed, view.track_id))
+            else:
+                canvas.polyline(canvas.red, view.curve, spindle_sigma, view.red_peak)
             for end in (view.curve[0], view.curve[-1]):
                 canvas.spot(canvas.green, end, spot_sigma, view.green_peak)
         else:
