@@ -10,6 +10,7 @@ import pytest
 
 from yoloxsp.post.phases import MAX_PLATEAU_UM, PHASE_COLUMNS, fit_phases, with_phases
 from yoloxsp.synth import SynthConfig, read_truth, write_movie
+from yoloxsp.synth.scene import SpindleProgram
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from validate_phases import LEVELS, table  # noqa: E402
@@ -38,6 +39,8 @@ def test_exact_lengths_give_exact_breakpoints():
     assert fit.formation_duration == pytest.approx(4.5, abs=0.02)
     assert fit.plateau_duration == pytest.approx(11.75, abs=0.05)
     assert fit.anaphase_duration == pytest.approx(39 - 19.25, abs=0.02)
+    assert fit.anaphase_points == 20  # frames 20..39
+    assert fit.anaphase_rate_sd < 1e-4 and fit.plateau_sd < 1e-3  # exact lengths: no scatter to report
 
 
 def test_phases_cut_by_the_movie_get_no_duration():
@@ -85,8 +88,12 @@ def test_with_phases_converts_units_and_keeps_track_columns():
     assert row["anaphase_b_rate_um_per_min"] == pytest.approx(2.0 * 0.1 * 2, rel=1e-3)  # px/frame -> um/min
     assert row["anaphase_b_min"] == pytest.approx((29 - 10) * 0.5, abs=0.05)
     assert row["plateau_length_um"] == pytest.approx(3.0, abs=1e-3)
+    assert row["anaphase_b_points"] == 19  # frames 11..29
+    assert row["anaphase_b_rate_sd_um_per_min"] == pytest.approx(row["anaphase_b_rate_sd_px_per_frame"] * 0.1 * 2)
+    assert row["plateau_length_sd_um"] == pytest.approx(row["plateau_length_sd_px"] * 0.1)
     bare = with_phases(tracks, detections, n_frames=40, pixel_size=None, frame_interval=None)[0]
-    assert math.isnan(bare["anaphase_b_rate_um_per_min"])
+    assert math.isnan(bare["anaphase_b_rate_um_per_min"]) and math.isnan(bare["anaphase_b_rate_sd_um_per_min"])
+    assert math.isnan(bare["plateau_length_sd_um"]) and math.isfinite(bare["plateau_length_sd_px"])
     assert bare["anaphase_b_rate_px_per_frame"] == pytest.approx(2, rel=1e-3)
 
 
@@ -137,3 +144,36 @@ def test_noisy_tracks_that_begin_in_anaphase_b_rarely_report_an_onset():
         onset = fit_phases(t, lengths / 0.1, 0, 60, max_plateau=50.0).anaphase_onset
         in_track += math.isfinite(onset) and abs(onset - 3) < 1
     assert from_start <= 20 and in_track >= 95
+
+
+def test_each_standard_error_follows_the_value_it_qualifies():
+    for value in ("plateau_length_px", "anaphase_b_rate_px_per_frame", "plateau_length_um",
+                  "anaphase_b_rate_um_per_min"):
+        sd = value.replace("_px", "_sd_px", 1) if "_px" in value else value.replace("_um", "_sd_um", 1)
+        assert PHASE_COLUMNS.index(sd) == PHASE_COLUMNS.index(value) + 1
+
+
+def _program(plateau_min: float, max_length_um: float) -> SpindleProgram:
+    """A generator spindle: forms from 1 to 3 min, holds 2.8 um, elongates at 0.7 um/min to
+    ``max_length_um`` and breaks down."""
+    return SpindleProgram(track_id=0, start=1.0, formation=2.0, plateau=plateau_min, rate=0.7, start_length=0.7,
+                          plateau_length=2.8, max_length=max_length_um, tilt=0.0, offset=0.0, bend=0.0, hook=0.0,
+                          dimming=0.0, red_peak=1.0, green_peak=1.0)
+
+
+def test_standard_errors_match_the_scatter_over_noise_draws():
+    """The generator's exact lengths (30 s frames, 0.1 um/px, an 8-frame anaphase B seen to its
+    breakdown) with 0.15 um of Gaussian noise, 200 draws: the reported standard errors of the rate
+    and the plateau match the scatter of the fitted values (root mean square over the draws)."""
+    program, px, minutes, frames = _program(plateau_min=6.0, max_length_um=5.6), 0.1, 0.5, 40
+    t = np.array([f for f in range(10, frames) if program.state(f * minutes)], float)
+    truth = np.array([program.state(f * minutes)[1] for f in t]) / px
+    rng = np.random.default_rng(5)
+    fits = [fit_phases(t, truth + rng.normal(0, 1.5, len(t)), 0, frames - 1, max_plateau=MAX_PLATEAU_UM / px)
+            for _ in range(200)]
+    assert {fit.anaphase_points for fit in fits} <= {7, 8, 9}
+    rates, rate_sds = np.array([(fit.anaphase_rate, fit.anaphase_rate_sd) for fit in fits]).T
+    plateaus, plateau_sds = np.array([(fit.plateau_length, fit.plateau_sd) for fit in fits]).T
+    assert np.median(rates) * px / minutes == pytest.approx(0.7, rel=0.05)
+    assert 0.7 <= math.sqrt(np.mean(rate_sds ** 2)) / np.std(rates) <= 1.4
+    assert 0.7 <= math.sqrt(np.mean(plateau_sds ** 2)) / np.std(plateaus) <= 1.4
