@@ -2,8 +2,11 @@
 
 ``summary.csv`` has one row per track with its movie and condition, then every column of the
 movie's ``tracks.csv`` (phases and check flags included). ``conditions.csv`` gives per condition
-the number of tracks, how many of them raised a check flag (:mod:`.checks`), and the median and
-quartiles of the anaphase B rate, plateau and maximum length over the unflagged tracks. The
+the number of tracks, how many of them raised a flag that doubts the track (``flagged``: a
+:data:`~.checks.TRACK_FLAGS` flag), how many anaphase B rates of the other tracks were left out for
+a flag that doubts the rate (``n_rates_left_out``: an anaphase B seen in too few lengths or cut by
+the movie's end, :data:`~.checks.RATE_FLAGS`), and the median and quartiles of the anaphase B rate,
+plateau and maximum length over what is left. The
 figures: anaphase B rate per condition, spindle length (plateau and maximum) per condition (box
 plots with every track drawn over them and n under each condition), and length over time aligned
 at anaphase B onset (one thin line per track, the condition's median in bold).
@@ -17,7 +20,10 @@ it), so the n of two figures can differ; ``conditions.csv`` gives every n.
 Units are um and minutes, or px and frames (``units='px'``). A movie that lacks the calibration
 for the chosen units keeps its rows in ``summary.csv`` but cannot be drawn or pooled: it is named
 in the returned notes instead of being left out silently. Flagged tracks are likewise kept in
-``summary.csv`` and counted in ``conditions.csv`` but left out of its statistics and the figures.
+``summary.csv`` and counted in ``conditions.csv`` but left out of its statistics and the figures:
+a track flag leaves the whole track out, a rate flag only its rate (its plateau, maximum length and
+aligned lengths were measured as well as any), and ``include_flagged_rates=True`` keeps those rates
+in (the rate figure then says how many it holds).
 """
 from __future__ import annotations
 
@@ -33,7 +39,7 @@ from matplotlib.figure import Figure
 
 from ..errors import PathLike
 from ..io.atomic import atomic_path
-from .checks import flagged
+from .checks import RATE_FLAGS, TRACK_FLAGS, flagged
 from .plots import new_figure
 
 SUMMARY_FILES = ("summary.csv", "conditions.csv", "rates_by_condition.png", "lengths_by_condition.png",
@@ -55,10 +61,12 @@ class Summary:
     uncalibrated: List[str]  # movies left out of the figures and conditions.csv for want of calibration
 
 
-def write_summary(out: PathLike, movies: Sequence[Tuple[str, str]], units: str = "um") -> Summary:
+def write_summary(out: PathLike, movies: Sequence[Tuple[str, str]], units: str = "um",
+                  include_flagged_rates: bool = False) -> Summary:
     """Write the summary of ``movies`` ((folder name under ``out``, condition) pairs, each folder
     holding ``tracks.csv``, ``detections.csv`` and ``done.json``) into ``out``; conditions in the
-    order they first appear in ``movies``."""
+    order they first appear in ``movies``. ``include_flagged_rates``: pool the anaphase B rates
+    that a rate flag (short or cut anaphase B) would leave out."""
     if units not in UNIT_COLUMNS:
         raise ValueError(f"unknown units {units!r}; choose one of {sorted(UNIT_COLUMNS)}")
     out = Path(out)
@@ -69,9 +77,12 @@ def write_summary(out: PathLike, movies: Sequence[Tuple[str, str]], units: str =
     paths = [out / name for name in SUMMARY_FILES]
     _write_csv(tracks, paths[0])
     calibrated = tracks[tracks["calibrated"]] if len(tracks) else tracks
-    _write_csv(_per_condition(calibrated, movie_conditions, conditions, names), paths[1])
-    usable = calibrated[~flagged(calibrated)] if len(calibrated) else calibrated
-    _save(_box_figure(usable, conditions, [(names["rate"], names["rate_label"], "an anaphase B rate")]), paths[2])
+    usable = calibrated[~flagged(calibrated)]
+    doubted = _doubted_rates(usable, names["rate"])
+    rated = usable if include_flagged_rates else usable[~doubted]
+    _write_csv(_per_condition((calibrated, usable, rated), movie_conditions, conditions, names), paths[1])
+    _save(_box_figure(rated, conditions, [(names["rate"], names["rate_label"], "an anaphase B rate")],
+                      _rates_line(int(doubted.sum()), include_flagged_rates)), paths[2])
     _save(_box_figure(usable, conditions, [(names["plateau"], "plateau " + names["length_label"], "a plateau"),
                                            (names["max"], "maximum " + names["length_label"], "a length")]),
           paths[3])
@@ -112,35 +123,51 @@ def _collect(out: Path, movies: Sequence[Tuple[str, str]], units: str
     return table, curves, sorted(uncalibrated)
 
 
-def _per_condition(tracks: pd.DataFrame, movie_conditions: Dict[str, str], conditions: List[str],
-                   names: Dict[str, str]) -> pd.DataFrame:
-    """One row per condition, movies without tracks included (n = 0 is a result too); the
-    statistics leave flagged tracks out."""
+def _per_condition(tables: Tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], movie_conditions: Dict[str, str],
+                   conditions: List[str], names: Dict[str, str]) -> pd.DataFrame:
+    """One row per condition, movies without tracks included (n = 0 is a result too). ``tables``:
+    the calibrated tracks, those without a track flag (plateau and length statistics), and those
+    whose anaphase B rate is pooled; what lies between them is counted as left out."""
     rows = []
     for condition in conditions:
-        group = tracks[tracks["condition"] == condition] if len(tracks) else tracks
-        unflagged = ~flagged(group)
+        tracks, usable, rated = (t[t["condition"] == condition] if len(t) else t for t in tables)
         row = {"condition": condition, "movies": sum(c == condition for c in movie_conditions.values()),
-               "tracks": len(group), "flagged": int((~unflagged).sum())}
-        group = group[unflagged]
-        for key in ("rate", "plateau", "max"):
-            values = _values(group, names[key])
+               "tracks": len(tracks), "flagged": len(tracks) - len(usable),
+               "n_rates_left_out": len(_values(usable, names["rate"])) - len(_values(rated, names["rate"]))}
+        for key, table in (("rate", rated), ("plateau", usable), ("max", usable)):
+            values = _values(table, names[key])
             row[f"n_{names[key]}"] = len(values)
             for label, q in (("q25", 25), ("median", 50), ("q75", 75)):
                 row[f"{label}_{names[key]}"] = float(np.percentile(values, q)) if len(values) else math.nan
         rows.append(row)
-    return pd.DataFrame(rows, columns=None if rows else ["condition", "movies", "tracks", "flagged"])
+    return pd.DataFrame(rows, columns=None if rows else ["condition", "movies", "tracks", "flagged",
+                                                         "n_rates_left_out"])
 
 
-def n_note(needs: str) -> str:
-    """What n counts in a figure, and why it can differ from another figure's n."""
-    return (f"n = tracks with {needs} and no check flag;\nn differs between plots: a track counts only where it "
-            "has\nwhat the plot shows (conditions.csv gives every count)")  # lines that fit the narrowest figure
+def _doubted_rates(tracks: pd.DataFrame, column: str) -> np.ndarray:
+    """Which tracks have an anaphase B rate (in ``column``) and a rate flag against it."""
+    has_rate = np.isfinite(tracks[column].to_numpy(float)) if column in tracks.columns else np.zeros(len(tracks), bool)
+    return flagged(tracks, RATE_FLAGS) & has_rate
 
 
-def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[str, str, str]]) -> Figure:
+def _rates_line(count: int, included: bool) -> str:
+    """The rate figure's line on the rates a rate flag doubts: left out, or kept on request."""
+    return f"{'kept' if included else 'left out'}: {count} rate(s) of a short or cut anaphase B;"
+
+
+def n_note(needs: str, more: str = "") -> str:
+    """What n counts in a figure (``more``: a line on what else it leaves out or keeps), and why it
+    can differ from another figure's n; in lines that fit the narrowest figure."""
+    lines = [f"n = tracks with {needs},", f"none flagged {' or '.join(TRACK_FLAGS)};", more,
+             "n differs between plots: a track counts only where it has",
+             "what the plot shows (conditions.csv gives every count)"]
+    return "\n".join(line for line in lines if line)
+
+
+def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[str, str, str]],
+                more: str = "") -> Figure:
     """One panel per column: a box per condition, every track as a jittered dot, n under the box
-    and what it counts in the panel's title."""
+    and what it counts in the panel's title (``more``: see :func:`n_note`)."""
     figure = new_figure(figsize=(3.2 + 1.2 * max(1, len(conditions)), 3.8 * len(panels)), dpi=120)
     rng = np.random.default_rng(0)  # fixed jitter: the same data give the same figure
     for i, (column, label, needs) in enumerate(panels):
@@ -156,7 +183,7 @@ def _box_figure(tracks: pd.DataFrame, conditions: List[str], panels: List[Tuple[
         else:
             axes.text(0.5, 0.5, "no finished movie", ha="center", va="center", transform=axes.transAxes)
         axes.set_ylabel(label)
-        axes.set_title(n_note(needs), fontsize="x-small")
+        axes.set_title(n_note(needs, more), fontsize="x-small")
         axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     return figure
