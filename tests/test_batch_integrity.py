@@ -86,9 +86,14 @@ def test_conditions_keep_the_manifest_order_and_figures_say_their_n(screen, two_
                                     f"{screen / 'mut' / 'cell01.tif'},mut\n")  # not alphabetical
     report = run_batch(read_movies(tmp_path / "m.csv")[0], out, JobSettings(), progress=False)
     assert [r.status for r in report.results] == ["skipped", "skipped"]  # the folders' own results, reused
-    assert list(pd.read_csv(out / "conditions.csv")["condition"]) == ["wt", "mut"]
+    conditions = pd.read_csv(out / "conditions.csv")
+    assert list(conditions["condition"]) == ["wt", "mut"]
 
     tracks = pd.read_csv(out / "summary.csv")
+    spindles = tracks[~summary.flagged(tracks)]  # every rate of them is pooled or counted as left out
+    rates = [int(spindles.loc[spindles["condition"] == c, "anaphase_b_rate_um_per_min"].notna().sum())
+             for c in ("wt", "mut")]
+    assert list(conditions["n_anaphase_b_rate_um_per_min"] + conditions["n_rates_left_out"]) == rates
     box = summary._box_figure(tracks, ["wt", "mut"], [("anaphase_b_rate_um_per_min", "rate", "an anaphase B rate")])
     axes = box.axes[0]
     counts = [len(summary._values(tracks[tracks["condition"] == c], "anaphase_b_rate_um_per_min"))
