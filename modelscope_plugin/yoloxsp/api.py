@@ -141,8 +141,11 @@ class SpindleDetector:
         frames, results = _frames(source), []
         # as many frames at a time as the backend runs side by side; the stored frames are not kept
         while chunk := list(islice(frames, max(1, self.predictor.parallel_frames))):
-            images = [_rgb8(frame, index, path, pixel_size or recorded) for frame, index, path, recorded in chunk]
-            for image, detections, (_, index, path, recorded) in zip(images, self.predictor(images), chunk):
+            sizes = [pixel_size or recorded for _, _, _, recorded in chunk]
+            images = [_rgb8(frame, index, path, size) for (frame, index, path, _), size in zip(chunk, sizes)]
+            found = self.predictor(images, sizes[0]) if len(set(sizes)) == 1 else \
+                [self.predictor([image], size)[0] for image, size in zip(images, sizes)]
+            for image, detections, (_, index, path, recorded) in zip(images, found, chunk):
                 results.append(FrameResult(image, measure_spindles(image, detections, self.length, self.ends),
                                            pixel_size or recorded, index, path))
         return results

@@ -160,7 +160,7 @@ def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predict
             rgb = to_rgb8(frame, pixel_size)
         except InputError as exc:
             raise InputError(f"frame {t}: {exc}", movie.path) from None
-        detections = predictor([rgb])[0]
+        detections = predictor([rgb], pixel_size)[0]  # the pixel size sets the scale the model sees
         return rgb, measure_spindles(rgb, detections, length, ends)
 
     workers = predictor.parallel_frames

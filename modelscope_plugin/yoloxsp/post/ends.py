@@ -50,7 +50,7 @@ STEP = 0.5                 # px between profile samples along the ridge
 ACROSS = (-1.0, 0.0, 1.0)  # px across the ridge averaged into one profile sample
 OVERSAMPLING = 2.0         # profile samples per independent pixel (STEP 0.5): widens the standard error
 MIN_SNR = 4.0              # fitted level over the residual noise an end needs to be trusted
-MIN_SIGMA, MAX_SIGMA = 0.4, 8.0   # px: the blur an end may have
+MIN_SIGMA, MAX_SIGMA = 0.4, 8.0   # px: the blur an end is fitted with
 SPB_MIN_SNR = 6.0          # a spot's peak over the local noise to count as an SPB
 ENDS_FROM = ("spb", "tubulin", "model")
 
@@ -126,7 +126,9 @@ def fit_end(s: np.ndarray, profile: np.ndarray, start: float, guess: float, end_
     residuals = end_profile_model(s, *fit.x) - y
     noise = float(np.sqrt(np.mean(residuals ** 2)))
     dof = len(s) - 4
-    if level < MIN_SNR * max(noise, 1e-9) or not (MIN_SIGMA * 1.01 < sigma < MAX_SIGMA * 0.99):
+    # a step sharper than any PSF is noise; a fade at the widest blur (a tapered or curling tip)
+    # still halves where the fit puts it
+    if level < MIN_SNR * max(noise, 1e-9) or sigma <= MIN_SIGMA * 1.01:
         return None
     if not (s[0] < end < s[-1]):
         return None
