@@ -37,6 +37,7 @@ def _track(first: int, last: int, plateau_um: float = 2.8, onset: float = math.n
     (_track(0, 30), []),                                           # a metaphase spindle held for 30 frames
     (_track(0, 30, plateau_um=9.0), ["long-plateau"]),             # 9 um, never elongating
     (_track(0, 30, plateau_um=9.0, onset=12.0), []),               # ... unless it went into anaphase B
+    (_track(0, 30, plateau_um=9.0, onset=27.0), ["long-plateau", "short-anaphase-b"]),  # 3 rising lengths: none
     (_track(5, 6, plateau_um=9.0), ["brief"]),                     # two frames hold nothing, but are brief
     (_track(0, 30, plateau_um=math.nan), []),                      # no pixel size: no length in um to judge
     (_track(0, 30, plateau_um=MAX_PLATEAU_UM), []),

@@ -55,8 +55,8 @@ def main() -> None:
             print(f"\n{model}: detection F1 per look")
             print(f"{'variant':>18} " + " ".join(f"{name[:12]:>12}" for name in names) + "    mean F1  mean long recall")
             for variant, remap in VARIANTS.items():
-                def detect(images, remap=remap):
-                    return predictor([remap(image) for image in images])
+                def detect(images, pixel_size, remap=remap):
+                    return predictor([remap(image) for image in images], pixel_size)
 
                 scores = [evaluate_records(detect, sets[look].records, sets[look].pixel_sizes, progress=False)
                           for look in looks]

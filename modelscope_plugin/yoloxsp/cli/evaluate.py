@@ -46,7 +46,7 @@ def run(args) -> int:
         raise InputError(f"--pixel-size must be positive (got {args.pixel_size})")
     detector = SpindleDetector(Predictor(open_backend(args.model, args.backend)), ends=args.ends)
     with open_eval_set(args.data, args.pixel_size) as data:
-        metrics = evaluate_records(lambda frames: [r.detections for r in detector(frames)], data.records,
-                                   data.pixel_sizes, args.batch_size, tracking=args.tracking)
+        metrics = evaluate_records(lambda frames, size: [r.detections for r in detector(frames, size)],
+                                   data.records, data.pixel_sizes, args.batch_size, tracking=args.tracking)
     print(metrics_json(metrics))
     return 0

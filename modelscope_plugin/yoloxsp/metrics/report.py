@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -20,16 +20,22 @@ def metrics_json(metrics: Dict[str, float]) -> str:
     return json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in metrics.items()})
 
 
-def evaluate_records(detect: Callable[[List[np.ndarray]], list], records: Sequence[FrameRecord],
+def evaluate_records(detect: Callable[[List[np.ndarray], Optional[float]], list], records: Sequence[FrameRecord],
                      pixel_size: PixelSize = None, batch_size: int = 4,
                      progress: bool = True, tracking: bool = False) -> Dict[str, float]:
-    """``detect`` maps a list of frames to :class:`~yoloxsp.model.Detections` (a Predictor does).
+    """``detect`` maps a list of frames and their pixel size (um, or None) to
+    :class:`~yoloxsp.model.Detections` (a Predictor does), so that frames are scored at the scale
+    ``yoloxsp predict`` runs them at.
 
     Returns :func:`score_detections` of the detections, with ``tracking`` also the tracking metrics.
     """
-    detections = []
+    found, sizes = {}, per_image(pixel_size, len(records))
     for start in tqdm(range(0, len(records), batch_size), desc="evaluating", unit="batch", disable=not progress):
-        detections += detect([read_image(r.image_path) for r in records[start:start + batch_size]])
+        batch = range(start, min(start + batch_size, len(records)))
+        for size in dict.fromkeys(sizes[i] for i in batch):  # a batch may span movies of other pixel sizes
+            run = [i for i in batch if sizes[i] == size]
+            found.update(zip(run, detect([read_image(records[i].image_path) for i in run], size)))
+    detections = [found[i] for i in range(len(records))]
     metrics = score_detections([d.boxes for d in detections], [d.scores for d in detections],
                                [d.poles for d in detections], records, pixel_size)
     if tracking:

@@ -6,7 +6,7 @@ minutes. Two kinds of track break that pattern, and both were what the model's f
 made of single-cell one-channel movies:
 
 - ``long-plateau``: a length that holds far above a metaphase spindle's and never enters anaphase
-  B. An interphase array or a bright straight bundle reported as a spindle stays in its cell,
+  B (a rise over fewer than :data:`MIN_ANAPHASE_B_POINTS` last lengths does not count as one). An interphase array or a bright straight bundle reported as a spindle stays in its cell,
   unchanged, for many frames.
 - ``brief``: a track that begins after the movie's first frame and ends before its last, yet lasts
   fewer than :data:`MIN_TRACK_FRAMES` frames: a whole mitosis cannot fit. A spindle missed for
@@ -61,8 +61,10 @@ def track_flags(track: Dict[str, float], n_frames: int) -> List[str]:
     judge the rate in px per frame, which needs no calibration."""
     flags = []
     plateau_um = track["plateau_length_um"]
+    whole_anaphase = math.isfinite(track["anaphase_onset_frame"]) and \
+        track["anaphase_b_points"] >= MIN_ANAPHASE_B_POINTS  # a few last lengths rising are no anaphase B
     if (track["n_frames"] >= MIN_PLATEAU_DETECTIONS and math.isfinite(plateau_um) and plateau_um > MAX_PLATEAU_UM
-            and not math.isfinite(track["anaphase_onset_frame"])):
+            and not whole_anaphase):
         flags.append(LONG_PLATEAU)
     inside = track["first_frame"] > 0 and track["last_frame"] < n_frames - 1
     if inside and track["last_frame"] - track["first_frame"] + 1 < MIN_TRACK_FRAMES:
