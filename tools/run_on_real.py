@@ -12,6 +12,11 @@ cyan with their poles and score.
 one channel or exported as grey or green RGB, raw 16-bit at low signal, a glowing SPB channel, JPEG
 compression, blur, other pixel sizes): real spindle textures under other looks. Six spindles make
 these smoke checks, not estimates; nothing is tuned on them.
+
+``--ends`` measures where tubulin-only ends fall on real pixels: the SPB dots (green) mark each
+found spindle's true ends; the red channel alone is then run as a tubulin-only movie, and the
+network's poles and the ends fitted on the red pixels (:mod:`yoloxsp.post.ends`) are compared
+with the SPB positions (end distance in px, and the signed error of the end-to-end length).
 """
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ from yoloxsp.metrics.boxes import matched_pairs, pairwise_iou
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.decode import Detections
 from yoloxsp.model.resolve import open_backend
+from yoloxsp.post.ends import fit_spindle_ends, spb_spot
 from yoloxsp.post.overlay import draw_detections
 
 REFERENCE = np.array([(337, 32, 351, 45), (74, 170, 94, 204), (382, 198, 418, 208), (202, 281, 230, 298),
@@ -89,12 +95,45 @@ def score(detections: Detections, reference: np.ndarray) -> Tuple[list, int]:
     return matched, both
 
 
+def print_end_errors(frame: np.ndarray, predictor: Predictor, reference: np.ndarray) -> None:
+    """Tubulin-only ends against the SPB dots, per reference spindle found in both runs."""
+    two_colour = predictor([frame])[0]
+    red = frame.copy()
+    red[..., 1:] = 0
+    tubulin_only = predictor([red])[0]
+    print("\n| spindle | SPB-SPB length px | model: end errors px, length | fitted: end errors px, length |\n"
+          "|---|---|---|---|")
+    errors = {"model": ([], []), "fitted": ([], [])}
+    for r, c, _ in score(two_colour, reference)[0]:
+        spbs = [spb_spot(frame[..., 1].astype(float), pole, 5.0) for pole in two_colour.poles[r]]
+        mine = [i for i, _, _ in score(tubulin_only, reference[c:c + 1])[0]]
+        if any(spot is None for spot in spbs) or not mine:
+            continue
+        spbs = np.array(spbs)
+        true_length = float(np.linalg.norm(spbs[1] - spbs[0]))
+        poles = tubulin_only.poles[mine[0]]
+        row = [f"{c}", f"{true_length:.1f}"]
+        for name, ends in (("model", poles), ("fitted", fit_spindle_ends(red[..., 0].astype(float), poles).ends)):
+            direct, swapped = np.linalg.norm(ends - spbs, axis=1), np.linalg.norm(ends[::-1] - spbs, axis=1)
+            distances = direct if direct.sum() <= swapped.sum() else swapped
+            bias = float(np.linalg.norm(ends[1] - ends[0])) / true_length - 1
+            errors[name][0].extend(distances)
+            errors[name][1].append(bias)
+            row.append(f"{distances[0]:.1f}, {distances[1]:.1f}; {bias:+.1%}")
+        print("| " + " | ".join(row) + " |")
+    for name, (distances, biases) in errors.items():
+        if biases:
+            print(f"{name}: median end error {np.median(distances):.2f} px, median length error "
+                  f"{np.median(biases):+.1%} ({len(biases)} spindles)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("frame", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--model", default="yoloxsp")
     parser.add_argument("--variants", action="store_true", help="also score the frame remade as other looks")
+    parser.add_argument("--ends", action="store_true", help="also compare tubulin-only ends with the SPB dots")
     args = parser.parse_args()
     frame = read_image(args.frame)
     predictor = Predictor(open_backend(args.model))
@@ -110,6 +149,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(args.out), cv2.cvtColor(overlay, cv2.COLOR_RGB2BGR))
     print(f"wrote {args.out}")
+    if args.ends:
+        print_end_errors(frame[..., :3], predictor, REFERENCE)
     if args.variants:
         print("\n| the real frame remade as | found (of 6) | with both poles | extra |\n|---|---|---|---|")
         for name, variant in VARIANTS.items():
