@@ -147,8 +147,9 @@ def _ceiling_fps(movie: Path) -> float:
 
 def bench_predict(frames: int) -> None:
     """``yoloxsp predict`` on a synthetic TIFF stack, as a user runs it (process start and model
-    load included): with no options (the default backend), with confirmed tracks off (what they cost),
-    and with each backend named."""
+    load included): with no options (the default backend), with the network's poles as ends (what
+    fitting the ends costs; ``--channels 0``: the tubulin channel alone, where every end is fitted
+    rather than taken from an SPB dot), with confirmed tracks off (what they cost), and with each backend named."""
     with tempfile.TemporaryDirectory() as tmp:
         movie = write_movie(Path(tmp) / "movie", SynthConfig(width=512, height=512, frames=frames, seed=5,
                                                              pixel_size=0.1, spindles=4, wells=True))
@@ -156,13 +157,16 @@ def bench_predict(frames: int) -> None:
         ceiling = _ceiling_fps(stack)
         print(f"yoloxsp predict, {frames}-frame 512x512 TIFF stack, bundled model; model-only ceiling "
               f"(ONNX Runtime, one frame per core): {ceiling:.1f} frames/s")
-        print(f"{'run':>20} {'total s':>8} {'frames/s':>9} {'of ceiling':>10}")
-        for name, options in (("default", ()), ("--track-threshold 1", ("--track-threshold", "1")),
+        print(f"{'run':>26} {'total s':>8} {'CPU s':>7} {'frames/s':>9} {'of ceiling':>10}")
+        for name, options in (("default", ()), ("--ends model", ("--ends", "model")),
+                              ("--channels 0", ("--channels", "0")),
+                              ("--channels 0 --ends model", ("--channels", "0", "--ends", "model")),
+                              ("--track-threshold 1", ("--track-threshold", "1")),
                               ("--backend onnx", ("--backend", "onnx")),
                               ("--backend torch", ("--backend", "torch"))):
-            seconds, _ = _predict_times(stack, Path(tmp) / name.strip("-").replace(" ", "_"), *options)
+            seconds, cpu = _predict_times(stack, Path(tmp) / name.strip("-").replace(" ", "_"), *options)
             fps = frames / seconds
-            print(f"{name:>20} {seconds:>8.1f} {fps:>9.1f} {fps / ceiling:>9.0%}")
+            print(f"{name:>26} {seconds:>8.1f} {cpu:>7.1f} {fps:>9.1f} {fps / ceiling:>9.0%}")
 
 
 def bench_startup(repeats: int) -> None:

@@ -1,8 +1,9 @@
 """The biologist's job on one movie: detect, track, measure, and write tables, overlays and a plot.
 
-Shared by ``yoloxsp predict`` and the demo app. One streaming pass: frames are read in order,
-detected and measured by ``predictor.parallel_frames`` worker threads (a few frames in flight, so
-memory does not grow with the movie), then linked into tracks online and drawn in order.
+Shared by ``yoloxsp predict`` and the demo app. One streaming pass: frames are read in order and
+detected by ``predictor.parallel_frames`` worker threads (a few frames in flight, so memory does not
+grow with the movie), then linked into tracks online; the spindles reported are measured and drawn
+in order.
 
 A long movie must not lose its finished frames to a late crash, a bad frame or Ctrl-C: each
 frame's rows go into ``detections.csv`` as soon as it is linked (unbuffered, so even a killed
@@ -33,8 +34,9 @@ from ..errors import InputError, OutputExistsError, PathLike, note_kept
 from ..io import Movie, open_movie, to_rgb8
 from ..io.atomic import atomic_path
 from ..model.backends import Predictor
+from ..model.decode import Detections
 from .checks import flagged, with_flags
-from .measure import END_METHODS, Measured, detection_rows, measure_spindles, track_rows
+from .measure import END_METHODS, detection_rows, measure_spindles, track_rows
 from .overlay import OVERLAY_NAMES, OVERLAYS, OverlayWriter
 from .phases import with_phases
 from .plots import plot_lengths
@@ -106,13 +108,13 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
     if track_score_threshold is not None and track_score_threshold < linker.score_threshold:
         predictor = predictor.at_score_threshold(track_score_threshold)  # the candidates
     table = DetectionsWriter(out / "detections.csv")
-    measured = _detect_and_measure(movie, channels, predictor, length, ends, pixel_size)
+    detected = _detect(movie, channels, predictor, pixel_size)
     try:
         with table, OverlayWriter(overlay, out) as drawn:
             for t, (frame, candidates) in enumerate(
-                    tqdm(measured, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
-                keep, track_ids = linker.update(candidates.detections)
-                reported = candidates.select(keep)
+                    tqdm(detected, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
+                keep, track_ids = linker.update(candidates)
+                reported = measure_spindles(frame, candidates.select(keep), length, ends)  # only what is reported
                 detections = reported.detections
                 frame_rows = detection_rows(t, reported, track_ids, pixel_size)
                 rows += frame_rows
@@ -123,7 +125,7 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
         summarising = True
         tracks = _write_summaries(out, rows, movie.n_frames, pixel_size, frame_interval)
     except BaseException as error:
-        measured.close()  # stops the worker threads before anything else
+        detected.close()  # stops the worker threads before anything else
         done = table.frames  # the frames detections.csv holds, whenever the stop came
         if not done or (summarising and not isinstance(error, KeyboardInterrupt)):
             raise  # nothing to finish, or summaries that failed once would fail again
@@ -150,18 +152,17 @@ def _write_summaries(out: Path, rows: List[dict], n_frames: int, pixel_size: Opt
     return tracks
 
 
-def _detect_and_measure(movie: Movie, channels: Optional[Sequence[int]], predictor: Predictor, length: str,
-                        ends: str, pixel_size: Optional[float]) -> Iterator[Tuple[np.ndarray, Measured]]:
-    """``(8-bit RGB frame, measured spindles)`` in frame order. Frames are read in order here;
-    contrast, detection and measurement run in ``predictor.parallel_frames`` threads with at most
-    twice that many frames in flight."""
+def _detect(movie: Movie, channels: Optional[Sequence[int]], predictor: Predictor, pixel_size: Optional[float]
+            ) -> Iterator[Tuple[np.ndarray, Detections]]:
+    """``(8-bit RGB frame, candidate detections)`` in frame order. Frames are read in order here;
+    contrast and detection run in ``predictor.parallel_frames`` threads with at most twice that
+    many frames in flight."""
     def work(t: int, frame: np.ndarray):
         try:
             rgb = to_rgb8(frame, pixel_size)
         except InputError as exc:
             raise InputError(f"frame {t}: {exc}", movie.path) from None
-        detections = predictor([rgb], pixel_size)[0]  # the pixel size sets the scale the model sees
-        return rgb, measure_spindles(rgb, detections, length, ends)
+        return rgb, predictor([rgb], pixel_size)[0]  # the pixel size sets the scale the model sees
 
     workers = predictor.parallel_frames
     pool, pending = ThreadPoolExecutor(workers), deque()

@@ -14,8 +14,9 @@ by a Gaussian of ``sigma`` (PSF, z-projection, tip taper) has the profile
 in its own neighbourhood: each end is fitted on its own stretch of the profile (the outer half of
 its half of the spindle plus the tip and the background beyond), so a spindle brighter at one end
 than the other, as anaphase B spindles often are, places both ends against their own level.
-The fit is robust least squares (scipy.optimize.least_squares, soft L1), so a neighbour beyond
-the tip weighs little; the profile is cut where it rises again past the tip.
+The fit is least squares (scipy.optimize.leastsq, MINPACK's Levenberg-Marquardt, with the
+model's derivatives); the profile is cut where it rises again past the tip, so that a neighbour
+beyond the tip does not enter it.
 
 The reported end is where the fitted end falls to :data:`END_LEVEL` of the local level above
 background, ``e + sqrt(2) * sigma * erfcinv(2 * END_LEVEL)``. Measured references disagree on
@@ -25,9 +26,10 @@ inside the half-level point (docs/movies.md has both measures). Each end comes w
 error from the fit's covariance (residual variance times (J^T J)^-1, widened for the profile's
 oversampling).
 
-Where the frame has an SPB channel (green), a spot is looked for near each fitted end and its
-centre refined by an intensity-weighted centroid above the local background; when both ends have
-a clear spot, the SPB positions are the ends (they mark the spindle's ends directly). A row says
+Where the frame has an SPB channel (green), the SPB dots mark the ends directly: a spot is looked
+for near each of the network's poles (and, failing that, near each fitted end), its centre refined
+by an intensity-weighted centroid above the local background; when both ends have a clear spot,
+the SPB positions are the ends and no tubulin fit is needed. A row says
 which was used: ``spb``, ``tubulin`` (the fit), or ``model`` (no fit passed its checks; the
 network's poles are kept).
 """
@@ -38,9 +40,8 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 import numpy as np
-import scipy.linalg
 from scipy.ndimage import uniform_filter1d
-from scipy.optimize import least_squares
+from scipy.optimize import leastsq
 from scipy.special import erfc, erfcinv
 
 from .lengths import path_length, ridge_length, ridge_path, sample
@@ -50,7 +51,9 @@ STEP = 0.5                 # px between profile samples along the ridge
 ACROSS = (-1.0, 0.0, 1.0)  # px across the ridge averaged into one profile sample
 OVERSAMPLING = 2.0         # profile samples per independent pixel (STEP 0.5): widens the standard error
 MIN_SNR = 4.0              # fitted level over the residual noise an end needs to be trusted
-MIN_SIGMA, MAX_SIGMA = 0.4, 8.0   # px: the blur an end is fitted with
+# px: the blur an end may show; sharper is a noise spike, wider is no end (a tapered or curling tip
+# fades over several PSF widths, which stays within)
+MIN_SIGMA, MAX_SIGMA = 0.4, 12.0
 SPB_MIN_SNR = 6.0          # a spot's peak over the local noise to count as an SPB
 ENDS_FROM = ("spb", "tubulin", "model")
 
@@ -111,38 +114,34 @@ def fit_end(s: np.ndarray, profile: np.ndarray, start: float, guess: float, end_
     high, low = float(np.median(head)), float(smooth[-max(3, len(smooth) // 6):].min())
     if high <= low:
         return None
-    below = np.nonzero((s >= min(guess, s[-1])) & (smooth < 0.5 * (high + low)))[0]
-    start_end = float(s[below[0]]) if len(below) else float(guess)
-    x0 = np.array([low, high - low, np.clip(start_end, s[0], s[-1]), 1.5])
-    lower = [y.min() - (high - low), 0.0, s[0], MIN_SIGMA]
-    upper = [y.max(), 4.0 * (y.max() - y.min()) + 1e-6, s[-1], MAX_SIGMA]
-    x0 = np.clip(x0, np.array(lower) + 1e-9, np.array(upper) - 1e-9)
-    try:
-        fit = least_squares(lambda p: end_profile_model(s, *p) - y, x0, lambda p: _model_jacobian(s, *p),
-                            bounds=(lower, upper), loss="soft_l1", f_scale=max(0.1 * (high - low), 1e-6))
-    except ValueError:
+    # the first guess from the smoothed profile's crossings: the half-level point is the end, and
+    # the 75% to 25% distance of a blurred step is 1.35 sigma
+    crossings = [_first_below(s, smooth, low + share * (high - low), min(guess, s[-1])) for share in (0.75, 0.5, 0.25)]
+    sigma0 = float(np.clip((crossings[2] - crossings[0]) / 1.35, 2 * MIN_SIGMA, MAX_SIGMA / 2))
+    x0 = np.array([low, high - low, np.clip(crossings[1], s[0], s[-1]), sigma0])
+    try:  # Levenberg-Marquardt (MINPACK, without least_squares' bookkeeping: most of its time)
+        params, covariance, _, _, status = leastsq(lambda p: end_profile_model(s, *p) - y, x0, full_output=True,
+                                                   Dfun=lambda p: _model_jacobian(s, *p), xtol=1e-4, ftol=1e-4)
+    except (ValueError, np.linalg.LinAlgError):
         return None
-    background, level, end, sigma = fit.x
-    residuals = end_profile_model(s, *fit.x) - y
+    background, level, end, sigma = params
+    residuals = end_profile_model(s, *params) - y
     noise = float(np.sqrt(np.mean(residuals ** 2)))
-    dof = len(s) - 4
-    # a step sharper than any PSF is noise; a fade at the widest blur (a tapered or curling tip)
-    # still halves where the fit puts it
-    if level < MIN_SNR * max(noise, 1e-9) or sigma <= MIN_SIGMA * 1.01:
+    if status not in (1, 2, 3, 4) or covariance is None or level < MIN_SNR * max(noise, 1e-9) \
+            or not MIN_SIGMA < sigma < MAX_SIGMA or not s[0] < end < s[-1]:
         return None
-    if not (s[0] < end < s[-1]):
-        return None
-    try:
-        # einsum, not a BLAS product: a threaded GEMM for a 4x4 result costs more than the whole fit
-        information = np.einsum("ij,ik->jk", fit.jac, fit.jac)
-        covariance = scipy.linalg.inv(information) * float(np.sum(residuals ** 2)) / max(dof, 1)
-    except (np.linalg.LinAlgError, ValueError):
-        return None
+    covariance = covariance * float(residuals @ residuals) / max(len(s) - 4, 1)
     offset = level_offset(sigma, end_level)
     # the reported point moves with the end and with the blur: d(point) = d(end) + offset/sigma d(sigma)
     gradient = np.array([0.0, 0.0, 1.0, offset / sigma])
     sd = float(np.sqrt(max(gradient @ covariance @ gradient, 0.0) * OVERSAMPLING))
     return EndFit(float(end + offset), sd, float(sigma))
+
+
+def _first_below(s: np.ndarray, values: np.ndarray, level: float, after: float) -> float:
+    """The first arc length from ``after`` on where ``values`` fall below ``level`` (the last if never)."""
+    below = np.nonzero((s >= after) & (values < level))[0]
+    return float(s[below[0]]) if len(below) else float(s[-1])
 
 
 def _rise_after_fall(y: np.ndarray) -> int:
@@ -166,7 +165,7 @@ def _extended_path(tubulin: np.ndarray, poles: np.ndarray, reach: float) -> Tupl
     # each end's direction from the outer quarter of the ridge: a pole a pixel off the axis turns a
     # direction taken over a few pixels enough to walk off the spindle before its tip
     tangent_points = max(2, min(len(ridge) - 1, len(ridge) // 4))
-    background = float(np.percentile(tubulin, 10))
+    background = float(np.percentile(tubulin[::3, ::3], 10))  # every ninth pixel tells the dark level
     first = _follow(tubulin, ridge[0], _unit(ridge[0] - ridge[tangent_points]), reach, background)
     last = _follow(tubulin, ridge[-1], _unit(ridge[-1] - ridge[-1 - tangent_points]), reach, background)
     path = np.concatenate([first[::-1], ridge, last])
@@ -177,8 +176,9 @@ def _extended_path(tubulin: np.ndarray, poles: np.ndarray, reach: float) -> Tupl
 
 FOLLOW_ACROSS = np.arange(-3.0, 3.01, 0.5)  # px across the path searched for the ridge's centre
 FOLLOW_ALONG = np.array([-1.0, 0.0, 1.0])   # px along the path averaged, against the noise
-FOLLOW_SHIFT = 0.2                          # px the path may move sideways per step
-FOLLOW_TURN = 0.3                           # weight of each step's new heading in the direction
+FOLLOW_STEP = 2.0                           # px between the points of a followed tip
+FOLLOW_SHIFT = 0.8                          # px the path may move sideways per step
+FOLLOW_TURN = 0.6                           # weight of each step's new heading in the direction
 
 
 def _follow(tubulin: np.ndarray, start: np.ndarray, direction: np.ndarray, reach: float, background: float
@@ -193,19 +193,23 @@ def _follow(tubulin: np.ndarray, start: np.ndarray, direction: np.ndarray, reach
         return sample(tubulin, grid).mean(axis=0)
 
     reference = float(across(np.asarray(start, float), direction).max()) - background
-    points, position = [], np.asarray(start, float)
-    for _ in range(int(reach / STEP)):
-        ahead = position + STEP * direction
+    points, position = [np.asarray(start, float)], np.asarray(start, float)
+    while reference > 0 and len(points) * FOLLOW_STEP < reach:
+        ahead = position + FOLLOW_STEP * direction
         values = across(ahead, direction)
         height = float(values.max()) - background
-        if reference > 0 and height > 0.5 * reference:
-            weights = np.clip(values - (background + 0.5 * height), 0, None)
-            shift = float(np.clip((weights * FOLLOW_ACROSS).sum() / weights.sum(), -FOLLOW_SHIFT, FOLLOW_SHIFT))
-            ahead = ahead + shift * np.array([-direction[1], direction[0]])
-            direction = _unit((1 - FOLLOW_TURN) * direction + FOLLOW_TURN * _unit(ahead - position))
+        if height <= 0.5 * reference:
+            break  # past the tip: straight on from here
+        weights = np.clip(values - (background + 0.5 * height), 0, None)
+        shift = float(np.clip((weights * FOLLOW_ACROSS).sum() / weights.sum(), -FOLLOW_SHIFT, FOLLOW_SHIFT))
+        ahead = ahead + shift * np.array([-direction[1], direction[0]])
+        direction = _unit((1 - FOLLOW_TURN) * direction + FOLLOW_TURN * _unit(ahead - position))
         points.append(ahead)
         position = ahead
-    return np.array(points).reshape(-1, 2)
+    followed = (len(points) - 1) * FOLLOW_STEP
+    straight = position + np.arange(FOLLOW_STEP, reach - followed + 1e-9, FOLLOW_STEP)[:, None] * direction
+    path = _resample(np.concatenate([np.array(points), straight]), STEP)
+    return path[1:]
 
 
 def _resample(path: np.ndarray, step: float) -> np.ndarray:
@@ -273,24 +277,31 @@ def fit_spindle_ends(tubulin: np.ndarray, poles: np.ndarray, spb: Optional[np.nd
     reach = 0.5 * half + 10.0  # the network's poles may lie a fifth of the length inside the tips
     corner, tubulin, spb = _window(poles, half + reach + 6.0, tubulin, spb)
     poles = poles - corner
+    spots = _spb_pair(spb, poles, max(3.0, 0.2 * half)) if spb is not None else None
+    if spots is not None:  # the SPB dots mark the ends: nothing to fit
+        return SpindleEnds(spots + corner, np.full(2, np.nan), ridge_length(tubulin, spots), "spb")
     path, arc, middle = _extended_path(tubulin, poles, reach)
     profile = _profile(tubulin, path)
     start = max(0.5 * half, 2.0)  # each end on its own outer stretch
     # arc lengths from the middle outward: end 1 walks back along the path, end 2 forward
     outward = ((middle - arc)[::-1], profile[::-1]), (arc - middle, profile)
     fits = [fit_end(s, values, start, half, end_level) for s, values in outward]
-    ends, sd, source = poles.copy(), np.full(2, np.nan), "model"
-    if all(fits):
-        along = (middle - fits[0].end, middle + fits[1].end)
-        ends = np.stack([_point_at(path, arc, a) for a in along])
-        sd = np.array([f.sd for f in fits])
-        source = "tubulin"
-    if spb is not None:
-        radius = max(3.0, 2.5 * max((f.sigma for f in fits if f), default=1.5))
-        spots = [spb_spot(spb, end, radius) for end in ends]
-        if all(spot is not None for spot in spots) and np.linalg.norm(spots[0] - spots[1]) > 1.0:
-            ends, sd, source = np.stack(spots), np.full(2, np.nan), "spb"
-    return SpindleEnds(ends + corner, sd, ridge_length(tubulin, ends), source)
+    if not all(fits):
+        return SpindleEnds(poles + corner, np.full(2, np.nan), ridge_length(tubulin, poles), "model")
+    along = (middle - fits[0].end, middle + fits[1].end)
+    ends = np.stack([_point_at(path, arc, a) for a in along])
+    spots = _spb_pair(spb, ends, max(3.0, 2.5 * max(f.sigma for f in fits))) if spb is not None else None
+    if spots is not None:  # dots beside the fitted ends, where the network's poles were off
+        return SpindleEnds(spots + corner, np.full(2, np.nan), ridge_length(tubulin, spots), "spb")
+    return SpindleEnds(ends + corner, np.array([f.sd for f in fits]), along[1] - along[0], "tubulin")
+
+
+def _spb_pair(spb: np.ndarray, near: np.ndarray, radius: float) -> Optional[np.ndarray]:
+    """Two distinct SPB spots, one within ``radius`` of each of ``near`` (2, 2), or None."""
+    spots = [spb_spot(spb, point, radius) for point in near]
+    if any(spot is None for spot in spots) or np.linalg.norm(spots[0] - spots[1]) <= 1.0:
+        return None
+    return np.stack(spots)
 
 
 def _window(poles: np.ndarray, margin: float, *images: Optional[np.ndarray]):

@@ -58,14 +58,15 @@ def measure_spindles(frame: np.ndarray, detections: Detections, length: str = "r
     spb = frame[..., 1] if frame.ndim == 3 and frame.shape[2] > 1 and frame[..., 1].any() else None
     n = len(detections)
     poles, sd, sources = np.array(detections.poles, float).reshape(n, 2, 2), np.full((n, 2), np.nan), ["model"] * n
-    if ends == "fit":
-        for i in range(n):
+    lengths = np.full(n, np.nan)
+    for i in range(n):
+        if ends == "fit":
             fitted = fit_spindle_ends(tubulin, poles[i], spb)
-            poles[i], sd[i], sources[i] = fitted.ends, fitted.sd, fitted.source
+            poles[i], sd[i], sources[i], lengths[i] = fitted.ends, fitted.sd, fitted.source, fitted.length
+        else:
+            lengths[i] = ridge_length(tubulin, poles[i])
     if length == "straight":
         lengths = np.array([straight_length(p) for p in poles])
-    else:
-        lengths = np.array([ridge_length(tubulin, p) for p in poles])
     return Measured(replace(detections, poles=poles), lengths, sd, sources)
 
 
