@@ -184,3 +184,35 @@ def test_axes_reach_every_movie_as_in_predict(small_movie, tmp_path, capsys):
     record = marker(tmp_path / "out" / read_movies(tmp_path / "movies")[0][0].name)
     assert record["settings"]["axes"] == "TCYX" and record["n_frames"] == 6
     assert record["calibration"]["pixel_size"] == {"value": 0.15, "from": "fallback"}
+
+
+def test_ctrl_c_keeps_the_finished_movies_and_lists_every_one(tmp_path):
+    """SIGINT to a running ``yoloxsp batch``: one line, exit 130, ``movies.csv`` lists the finished
+    movies as done and the others as not analysed, and the same command then resumes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for i in range(6):
+        movie(tmp_path / "screen" / "wt" / f"cell{i}.tif", seed=40 + i)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "yoloxsp.cli.main", "batch", str(tmp_path / "screen" / "wt"), "--out", str(out),
+               "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not list(out.glob("*/done.json")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("yoloxsp: interrupted; ") and "movies.csv" in lines[0], stderr
+    assert ".partial-" not in lines[0]  # the stopped movie's staging folder is gone: not named
+    listed = pd.read_csv(out / "movies.csv")
+    done = set(listed.name[listed.status == "done"])
+    assert len(listed) == 6 and done and done == {p.parent.name for p in out.glob("*/done.json")}
+    assert (listed.reason[listed.status != "done"].str.contains("interrupted")).all() and len(done) < 6
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0 and f"{6 - len(done)} movie(s) analysed, {len(done)} already finished" in \
+        resumed.stdout, resumed.stdout + resumed.stderr

@@ -26,11 +26,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
-from ..errors import InputError, PathLike
+from ..errors import InputError, PathLike, note_kept
 from ..io.atomic import atomic_path
 from .job import CURRENT, STAGING_TAG, JobSettings, MovieResult, analyse_entry, previous
 from .manifest import MovieEntry, RowProblem
@@ -71,9 +71,9 @@ def run_batch(entries: Sequence[MovieEntry], out: PathLike, settings: JobSetting
               progress: bool = True) -> BatchReport:
     """Analyse ``entries`` into ``out/<entry.name>/`` and write ``movies.csv``, ``summary.csv``,
     ``conditions.csv`` and the figures. ``problems`` (manifest rows that cannot run) are reported
-    as failed rows. ``workers`` > 1: a local process pool; ``scheduler``: a Dask scheduler address."""
-    from ..post.summary import write_summary
-
+    as failed rows. ``workers`` > 1: a local process pool; ``scheduler``: a Dask scheduler address.
+    Stopped by Ctrl-C, the movies finished so far keep their results and are summarised, the others
+    are listed as not analysed, and the interrupt goes on."""
     if workers < 1:
         raise InputError(f"workers must be >= 1 (got {workers})")
     started = time.perf_counter()
@@ -93,13 +93,32 @@ def run_batch(entries: Sequence[MovieEntry], out: PathLike, settings: JobSetting
         engine = _on_dask(todo, out, settings, client, overwrite) if client else \
             _in_process(todo, out, settings, overwrite) if workers == 1 else \
             _on_pool(todo, out, settings, workers, overwrite)
-        results += tqdm(engine, total=len(todo), desc="movies", unit="movie", disable=not progress)
+        try:
+            results += tqdm(engine, total=len(todo), desc="movies", unit="movie", disable=not progress)
+        except KeyboardInterrupt as stop:  # what finished is kept, and said
+            ran = {r.row for r in results}
+            results += [MovieResult(e.row, str(e.path), e.condition, e.name, "failed",
+                                    "not analysed: the batch was interrupted (run it again to resume)")
+                        for e in todo if e.row not in ran]
+            _finish(out, results, settings)
+            done = sum(r.status == "done" for r in results)
+            vars(stop).pop("__notes__", None)  # the stopped movie's own note names its removed staging folder
+            note_kept(stop, f"{done} movie(s) analysed before the stop are kept; {out / MOVIES_CSV} lists every "
+                            "movie, and the same command resumes")
+            raise
+    results, summary = _finish(out, results, settings)
+    return BatchReport(out, results, summary, time.perf_counter() - started)
+
+
+def _finish(out: Path, results: List[MovieResult], settings: JobSettings) -> Tuple[List[MovieResult], "Summary"]:
+    """``movies.csv`` and the summary of the finished movies; the results in manifest order."""
+    from ..post.summary import write_summary
+
     _remove_staging(out)
-    results.sort(key=lambda r: r.row)
+    results = sorted(results, key=lambda r: r.row)
     _write_movies_csv(out / MOVIES_CSV, results)
     finished = [(r.name, r.condition) for r in results if r.status in ("done", "skipped")]
-    summary = write_summary(out, finished, settings.units)
-    return BatchReport(out, results, summary, time.perf_counter() - started)
+    return results, write_summary(out, finished, settings.units)
 
 
 @contextmanager
