@@ -41,7 +41,6 @@ from typing import Optional, Tuple
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
-from scipy.optimize import leastsq
 from scipy.special import erfc, erfcinv
 
 from .lengths import path_length, ridge_length, ridge_path, sample
@@ -103,6 +102,7 @@ def fit_end(s: np.ndarray, profile: np.ndarray, start: float, guess: float, end_
     """Fit :func:`end_profile_model` to ``profile`` sampled at increasing arc lengths ``s``, using
     the samples from ``start`` outward, the end first looked for near ``guess``. None when the
     fit does not show an end: too few samples, a level lost in the noise, a blur at its bounds."""
+    from scipy.optimize import leastsq  # here: building the command line must not load the optimisers
     inside = s >= start
     s, y = s[inside], profile[inside]
     cut = _rise_after_fall(y)
