@@ -68,11 +68,12 @@ class BatchReport:
 
 def run_batch(entries: Sequence[MovieEntry], out: PathLike, settings: JobSettings, problems: Sequence[RowProblem] = (),
               workers: int = 1, scheduler: Optional[str] = None, overwrite: bool = False,
-              progress: bool = True) -> BatchReport:
+              progress: bool = True, include_flagged_rates: bool = False) -> BatchReport:
     """Analyse ``entries`` into ``out/<entry.name>/`` and write ``movies.csv``, ``summary.csv``,
     ``conditions.csv`` and the figures. ``problems`` (manifest rows that cannot run) are reported
     as failed rows. ``workers`` > 1: a local process pool; ``scheduler``: a Dask scheduler address.
-    Stopped by Ctrl-C, the movies finished so far keep their results and are summarised, the others
+    ``include_flagged_rates``: the per-condition rate statistics keep the rates of short or cut
+    anaphases (left out by default). Stopped by Ctrl-C, the movies finished so far keep their results and are summarised, the others
     are listed as not analysed, and the interrupt goes on."""
     if workers < 1:
         raise InputError(f"workers must be >= 1 (got {workers})")
@@ -100,17 +101,18 @@ def run_batch(entries: Sequence[MovieEntry], out: PathLike, settings: JobSetting
             results += [MovieResult(e.row, str(e.path), e.condition, e.name, "failed",
                                     "not analysed: the batch was interrupted (run it again to resume)")
                         for e in todo if e.row not in ran]
-            _finish(out, results, settings)
+            _finish(out, results, settings, include_flagged_rates)
             done = sum(r.status == "done" for r in results)
             vars(stop).pop("__notes__", None)  # the stopped movie's own note names its removed staging folder
             note_kept(stop, f"{done} movie(s) analysed before the stop are kept; {out / MOVIES_CSV} lists every "
                             "movie, and the same command resumes")
             raise
-    results, summary = _finish(out, results, settings)
+    results, summary = _finish(out, results, settings, include_flagged_rates)
     return BatchReport(out, results, summary, time.perf_counter() - started)
 
 
-def _finish(out: Path, results: List[MovieResult], settings: JobSettings) -> Tuple[List[MovieResult], "Summary"]:
+def _finish(out: Path, results: List[MovieResult], settings: JobSettings, include_flagged_rates: bool
+            ) -> Tuple[List[MovieResult], "Summary"]:
     """``movies.csv`` and the summary of the finished movies; the results in manifest order."""
     from ..post.summary import write_summary
 
@@ -118,7 +120,7 @@ def _finish(out: Path, results: List[MovieResult], settings: JobSettings) -> Tup
     results = sorted(results, key=lambda r: r.row)
     _write_movies_csv(out / MOVIES_CSV, results)
     finished = [(r.name, r.condition) for r in results if r.status in ("done", "skipped")]
-    return results, write_summary(out, finished, settings.units)
+    return results, write_summary(out, finished, settings.units, include_flagged_rates=include_flagged_rates)
 
 
 @contextmanager

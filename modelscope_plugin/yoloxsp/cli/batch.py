@@ -51,6 +51,9 @@ def add_parser(sub) -> None:
     p.add_argument("--channels", type=int, nargs="+", metavar="I", help="input channels, tubulin first then SPB")
     add_analysis_options(p)
     p.add_argument("--overlay", choices=OVERLAYS, default="auto")
+    p.add_argument("--include-flagged-rates", action="store_true",
+                   help="keep the anaphase B rates of short or cut anaphases (flags short-anaphase-b, anaphase-b-cut) "
+                        "in the per-condition statistics; default: left out and counted in conditions.csv")
     p.add_argument("--overwrite", action="store_true", help="analyse finished movies again")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -72,6 +75,7 @@ def run(args) -> int:
                            pixel_size=args.pixel_size, frame_interval=args.frame_interval,
                            track_threshold=args.track_threshold, axes=args.axes, scene=args.scene)
     report = run_batch(entries, args.out, settings, problems, workers=args.workers, scheduler=args.scheduler,
-                       overwrite=args.overwrite, progress=not args.quiet)
+                       overwrite=args.overwrite, progress=not args.quiet,
+                       include_flagged_rates=args.include_flagged_rates)
     print(report.text())
     return 1 if report.failed else 0
