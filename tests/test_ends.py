@@ -164,3 +164,58 @@ def test_nothing_to_fit_keeps_the_networks_poles():
     assert fitted.source == "model" and np.array_equal(fitted.ends, poles) and np.isnan(fitted.sd).all()
     missing = fit_spindle_ends(noisy(np.zeros(SHAPE), rng), np.array([[100.0, 100.0], [np.nan, np.nan]]))
     assert missing.source == "model" and math.isnan(missing.length)
+
+
+def test_a_tubulin_only_jpeg_export_has_no_spb_dots():
+    """JPEG leaves a few levels of colour bleeding in the empty green of a red-only frame: not dots."""
+    import cv2
+
+    from yoloxsp.io import to_rgb8
+    from yoloxsp.model.decode import Detections
+    from yoloxsp.post.measure import measure_spindles
+
+    rng = np.random.default_rng(12)
+    curve = straight(61, 0.4)
+    red = np.clip(noisy(filament(curve, 1.6, 150.0), rng), 0, 255).astype(np.uint8)
+    rgb = np.zeros(red.shape + (3,), np.uint8)
+    rgb[..., 0] = red
+    ok, encoded = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 75])
+    frame = to_rgb8(cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1])
+    assert frame[..., 1].any()  # the bleeding is there
+    poles = inside_poles(curve, 0.15, rng)[None]
+    found = Detections(np.array([[0, 0, 1, 1]], np.float32), np.ones(1), np.zeros(1, int), poles, np.ones((1, 2)))
+    measured = measure_spindles(frame, found)
+    assert measured.sources == ["tubulin"]
+    assert measured.lengths[0] == pytest.approx(np.linalg.norm(np.diff(reported_ends(curve, 1.6), axis=0)), rel=0.04)
+
+
+def test_a_brighter_dot_beyond_reach_is_not_taken_for_the_spindles_own():
+    rng = np.random.default_rng(13)
+    curve = straight(60, 0.0)
+    tubulin = noisy(filament(curve, 1.5, 60.0), rng)
+    dots = np.zeros(SHAPE)
+    for (x, y), level in ((curve[0], 4000.0), (curve[1], 4000.0), (curve[1] + [0.0, 5.5], 16000.0)):
+        dots += filament(np.array([[x, y], [x + 0.01, y]]), 1.2, level)
+    fitted = fit_spindle_ends(tubulin, inside_poles(curve, 0.15, rng), noisy(dots, rng, background=5.0, noise=1.0))
+    assert fitted.source == "spb" and matched_error(fitted.ends, curve).max() < 0.5
+
+
+@pytest.mark.parametrize("poles", [[[130.0, 100.0], [130.3, 100.0]],    # one point: nothing to follow
+                                   [[300.0, 100.0], [320.0, 100.0]],    # past the frame's right edge
+                                   [[-20.0, 50.0], [10.0, 50.0]]])      # partly before its left edge
+def test_poles_that_give_nothing_to_fit_keep_the_networks_poles(poles):
+    rng = np.random.default_rng(14)
+    image = noisy(filament(straight(60, 0.0), 1.5, 60.0), rng)
+    fitted = fit_spindle_ends(image, np.array(poles))
+    assert fitted.source == "model" and np.array_equal(fitted.ends, np.array(poles))
+
+
+def test_an_end_at_the_frame_edge_or_a_spindle_shorter_than_its_blur_is_not_fitted():
+    rng = np.random.default_rng(15)
+    at_edge = np.array([[-2.0, 60.0], [70.0, 60.0]])  # its first tip runs off the frame
+    image = noisy(filament(at_edge, 1.5, 60.0), rng)
+    poles = inside_poles(at_edge, 0.15, rng)
+    assert fit_spindle_ends(image, poles).source == "model"
+    short = straight(4.0, 0.3)
+    image = noisy(filament(short, 1.8, 60.0), rng)
+    assert fit_spindle_ends(image, short + rng.normal(0, 0.3, short.shape)).source == "model"

@@ -19,7 +19,9 @@ def test_only_known_fine_pixels_shrink_the_frame():
     assert model_scale((300, 200), pixel_size=0.05) == pytest.approx(0.05 / FINEST_PIXEL_SIZE)
     assert model_scale((300, 200), input_size=150, pixel_size=0.05) == 0.5  # a letterboxing model keeps its rule
     batch = prepare_batch([np.zeros((260, 130, 3), np.uint8)], pixel_size=FINEST_PIXEL_SIZE / 2)
-    assert batch.images.shape[-2:] == (160, 96) and batch.scales == [0.5] and batch.sizes == [(260, 130)]
+    assert batch.images.shape[-2:] == (160, 96) and batch.scales == [(0.5, 0.5)] and batch.sizes == [(260, 130)]
+    odd = prepare_batch([np.zeros((257, 131, 3), np.uint8)], pixel_size=FINEST_PIXEL_SIZE / 2)
+    assert odd.scales == [(66 / 131, 128 / 257)]  # what each axis became once rounded, to map back exactly
 
 
 def test_a_fine_pixel_frame_is_found_as_at_the_models_scale_and_reported_in_its_own_pixels():

@@ -16,7 +16,7 @@ imports torch; the torch backend hands over its outputs as numpy arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -116,10 +116,11 @@ def batched_nms(boxes: np.ndarray, scores: np.ndarray, labels: np.ndarray, iou_t
 
 
 def decode(box_raw: np.ndarray, pole_raw: np.ndarray, input_hw: Tuple[int, int], pole_stride: int,
-           scales: Sequence[float], sizes: Sequence[Tuple[int, int]], config: Optional[DecodeConfig] = None
+           scales: Sequence[Union[float, Tuple[float, float]]], sizes: Sequence[Tuple[int, int]],
+           config: Optional[DecodeConfig] = None
            ) -> List[Detections]:
-    """Decode a batch of raw outputs (numpy). ``scales``/``sizes`` map input pixels back to each
-    original frame."""
+    """Decode a batch of raw outputs (numpy). ``scales`` (one per frame, or x and y)/``sizes`` map
+    input pixels back to each original frame."""
     config = config or DecodeConfig()
     grids, strides = anchor_grid(input_hw)
     box_raw, pole_raw = np.asarray(box_raw, np.float32), np.asarray(pole_raw, np.float32)
@@ -142,6 +143,8 @@ def decode(box_raw: np.ndarray, pole_raw: np.ndarray, input_hw: Tuple[int, int],
         evidenced = np.isfinite(poles[:, :, 0]).sum(axis=1) >= config.min_poles
         bx, sc, lb, poles, pole_scores = bx[evidenced], sc[evidenced], lb[evidenced], poles[evidenced], pole_scores[evidenced]
         h, w = sizes[b]
-        bx = np.clip(bx / scales[b], 0, [w, h, w, h]).astype(np.float32)
-        results.append(Detections(bx, sc.astype(np.float32), lb.astype(np.int64), poles / scales[b], pole_scores))
+        scale = np.asarray(scales[b], float)  # one for both axes, or x and y
+        bx = np.clip(bx / np.resize(scale, 4), 0, [w, h, w, h]).astype(np.float32)
+        results.append(Detections(bx, sc.astype(np.float32), lb.astype(np.int64), poles / np.resize(scale, 2),
+                                  pole_scores))
     return results

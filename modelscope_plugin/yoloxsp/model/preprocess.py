@@ -13,7 +13,7 @@ being longer than any it knows. Detections are reported in the frame's own pixel
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -29,7 +29,7 @@ FINEST_PIXEL_SIZE = 0.1
 @dataclass
 class Batch:
     images: np.ndarray                   # (B, 3, H, W) float32 0-255
-    scales: List[float]                  # input px per original px
+    scales: List[Union[float, Tuple[float, float]]]  # input px per original px (one, or x and y)
     sizes: List[Tuple[int, int]]         # original (h, w)
 
 
@@ -46,7 +46,10 @@ def prepare_batch(frames: Sequence[np.ndarray], input_size: Optional[int] = None
         if scale != 1.0:
             # shrinking fine pixels averages them (INTER_AREA); the letterbox resizes as training does
             interpolation = cv2.INTER_AREA if input_size is None else cv2.INTER_LINEAR
-            rgb = cv2.resize(rgb, (max(round(w * scale), 1), max(round(h * scale), 1)), interpolation=interpolation)
+            size = (max(round(w * scale), 1), max(round(h * scale), 1))
+            rgb = cv2.resize(rgb, size, interpolation=interpolation)
+            if input_size is None:  # the sizes were rounded: map back by what each axis became
+                scale = (size[0] / w, size[1] / h)
         prepared.append(rgb)
         scales.append(scale)
         sizes.append((h, w))

@@ -39,11 +39,12 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+import cv2
 import numpy as np
-from scipy.ndimage import uniform_filter1d
+from scipy.ndimage import maximum_filter, uniform_filter1d
 from scipy.special import erfc, erfcinv
 
-from .lengths import path_length, ridge_length, ridge_path, sample
+from .lengths import path_length, ridge_length, ridge_path, sample, straight_length
 
 END_LEVEL = 0.4            # share of the local level above background at which an end is reported
 STEP = 0.5                 # px between profile samples along the ridge
@@ -54,6 +55,10 @@ MIN_SNR = 4.0              # fitted level over the residual noise an end needs t
 # fades over several PSF widths, which stays within)
 MIN_SIGMA, MAX_SIGMA = 0.4, 12.0
 SPB_MIN_SNR = 6.0          # a spot's peak over the local noise to count as an SPB
+SPB_MIN_CONTRAST = 20.0    # levels above its median an 8-bit SPB channel's dots reach at least
+SPB_NOISE_FLOOR = 1.5      # levels: the least noise an 8-bit SPB channel is taken to have
+SPB_SPACING = 0.25         # share of the spindle's length by which its two dots' spacing may differ
+MIN_FIT_LENGTH = 3.0       # blur widths: a shorter spindle has no plateau between its ends to fit
 ENDS_FROM = ("spb", "tubulin", "model")
 
 
@@ -236,6 +241,14 @@ def _point_at(path: np.ndarray, arc: np.ndarray, where: float) -> np.ndarray:
     return np.array([np.interp(where, arc, path[:, 0]), np.interp(where, arc, path[:, 1])])
 
 
+def holds_dots(spb: np.ndarray) -> bool:
+    """Whether an 8-bit SPB channel shows dots at all: its brightest 3x3 mean stands
+    :data:`SPB_MIN_CONTRAST` levels above its median. The green of a tubulin-only frame exported
+    through JPEG holds only colour bleeding a few levels high, which must not pass for dots."""
+    channel = np.asarray(spb, np.float32)
+    return bool(cv2.blur(channel, (3, 3)).max() - np.median(channel[::2, ::2]) >= SPB_MIN_CONTRAST)
+
+
 def spb_spot(spb: np.ndarray, near: np.ndarray, radius: float) -> Optional[np.ndarray]:
     """The centre (x, y) of the brightest SPB spot within ``radius`` px of ``near``: the
     intensity-weighted centroid of its 5x5 neighbourhood above the local background; None when
@@ -248,13 +261,17 @@ def spb_spot(spb: np.ndarray, near: np.ndarray, radius: float) -> Optional[np.nd
         return None
     window = np.asarray(spb[y0:y1, x0:x1], float)
     background = float(np.median(window))
-    noise = 1.4826 * float(np.median(np.abs(window - background))) + 0.5
+    # the MAD of a dark 8-bit window can be 0: a level of quantisation and compression noise is the floor
+    noise = max(1.4826 * float(np.median(np.abs(window - background))), SPB_NOISE_FLOOR)
     ys, xs = np.mgrid[y0:y1, x0:x1]
     reachable = (xs + 0.5 - near[0]) ** 2 + (ys + 0.5 - near[1]) ** 2 <= radius ** 2
-    if not reachable.any():
-        return None
     smoothed = uniform_filter1d(uniform_filter1d(window, 3, axis=0), 3, axis=1)
-    peak = np.unravel_index(np.argmax(np.where(reachable, smoothed, -np.inf)), window.shape)
+    # a spot is a local maximum within reach, not the brightest pixel of the disk (the flank of a
+    # brighter dot beyond it)
+    peaks = reachable & (smoothed == maximum_filter(smoothed, 3, mode="nearest"))
+    if not peaks.any():
+        return None
+    peak = np.unravel_index(np.argmax(np.where(peaks, smoothed, -np.inf)), window.shape)
     if smoothed[peak] - background < SPB_MIN_SNR * noise / 3.0:  # a 3x3 mean has a third of the noise
         return None
     py, px = peak
@@ -271,9 +288,13 @@ def fit_spindle_ends(tubulin: np.ndarray, poles: np.ndarray, spb: Optional[np.nd
     """Both ends of the spindle the network found with ``poles`` (2, 2) x, y, measured on
     ``tubulin`` (H, W) and, where given and holding spots, ``spb`` (H, W); see the module docstring."""
     poles = np.asarray(poles, float)
+    height, width = np.shape(tubulin)
     if not np.isfinite(poles).all():
         return SpindleEnds(poles, np.full(2, np.nan), float("nan"), "model")
     half = 0.5 * float(np.linalg.norm(poles[1] - poles[0]))
+    inside = (poles >= 0).all() and (poles[:, 0] <= width).all() and (poles[:, 1] <= height).all()
+    if half < 1.0 or not inside:  # nothing to follow, or poles off the frame
+        return SpindleEnds(poles, np.full(2, np.nan), straight_length(poles), "model")
     reach = 0.5 * half + 10.0  # the network's poles may lie a fifth of the length inside the tips
     corner, tubulin, spb = _window(poles, half + reach + 6.0, tubulin, spb)
     poles = poles - corner
@@ -290,16 +311,28 @@ def fit_spindle_ends(tubulin: np.ndarray, poles: np.ndarray, spb: Optional[np.nd
         return SpindleEnds(poles + corner, np.full(2, np.nan), ridge_length(tubulin, poles), "model")
     along = (middle - fits[0].end, middle + fits[1].end)
     ends = np.stack([_point_at(path, arc, a) for a in along])
-    spots = _spb_pair(spb, ends, max(3.0, 2.5 * max(f.sigma for f in fits))) if spb is not None else None
+    blur = max(f.sigma for f in fits)
+    # too short for two separate ends, or an end whose tip runs off the frame (its level would be
+    # the edge pixels repeated): the network's poles stay
+    margin = ends + corner
+    core = along[1] - along[0] - sum(level_offset(f.sigma, end_level) for f in fits)  # half level to half level
+    if core < MIN_FIT_LENGTH * blur or (margin < 2 * blur).any() or \
+            (margin[:, 0] > width - 2 * blur).any() or (margin[:, 1] > height - 2 * blur).any():
+        return SpindleEnds(poles + corner, np.full(2, np.nan), ridge_length(tubulin, poles), "model")
+    spots = _spb_pair(spb, ends, max(3.0, 2.5 * blur)) if spb is not None else None
     if spots is not None:  # dots beside the fitted ends, where the network's poles were off
         return SpindleEnds(spots + corner, np.full(2, np.nan), ridge_length(tubulin, spots), "spb")
     return SpindleEnds(ends + corner, np.array([f.sd for f in fits]), along[1] - along[0], "tubulin")
 
 
 def _spb_pair(spb: np.ndarray, near: np.ndarray, radius: float) -> Optional[np.ndarray]:
-    """Two distinct SPB spots, one within ``radius`` of each of ``near`` (2, 2), or None."""
+    """Two distinct SPB spots, one within ``radius`` of each of ``near`` (2, 2), as far apart as
+    ``near`` are (within :data:`SPB_SPACING` of it, or 3 px), or None."""
     spots = [spb_spot(spb, point, radius) for point in near]
-    if any(spot is None for spot in spots) or np.linalg.norm(spots[0] - spots[1]) <= 1.0:
+    if any(spot is None for spot in spots):
+        return None
+    spacing, expected = float(np.linalg.norm(spots[0] - spots[1])), float(np.linalg.norm(near[0] - near[1]))
+    if spacing <= 1.0 or abs(spacing - expected) > max(3.0, SPB_SPACING * expected):
         return None
     return np.stack(spots)
 
