@@ -184,3 +184,26 @@ def test_bad_inputs_are_named(detector, tmp_path):
     with pytest.raises(InputError, match="cannot write an image there"):
         detector(np.zeros((64, 64), np.uint8))[0].save(tmp_path / "overlay.unknown")
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no partial file left behind
+
+
+def test_analyse_gives_predicts_tables_in_memory(tmp_path, monkeypatch):
+    """``yoloxsp.analyse`` on a movie: the same tracks and detections ``predict`` writes, nothing
+    written until ``save``, which writes the same tables."""
+    monkeypatch.chdir(tmp_path)
+    result = yoloxsp.analyse(SAMPLE / "stack.tif")
+    assert result.out is None and list(tmp_path.iterdir()) == []
+    predicted = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", str(SAMPLE / "stack.tif"),
+                                "--out", str(tmp_path / "predict"), "--overlay", "none"], capture_output=True, text=True)
+    assert predicted.returncode == 0, predicted.stderr
+    for name, table in (("detections.csv", result.detections), ("tracks.csv", result.tracks)):
+        on_disk = pd.read_csv(tmp_path / "predict" / name)
+        assert len(table) == len(on_disk) > 0 and list(table.columns) == list(on_disk.columns)
+        numeric = [c for c in on_disk.columns if c not in ("poles_from", "flags")]
+        np.testing.assert_allclose(table[numeric].to_numpy(float), on_disk[numeric].to_numpy(float), atol=1e-3)
+    assert result.tracks["anaphase_b_rate_um_per_min"].notna().any()  # the sample's spindles elongate
+    saved = result.save(tmp_path / "saved")
+    assert (saved / "detections.csv").read_text() == (tmp_path / "predict" / "detections.csv").read_text()
+    assert (saved / "tracks.csv").read_text() == (tmp_path / "predict" / "tracks.csv").read_text()
+    with pytest.raises(FileExistsError):
+        result.save(saved)
+    assert len(result.plot().axes[0].lines) == result.tracks.track_id.nunique()

@@ -13,6 +13,7 @@ yoloxsp`` stays cheap:
     detector = yoloxsp.load()                 # the bundled model on ONNX Runtime
     results = detector("movie.tif")           # one FrameResult per frame
     results[0].to_dataframe()                 # .plot() a matplotlib Figure, .save("overlay.png")
+    movie = yoloxsp.analyse("movie.tif")      # tracked and measured: .detections, .tracks, .plot(), .save()
 """
 import warnings
 from pathlib import Path
@@ -30,7 +31,7 @@ def default_model_dir() -> Path:
     return model_path("yoloxsp")
 
 
-API = ("load", "SpindleDetector", "FrameResult")  # of yoloxsp.api, imported on first access (PEP 562)
+API = ("load", "analyse", "SpindleDetector", "FrameResult")  # of yoloxsp.api, imported on first access (PEP 562)
 __all__ = [*API, "default_model_dir", "__version__"]
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from .model.backends import Predictor
     from .model.decode import Detections
+    from .post.analyse import Analysis
     from .post.measure import Measured
 
 Image = np.ndarray  # H x W (one channel) or H x W x C (C = 1-4; red/first = tubulin, green/second = poles)
@@ -170,6 +171,28 @@ def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", len
     from .model.resolve import open_backend
 
     return SpindleDetector(Predictor(open_backend(model, backend, device)), length, ends)
+
+
+def analyse(source: PathLike, out: Optional[PathLike] = None, *, model: str = "yoloxsp", backend: str = "auto",
+            device: str = "cpu", **options) -> Analysis:
+    """A movie from start to end, as ``yoloxsp predict`` runs it: spindles detected, linked into
+    tracks, measured, their phases fitted and checked. Returns an
+    :class:`~yoloxsp.post.analyse.Analysis`: ``.detections`` and ``.tracks`` (pandas DataFrames with
+    the columns of ``detections.csv`` and ``tracks.csv``), ``.plot()`` (length over time) and
+    ``.save(folder)``. Nothing is written unless ``out`` names a folder, which then receives what
+    ``predict`` writes. ``options`` are those of :func:`yoloxsp.post.analyse.analyse_movie`
+    (``pixel_size``, ``frame_interval``, ``channels``, ``length``, ``ends``, ``axes``, ``scene``,
+    ``track_score_threshold``, ``overlay``, ``overwrite``, ``progress``).
+
+        >>> result = yoloxsp.analyse("movie.tif", pixel_size=0.107)      # doctest: +SKIP
+        >>> result.tracks[["track_id", "anaphase_b_rate_um_per_min"]]     # doctest: +SKIP
+    """
+    from .model.backends import Predictor
+    from .model.resolve import open_backend
+    from .post.analyse import analyse_movie
+
+    options.setdefault("progress", False)
+    return analyse_movie(source, out, Predictor(open_backend(model, backend, device)), **options)
 
 
 def _rgb8(frame: np.ndarray, index: int, path: Optional[Path], pixel_size: Optional[float]) -> np.ndarray:

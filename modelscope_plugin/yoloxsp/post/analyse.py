@@ -24,7 +24,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -39,9 +39,12 @@ from .checks import flagged, with_flags
 from .measure import END_METHODS, detection_rows, measure_spindles, track_rows
 from .overlay import OVERLAY_NAMES, OVERLAYS, OverlayWriter
 from .phases import with_phases
-from .plots import plot_lengths
+from .plots import lengths_figure, plot_lengths
 from .tables import DetectionsWriter, detections_table, tracks_table, write_table
 from .tracks import TRACK_SCORE_THRESHOLD, ConfirmingLinker, check_track_score_threshold, search_range_for
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SUMMARIES = ("tracks.csv", "lengths.png")
 OUTPUTS = ("detections.csv", *OVERLAY_NAMES.values(), *SUMMARIES)
@@ -49,7 +52,10 @@ OUTPUTS = ("detections.csv", *OVERLAY_NAMES.values(), *SUMMARIES)
 
 @dataclass
 class Analysis:
-    out: Path
+    """One movie analysed: ``detections`` and ``tracks`` hold the rows of ``detections.csv`` and
+    ``tracks.csv``; ``out`` is the folder they were written to (None when kept in memory)."""
+
+    out: Optional[Path]
     n_frames: int
     detections: pd.DataFrame  # the rows of detections.csv
     tracks: pd.DataFrame      # the rows of tracks.csv
@@ -60,16 +66,50 @@ class Analysis:
         pixel_size = f"{self.pixel_size:.4g}" if self.pixel_size else "unknown"
         return (f"{self.n_frames} frame(s), {len(self.detections)} spindle detections in {len(self.tracks)} "
                 f"track(s), {int(flagged(self.tracks).sum())} flagged for a look (tracks.csv: flags); "
-                f"pixel size {pixel_size} um, frame interval {self.frame_interval or 'unknown'} s -> {self.out}")
+                f"pixel size {pixel_size} um, frame interval {self.frame_interval or 'unknown'} s -> "
+                f"{self.out or 'in memory'}")
+
+    def plot(self) -> "Figure":
+        """Spindle length over time, one line per track (what ``lengths.png`` shows), as a matplotlib
+        ``Figure`` not registered with pyplot."""
+        return lengths_figure(self.detections.to_dict("records"), self.frame_interval)
+
+    def save(self, folder: PathLike, overwrite: bool = False) -> Path:
+        """Write ``detections.csv``, ``tracks.csv`` and ``lengths.png`` into ``folder`` (each complete or
+        not at all); existing ones are kept unless ``overwrite``. Returns the folder."""
+        folder = Path(folder)
+        existing = [name for name in ("detections.csv", *SUMMARIES) if (folder / name).exists()]
+        if existing and not overwrite:
+            raise OutputExistsError(f"{folder} already holds {', '.join(existing)}; pass overwrite=True to replace them")
+        folder.mkdir(parents=True, exist_ok=True)
+        write_table(self.detections, folder / "detections.csv")
+        _write_summaries(folder, self.tracks, self.detections.to_dict("records"), self.frame_interval)
+        return folder
 
 
-def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_size: Optional[float] = None,
+class _Unwritten:
+    """Stands in for the table and overlay writers of an analysis kept in memory: counts frames."""
+
+    frames = 0
+
+    def __enter__(self) -> "_Unwritten":
+        return self
+
+    def write(self, *_) -> None:
+        self.frames += 1
+
+    def __exit__(self, *_) -> None:
+        pass
+
+
+def analyse_movie(source: PathLike, out: Optional[PathLike], predictor: Predictor, pixel_size: Optional[float] = None,
                   frame_interval: Optional[float] = None, channels: Optional[Sequence[int]] = None,
                   length: str = "ridge", overlay: str = "auto", overwrite: bool = False,
                   progress: bool = True, *, ends: str = "fit", axes: Optional[str] = None,
                   scene: Optional[Union[str, int]] = None,
                   track_score_threshold: Optional[float] = TRACK_SCORE_THRESHOLD) -> Analysis:
-    """Detect, track and measure every frame of ``source`` and write the outputs into ``out``.
+    """Detect, track and measure every frame of ``source`` and write the outputs into ``out``
+    (``None``: nothing is written, the tables come back in the :class:`Analysis` alone).
 
     ``ends``: ``fit`` (default) places each spindle's ends on the pixels, ``model`` keeps the
     network's poles (see :func:`~yoloxsp.post.measure.measure_spindles`).
@@ -93,8 +133,8 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
             raise InputError(f"{name} must be positive (got {value})")
     check_track_score_threshold(track_score_threshold)
     movie = open_movie(source, axes=axes, scene=scene)
-    out = Path(out)
-    existing = [name for name in OUTPUTS if (out / name).exists()]
+    out = None if out is None else Path(out)
+    existing = [name for name in OUTPUTS if out is not None and (out / name).exists()]
     if existing and not overwrite:
         raise OutputExistsError(f"{out} already holds {', '.join(existing)}; use --overwrite to replace them")
     pixel_size = pixel_size or movie.pixel_size
@@ -102,15 +142,17 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
 
     if overlay == "auto":
         overlay = "video" if movie.n_frames > 1 else "frames"
-    out.mkdir(parents=True, exist_ok=True)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
     linker = ConfirmingLinker(predictor.config.decode.score_threshold, search_range_for(pixel_size))
     rows, summarising = [], False
     if track_score_threshold is not None and track_score_threshold < linker.score_threshold:
         predictor = predictor.at_score_threshold(track_score_threshold)  # the candidates
-    table = DetectionsWriter(out / "detections.csv")
+    table = DetectionsWriter(out / "detections.csv") if out is not None else _Unwritten()
+    drawn = OverlayWriter(overlay, out) if out is not None else _Unwritten()
     detected = _detect(movie, channels, predictor, pixel_size)
     try:
-        with table, OverlayWriter(overlay, out) as drawn:
+        with table, drawn:
             for t, (frame, candidates) in enumerate(
                     tqdm(detected, total=movie.n_frames, desc="analysing", unit="frame", disable=not progress)):
                 keep, track_ids = linker.update(candidates)
@@ -119,17 +161,20 @@ def analyse_movie(source: PathLike, out: PathLike, predictor: Predictor, pixel_s
                 frame_rows = detection_rows(t, reported, track_ids, pixel_size)
                 rows += frame_rows
                 table.write(frame_rows)
-                if t == 0:
+                if t == 0 and out is not None:
                     _remove_summaries(out)  # an earlier run's, which no longer match the table
                 drawn.write(frame, detections, track_ids)  # stopped while drawing: the overlay lacks this frame
         summarising = True
-        tracks = _write_summaries(out, rows, movie.n_frames, pixel_size, frame_interval)
+        tracks = _track_table(rows, movie.n_frames, pixel_size, frame_interval)
+        if out is not None:
+            _write_summaries(out, tracks, rows, frame_interval)
     except BaseException as error:
         detected.close()  # stops the worker threads before anything else
         done = table.frames  # the frames detections.csv holds, whenever the stop came
-        if not done or (summarising and not isinstance(error, KeyboardInterrupt)):
+        if not done or out is None or (summarising and not isinstance(error, KeyboardInterrupt)):
             raise  # nothing to finish, or summaries that failed once would fail again
-        _write_summaries(out, [row for row in rows if row["frame"] < done], done, pixel_size, frame_interval)
+        kept = [row for row in rows if row["frame"] < done]
+        _write_summaries(out, _track_table(kept, done, pixel_size, frame_interval), kept, frame_interval)
         note_kept(error, f"stopped after {done} of {movie.n_frames} frame(s); the outputs in {out} hold frames "
                          f"0-{done - 1}")
         raise
@@ -141,15 +186,18 @@ def _remove_summaries(out: Path) -> None:
         (out / name).unlink(missing_ok=True)
 
 
-def _write_summaries(out: Path, rows: List[dict], n_frames: int, pixel_size: Optional[float],
-                     frame_interval: Optional[float]) -> pd.DataFrame:
-    """``tracks.csv`` and ``lengths.png`` from the detection rows of ``n_frames`` frames; returns the track table."""
+def _track_table(rows: List[dict], n_frames: int, pixel_size: Optional[float], frame_interval: Optional[float]
+                 ) -> pd.DataFrame:
+    """The rows of ``tracks.csv`` from the detection rows of ``n_frames`` frames."""
     phased = with_phases(track_rows(rows, frame_interval), rows, n_frames, pixel_size, frame_interval)
-    tracks = tracks_table(with_flags(phased, n_frames))
+    return tracks_table(with_flags(phased, n_frames))
+
+
+def _write_summaries(out: Path, tracks: pd.DataFrame, rows: List[dict], frame_interval: Optional[float]) -> None:
+    """``tracks.csv`` and ``lengths.png`` (each complete or not at all)."""
     write_table(tracks, out / "tracks.csv")
     with atomic_path(out / "lengths.png") as partial:
         plot_lengths(rows, partial, frame_interval)
-    return tracks
 
 
 def _detect(movie: Movie, channels: Optional[Sequence[int]], predictor: Predictor, pixel_size: Optional[float]

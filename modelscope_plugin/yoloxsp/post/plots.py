@@ -28,7 +28,13 @@ def new_figure(**figure_options) -> Figure:
 
 
 def plot_lengths(detections: List[Dict[str, float]], path: Path, frame_interval: Optional[float] = None) -> Path:
-    """Write ``path`` (PNG): length in um when known (else px) against minutes (else frames)."""
+    """Write ``path`` (PNG): :func:`lengths_figure`."""
+    lengths_figure(detections, frame_interval).savefig(path)
+    return path
+
+
+def lengths_figure(detections: List[Dict[str, float]], frame_interval: Optional[float] = None) -> Figure:
+    """Length in um when known (else px) against minutes (else frames), one line per track."""
     use_um = any(np.isfinite(d["length_um"]) for d in detections)
     figure = new_figure(figsize=(7, 4), dpi=120)
     axes = figure.subplots()
@@ -43,5 +49,4 @@ def plot_lengths(detections: List[Dict[str, float]], path: Path, frame_interval:
         axes.legend(fontsize="small", ncol=2)
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path)
-    return path
+    return figure
