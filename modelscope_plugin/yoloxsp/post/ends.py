@@ -166,7 +166,7 @@ def _extended_path(tubulin: np.ndarray, poles: np.ndarray, reach: float) -> Tupl
     """The ridge between the poles, followed on beyond each pole by ``reach`` px (:func:`_follow`),
     sampled every :data:`STEP` px: points (n, 2), their arc lengths from the first point, and the
     arc length of the ridge's middle."""
-    ridge = _resample(ridge_path(tubulin, poles, pin_ends=False), STEP)
+    ridge = _resample(ridge_path(tubulin, poles, pin_ends=False, across_step=0.5), STEP)
     # each end's direction from the outer quarter of the ridge: a pole a pixel off the axis turns a
     # direction taken over a few pixels enough to walk off the spindle before its tip
     tangent_points = max(2, min(len(ridge) - 1, len(ridge) // 4))

@@ -25,11 +25,11 @@ def sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 
 def ridge_path(tubulin: np.ndarray, poles: np.ndarray, step: float = 1.0, half_width_fraction: float = 0.15,
-               min_half_width: float = 2.0, pin_ends: bool = True) -> np.ndarray:
+               min_half_width: float = 2.0, pin_ends: bool = True, across_step: float = 0.25) -> np.ndarray:
     """The tubulin ridge from ``poles[0]`` to ``poles[1]`` as a polyline (n, 2) x, y; the straight
     segment for spindles shorter than 4 px (nothing to follow). ``tubulin`` is one channel (H, W).
     ``pin_ends``: the ridge starts and ends exactly at the poles (else where the signal's centre is
-    beside them)."""
+    beside them); ``across_step``: px between the samples of each cross-section."""
     p, q = np.asarray(poles, float)
     length = float(np.linalg.norm(q - p))
     if length < 4.0:
@@ -40,7 +40,7 @@ def ridge_path(tubulin: np.ndarray, poles: np.ndarray, step: float = 1.0, half_w
     along = np.linspace(0.0, 1.0, n + 1)
     centres = p + along[:, None] * (q - p)                                     # (n+1, 2) x, y
     half = max(min_half_width, half_width_fraction * length)
-    across = np.arange(-half, half + 1e-9, 0.25)
+    across = np.arange(-half, half + 1e-9, across_step)
     profile = sample(tubulin, centres[:, None, :] + across[None, :, None] * normal)  # (n+1, m)
     weights = np.clip(profile - profile.min(axis=1, keepdims=True), 0, None) ** 2
     offsets = (weights * across).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
