@@ -5,7 +5,9 @@ Keys: ``bbox_AP``/``bbox_AP50``/``bbox_AP75``/``bbox_AP_small``/``bbox_AP_medium
 ``pole_median_error_px``, ``pole_mean_error_px``, ``both_poles_rate``, ``end_median_error_px``,
 ``length_median_abs_error_um``, ``length_median_rel_error``, ``length_median_bias`` (spindles over
 2 um; NaN without a pixel size), ``n_images``, ``n_spindles``, ``n_detections``; with ``--tracking`` also ``MOTA``,
-``IDF1`` and ``id_switches`` (py-motmetrics, IoU >= 0.5) of the linked tracks. NaN is written as ``null``.
+``IDF1`` and ``id_switches`` (py-motmetrics, IoU >= 0.5) of the linked tracks; with ``--rates``
+``anaphase_b_rate_median_rel_error``/``_median_bias``, ``plateau_length_median_rel_error``/``_median_bias``
+and their counts (:mod:`yoloxsp.metrics.rates`). NaN is written as ``null``.
 """
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ def add_parser(sub) -> None:
                         "else torch")
     p.add_argument("--batch-size", type=int, default=4)
     p.add_argument("--tracking", action="store_true", help="also link tracks and add MOTA, IDF1, id_switches")
+    p.add_argument("--rates", action="store_true",
+                   help="also run each task as a movie through predict's analysis and score its tracks' anaphase B "
+                        "rate and plateau length against the phase fit of the annotated lengths")
     p.add_argument("--ends", choices=END_METHODS, default="fit",
                    help="fit (default): spindle ends placed on the pixels, as predict does; model: the network's "
                         "poles")
@@ -48,5 +53,26 @@ def run(args) -> int:
     with open_eval_set(args.data, args.pixel_size) as data:
         metrics = evaluate_records(lambda frames, size: [r.detections for r in detector(frames, size)],
                                    data.records, data.pixel_sizes, args.batch_size, tracking=args.tracking)
+        if args.rates:
+            metrics.update(_rate_scores(detector, data.records, data.pixel_sizes, args.ends))
     print(metrics_json(metrics))
     return 0
+
+
+def _rate_scores(detector, records, pixel_sizes, ends: str) -> dict:
+    """Each task's frames as one movie through ``predict``'s analysis (nothing written), its tracks
+    scored by :mod:`yoloxsp.metrics.rates`."""
+    from ..metrics.rates import phase_errors, phase_scores
+    from ..post.analyse import analyse_movie
+
+    errors = []
+    for task in dict.fromkeys(r.task for r in records):
+        mine = [i for i, r in enumerate(records) if r.task == task]
+        movie = sorted((records[i] for i in mine), key=lambda r: r.frame)
+        folder = movie[0].image_path.parent
+        if any(r.image_path.parent != folder for r in movie):
+            raise InputError("--rates needs each task's frames in one folder", folder)
+        size = pixel_sizes[mine[0]] if pixel_sizes else None
+        analysis = analyse_movie(folder, None, detector.predictor, pixel_size=size, ends=ends, progress=False)
+        errors.append(phase_errors(analysis.detections, analysis.tracks, movie, size))
+    return phase_scores(errors)
