@@ -30,7 +30,8 @@ def _track(first: int, last: int, plateau_um: float = 2.8, onset: float = math.n
     points = last - math.floor(onset) if math.isfinite(onset) else 0
     return {"track_id": 0, "first_frame": first, "last_frame": last, "n_frames": last - first + 1,
             "plateau_length_um": plateau_um, "anaphase_onset_frame": onset, "anaphase_b_points": points,
-            "anaphase_b_rate_px_per_frame": 2.0 if points else math.nan}
+            "anaphase_b_rate_px_per_frame": 2.0 if points else math.nan,
+            "anaphase_b_rate_um_per_min": 0.6 if points else math.nan, "max_length_um": 10.0}
 
 
 @pytest.mark.parametrize("track, flags", [
@@ -52,6 +53,8 @@ def _track(first: int, last: int, plateau_um: float = 2.8, onset: float = math.n
     (_track(0, 39, onset=20.0), ["anaphase-b-cut"]),               # still elongating in the last frame
     (_track(0, 39, onset=37.0), ["short-anaphase-b", "anaphase-b-cut"]),
     ({**_track(0, 20), "anaphase_b_points": 21, "anaphase_b_rate_px_per_frame": 1.5}, []),  # began in anaphase B
+    ({**_track(0, 39, plateau_um=math.nan), "anaphase_b_points": 40, "anaphase_b_rate_px_per_frame": 0.3,
+      "anaphase_b_rate_um_per_min": 0.02, "max_length_um": 12.0}, ["long-plateau", "anaphase-b-cut"]),  # 12 um, wobbling
 ])
 def test_flags_of_length_histories(track, flags):
     assert track_flags(track, n_frames=40) == flags

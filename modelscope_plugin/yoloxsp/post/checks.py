@@ -6,7 +6,8 @@ minutes. Two kinds of track break that pattern, and both were what the model's f
 made of single-cell one-channel movies:
 
 - ``long-plateau``: a length that holds far above a metaphase spindle's and never enters anaphase
-  B (a rise over fewer than :data:`MIN_ANAPHASE_B_POINTS` last lengths does not count as one). An interphase array or a bright straight bundle reported as a spindle stays in its cell,
+  B (a rise over fewer than :data:`MIN_ANAPHASE_B_POINTS` last lengths, or one slower than
+  :data:`MIN_ANAPHASE_B_RATE_UM_PER_MIN`, does not count as one). An interphase array or a bright straight bundle reported as a spindle stays in its cell,
   unchanged, for many frames.
 - ``brief``: a track that begins after the movie's first frame and ends before its last, yet lasts
   fewer than :data:`MIN_TRACK_FRAMES` frames: a whole mitosis cannot fit. A spindle missed for
@@ -53,6 +54,8 @@ MIN_TRACK_FRAMES = 3
 # lengths an anaphase B rate needs: a line through 5 has 3 to spare, so one wrong length (a pole on
 # the wrong dot) is outvoted and down-weighted by the robust fit; through 3 or 4 it sets the slope
 MIN_ANAPHASE_B_POINTS = 5
+# um/min: fission-yeast spindles elongate in anaphase B at ~0.5-1 um/min; a fifth of the slowest
+MIN_ANAPHASE_B_RATE_UM_PER_MIN = 0.1
 
 
 def track_flags(track: Dict[str, float], n_frames: int) -> List[str]:
@@ -60,10 +63,13 @@ def track_flags(track: Dict[str, float], n_frames: int) -> List[str]:
     ``n_frames`` frames. ``long-plateau`` needs the pixel size (the plateau in um); the rate flags
     judge the rate in px per frame, which needs no calibration."""
     flags = []
-    plateau_um = track["plateau_length_um"]
-    whole_anaphase = math.isfinite(track["anaphase_onset_frame"]) and \
+    # a rise slower than any anaphase B is a held length that wobbles: its length is what it holds
+    slow = track["anaphase_b_rate_um_per_min"] < MIN_ANAPHASE_B_RATE_UM_PER_MIN
+    held_um = track["plateau_length_um"] if math.isfinite(track["plateau_length_um"]) else \
+        track["max_length_um"] if slow else math.nan
+    whole_anaphase = math.isfinite(track["anaphase_onset_frame"]) and not slow and \
         track["anaphase_b_points"] >= MIN_ANAPHASE_B_POINTS  # a few last lengths rising are no anaphase B
-    if (track["n_frames"] >= MIN_PLATEAU_DETECTIONS and math.isfinite(plateau_um) and plateau_um > MAX_PLATEAU_UM
+    if (track["n_frames"] >= MIN_PLATEAU_DETECTIONS and math.isfinite(held_um) and held_um > MAX_PLATEAU_UM
             and not whole_anaphase):
         flags.append(LONG_PLATEAU)
     inside = track["first_frame"] > 0 and track["last_frame"] < n_frames - 1
