@@ -92,9 +92,9 @@ def test_many_movies_give_the_per_condition_summary(app_url, small_movie, tmp_pa
         rows = page.locator("#batch-conditions").get_by_role("row")
         expect(rows.nth(2)).to_be_visible()
         conditions = [rows.nth(i).get_by_role("gridcell").first.inner_text() for i in (1, 2)]
-        assert conditions == ["cut7", "wt"]  # from the file names
+        assert conditions == ["wt", "cut7"]  # from the file names, in the order they were given
         movies_per_condition = [rows.nth(i).get_by_role("gridcell").nth(1).inner_text() for i in (1, 2)]
-        assert movies_per_condition == ["1", "2"]
+        assert movies_per_condition == ["2", "1"]
         link = page.locator("#batch-csv").get_by_role("link").first.get_attribute("href")
         csv_text = urllib.request.urlopen(link, timeout=10).read().decode()
         assert csv_text.startswith("movie,condition,track_id")
