@@ -117,6 +117,17 @@ def test_each_end_against_its_own_level():
     assert matched_error(fitted.ends, reported_ends(curve, 2.0)).max() < 1.0
 
 
+def test_a_tip_dimmer_or_brighter_than_the_rest_keeps_its_end():
+    """Brightness that changes towards a tip (0.6-1.4x along real spindles) must not move the end."""
+    rng = np.random.default_rng(16)
+    curve = straight(70, 0.2)
+    for brightness in (lambda u: 1.0 - 0.6 * u ** 3, lambda u: 0.7 + 0.7 * u ** 3):
+        image = noisy(filament(curve, 2.0, 70.0, brightness=brightness), rng)
+        fitted = fit_spindle_ends(image, inside_poles(curve, 0.15, rng))
+        assert fitted.source == "tubulin"
+        assert matched_error(fitted.ends, reported_ends(curve, 2.0)).max() < 1.0
+
+
 def test_a_bowed_spindle_is_followed_to_its_tips():
     rng = np.random.default_rng(8)
     u = np.linspace(-1, 1, 80)

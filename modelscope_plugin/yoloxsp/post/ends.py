@@ -84,17 +84,23 @@ class EndFit:
     sigma: float
 
 
-def end_profile_model(s: np.ndarray, background: float, level: float, end: float, sigma: float) -> np.ndarray:
-    """The blurred filament end: ``level`` above ``background`` inside, falling through its half at ``end``."""
-    return background + level * 0.5 * erfc((s - end) / (math.sqrt(2.0) * sigma))
+def end_profile_model(s: np.ndarray, background: float, level: float, end: float, sigma: float,
+                      tilt: float = 0.0) -> np.ndarray:
+    """The blurred filament end: ``level`` above ``background`` at ``end``, where it falls through its
+    half; inside, the level changes by ``tilt`` (a share of itself per px), as a spindle brighter or
+    dimmer towards its tip does."""
+    return background + level * (1.0 + tilt * (s - end)) * 0.5 * erfc((s - end) / (math.sqrt(2.0) * sigma))
 
 
-def _model_jacobian(s: np.ndarray, background: float, level: float, end: float, sigma: float) -> np.ndarray:
-    """Derivatives of :func:`end_profile_model` by its four parameters, (len(s), 4)."""
+def _model_jacobian(s: np.ndarray, background: float, level: float, end: float, sigma: float,
+                    tilt: float = 0.0) -> np.ndarray:
+    """Derivatives of :func:`end_profile_model` by its five parameters, (len(s), 5)."""
     z = (s - end) / (math.sqrt(2.0) * sigma)
-    bump = np.exp(-z * z) / math.sqrt(math.pi)
-    return np.stack([np.ones_like(s), 0.5 * erfc(z), level * bump / (math.sqrt(2.0) * sigma),
-                     level * bump * z / sigma], axis=1)
+    step, bump = 0.5 * erfc(z), np.exp(-z * z) / math.sqrt(math.pi)
+    ramp = 1.0 + tilt * (s - end)
+    return np.stack([np.ones_like(s), ramp * step,
+                     level * (ramp * bump / (math.sqrt(2.0) * sigma) - tilt * step),
+                     level * ramp * bump * z / sigma, level * (s - end) * step], axis=1)
 
 
 def level_offset(sigma: float, share: float) -> float:
@@ -123,22 +129,22 @@ def fit_end(s: np.ndarray, profile: np.ndarray, start: float, guess: float, end_
     # the 75% to 25% distance of a blurred step is 1.35 sigma
     crossings = [_first_below(s, smooth, low + share * (high - low), min(guess, s[-1])) for share in (0.75, 0.5, 0.25)]
     sigma0 = float(np.clip((crossings[2] - crossings[0]) / 1.35, 2 * MIN_SIGMA, MAX_SIGMA / 2))
-    x0 = np.array([low, high - low, np.clip(crossings[1], s[0], s[-1]), sigma0])
+    x0 = np.array([low, high - low, np.clip(crossings[1], s[0], s[-1]), sigma0, 0.0])
     try:  # Levenberg-Marquardt (MINPACK, without least_squares' bookkeeping: most of its time)
         params, covariance, _, _, status = leastsq(lambda p: end_profile_model(s, *p) - y, x0, full_output=True,
                                                    Dfun=lambda p: _model_jacobian(s, *p), xtol=1e-4, ftol=1e-4)
     except (ValueError, np.linalg.LinAlgError):
         return None
-    background, level, end, sigma = params
+    background, level, end, sigma, _ = params
     residuals = end_profile_model(s, *params) - y
     noise = float(np.sqrt(np.mean(residuals ** 2)))
     if status not in (1, 2, 3, 4) or covariance is None or level < MIN_SNR * max(noise, 1e-9) \
             or not MIN_SIGMA < sigma < MAX_SIGMA or not s[0] < end < s[-1]:
         return None
-    covariance = covariance * float(residuals @ residuals) / max(len(s) - 4, 1)
+    covariance = covariance * float(residuals @ residuals) / max(len(s) - 5, 1)
     offset = level_offset(sigma, end_level)
     # the reported point moves with the end and with the blur: d(point) = d(end) + offset/sigma d(sigma)
-    gradient = np.array([0.0, 0.0, 1.0, offset / sigma])
+    gradient = np.array([0.0, 0.0, 1.0, offset / sigma, 0.0])
     sd = float(np.sqrt(max(gradient @ covariance @ gradient, 0.0) * OVERSAMPLING))
     return EndFit(float(end + offset), sd, float(sigma))
 

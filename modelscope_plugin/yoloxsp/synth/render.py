@@ -315,15 +315,15 @@ def _static_layers(field: Field) -> Tuple[np.ndarray, np.ndarray]:
 
 
 def uneven_brightness(unevenness: float, seed: int, track_id: int) -> Callable[[np.ndarray], np.ndarray]:
-    """Brightness along one spindle (u from 0 to 1), about 1 on average: a tilt towards one end and
-    brighter or dimmer ends, each up to ``unevenness``, as real spindles vary 0.6-1.4x along their
+    """Brightness along one spindle (u from 0 to 1), about 1 on average and within 1 +- ``unevenness``:
+    a tilt towards one end and brighter or dimmer ends, as real spindles vary 0.6-1.4x along their
     length. Drawn from the movie's seed and the track, so that a spindle keeps its pattern and no
     other random stream moves."""
-    tilt, ends = np.random.default_rng([seed, track_id, 0x5EED]).uniform(-1.0, 1.0, 2) * unevenness
+    tilt, ends = np.random.default_rng([seed, track_id, 0x5EED]).uniform(-0.5, 0.5, 2) * unevenness
 
     def brightness(u: np.ndarray) -> np.ndarray:
         centred = 2.0 * np.asarray(u, float) - 1.0
-        return np.clip(1.0 + tilt * centred + ends * 1.5 * (centred ** 2 - 1.0 / 3.0), 0.3, None)
+        return 1.0 + tilt * centred + ends * 1.5 * (centred ** 2 - 1.0 / 3.0)
 
     return brightness
 
