@@ -9,11 +9,12 @@ as filament trackers do (FIESTA fits filament ends with a PSF-blurred model).
 The model. Along the spindle's ridge, a bundle of microtubules that stops at ``e`` and is blurred
 by a Gaussian of ``sigma`` (PSF, z-projection, tip taper) has the profile
 
-    I(s) = background + level * erfc((s - e) / (sqrt(2) * sigma)) / 2
+    I(s) = background + level * (1 + tilt * (s - e)) * erfc((s - e) / (sqrt(2) * sigma)) / 2
 
 in its own neighbourhood: each end is fitted on its own stretch of the profile (the outer half of
 its half of the spindle plus the tip and the background beyond), so a spindle brighter at one end
-than the other, as anaphase B spindles often are, places both ends against their own level.
+than the other, as anaphase B spindles often are, places both ends against their own level; the
+``tilt`` lets that level change towards the tip.
 The fit is least squares (scipy.optimize.leastsq, MINPACK's Levenberg-Marquardt, with the
 model's derivatives); the profile is cut where it rises again past the tip, so that a neighbour
 beyond the tip does not enter it.
