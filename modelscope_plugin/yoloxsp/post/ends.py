@@ -50,7 +50,7 @@ from .lengths import path_length, ridge_length, ridge_path, sample, straight_len
 END_LEVEL = 0.4            # share of the local level above background at which an end is reported
 STEP = 0.5                 # px between profile samples along the ridge
 ACROSS = (-1.0, 0.0, 1.0)  # px across the ridge averaged into one profile sample
-OVERSAMPLING = 2.0         # profile samples per independent pixel (STEP 0.5): widens the standard error
+OVERSAMPLING = 1.0 / STEP  # profile samples per independent pixel: widens the standard error
 MIN_SNR = 4.0              # fitted level over the residual noise an end needs to be trusted
 # px: the blur an end may show; sharper is a noise spike, wider is no end (a tapered or curling tip
 # fades over several PSF widths, which stays within)
@@ -257,9 +257,10 @@ def holds_dots(spb: np.ndarray) -> bool:
 
 
 def spb_spot(spb: np.ndarray, near: np.ndarray, radius: float) -> Optional[np.ndarray]:
-    """The centre (x, y) of the brightest SPB spot within ``radius`` px of ``near``: the
-    intensity-weighted centroid of its 5x5 neighbourhood above the local background; None when
-    no spot stands :data:`SPB_MIN_SNR` times the local noise above that background."""
+    """The centre (x, y) of the brightest SPB spot (a local maximum of the 3x3 mean) within
+    ``radius`` px of ``near``: the intensity-weighted centroid of its 5x5 neighbourhood above the
+    local background; None when no spot stands :data:`SPB_MIN_SNR` times the local noise above
+    that background."""
     height, width = spb.shape
     r = int(math.ceil(radius)) + 3
     cx, cy = int(math.floor(near[0])), int(math.floor(near[1]))
@@ -272,7 +273,7 @@ def spb_spot(spb: np.ndarray, near: np.ndarray, radius: float) -> Optional[np.nd
     noise = max(1.4826 * float(np.median(np.abs(window - background))), SPB_NOISE_FLOOR)
     ys, xs = np.mgrid[y0:y1, x0:x1]
     reachable = (xs + 0.5 - near[0]) ** 2 + (ys + 0.5 - near[1]) ** 2 <= radius ** 2
-    smoothed = uniform_filter1d(uniform_filter1d(window, 3, axis=0), 3, axis=1)
+    smoothed = cv2.blur(window, (3, 3), borderType=cv2.BORDER_REPLICATE)
     # a spot is a local maximum within reach, not the brightest pixel of the disk (the flank of a
     # brighter dot beyond it)
     peaks = reachable & (smoothed == maximum_filter(smoothed, 3, mode="nearest"))

@@ -60,13 +60,13 @@ def measure_spindles(frame: np.ndarray, detections: Detections, length: str = "r
     poles, sd, sources = np.array(detections.poles, float).reshape(n, 2, 2), np.full((n, 2), np.nan), ["model"] * n
     lengths = np.full(n, np.nan)
     for i in range(n):
-        if ends == "fit":
+        if ends == "fit":  # the fit measures the ridge length between the ends it places
             fitted = fit_spindle_ends(tubulin, poles[i], spb)
             poles[i], sd[i], sources[i], lengths[i] = fitted.ends, fitted.sd, fitted.source, fitted.length
-        else:
+        if length == "straight":
+            lengths[i] = straight_length(poles[i])
+        elif ends == "model":
             lengths[i] = ridge_length(tubulin, poles[i])
-    if length == "straight":
-        lengths = np.array([straight_length(p) for p in poles])
     return Measured(replace(detections, poles=poles), lengths, sd, sources)
 
 
