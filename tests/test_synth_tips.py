@@ -85,6 +85,8 @@ def test_the_fine_tubulin_only_look_draws_what_real_tubulin_only_movies_measure(
         assert config.export == "raw16" and min(config.width, config.height) <= 160
     frame = next(iter(generate(configs[0])))
     assert frame.counts.shape[0] == 1 and frame.image.dtype == np.uint8
-    # no training draws it: the training data stay as they were
+    # no training draws it, but every training look draws its tips and uneven brightness
     assert "tubulin-only-fine" not in LOOKS
-    assert all(not training_config(seed, 1).blurred_tips for seed in range(40))
+    training = [training_config(seed, 1) for seed in range(40)]
+    assert all(config.blurred_tips and 0 <= config.unevenness <= 0.4 for config in training)
+    assert len({config.unevenness for config in training}) > 10

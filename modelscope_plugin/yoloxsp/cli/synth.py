@@ -46,6 +46,13 @@ def add_parser(sub) -> None:
                    help="cells after spindle breakdown (two poles, no bar; not annotated)")
     p.add_argument("--bright-bundles", type=float, default=d.bright_bundles,
                    help="share of interphase cells with a bright straight bundle (hard negatives)")
+    p.add_argument("--mimics", type=float, default=d.mimics,
+                   help="share of interphase cells with a spindle look-alike (a bright bundle with an SPB dot at "
+                        "one end, a bar without SPB dots, a crossing pair; hard negatives)")
+    p.add_argument("--blurred-tips", action="store_true",
+                   help="spindle tips as a PSF blurs a bundle ending at the SPBs (as measured on real movies)")
+    p.add_argument("--unevenness", type=float, default=d.unevenness,
+                   help="brightness along a spindle within 1 +- this (needs --blurred-tips)")
     p.add_argument("--channel-mode", choices=CHANNEL_MODES, default=d.channel_mode,
                    help="tubulin + SPB, tubulin alone, or an SPB marker that also decorates microtubules")
     p.add_argument("--channels", type=_channel_list, default=None, metavar="LIST",
@@ -97,7 +104,8 @@ def config_from_args(args) -> SynthConfig:
         spb_background=args.spb_background, spindle_peak=args.spindle_peak, length_dimming=args.length_dimming,
         max_bend=args.max_bend, hooks=args.hooks, noise=args.noise, channel_mode=args.channel_mode,
         channels=channels, crosstalk=args.crosstalk, autofluorescence=args.autofluorescence,
-        green_glow=args.green_glow, bright_bundles=args.bright_bundles, breakdowns=args.breakdowns,
+        green_glow=args.green_glow, bright_bundles=args.bright_bundles, mimics=args.mimics,
+        blurred_tips=args.blurred_tips, unevenness=args.unevenness, breakdowns=args.breakdowns,
         dead_cells=args.dead_cells, dead_cell_brightness=args.dead_cell_brightness,
         dead_cell_size=args.dead_cell_size, debris=args.debris, export=args.export,
         display_background=tuple(args.display_background), jpeg_quality=jpeg)

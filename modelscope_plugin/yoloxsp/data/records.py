@@ -5,7 +5,7 @@ the image is (0, 0) and pixel (i, j) covers [i, i+1) x [j, j+1), so its centre i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -50,3 +50,10 @@ def spindle_arrays(record: FrameRecord, dtype=np.float64) -> Tuple[np.ndarray, n
     poles = np.array([s.poles if s.poles is not None else np.full((2, 2), np.nan) for s in record.spindles],
                      dtype).reshape(-1, 2, 2)
     return boxes, poles
+
+
+def scaled_spindle(spindle: Spindle, sx: float, sy: float) -> Spindle:
+    """``spindle`` on an image resized by ``sx`` and ``sy`` (new pixels per old, x and y)."""
+    x1, y1, x2, y2 = spindle.box
+    poles = None if spindle.poles is None else tuple((x * sx, y * sy) for x, y in spindle.poles)
+    return replace(spindle, box=(x1 * sx, y1 * sy, x2 * sx, y2 * sy), poles=poles)

@@ -5,10 +5,9 @@ resolution and is padded (bottom/right, black) to a multiple of 32: microscopy f
 256-512 px and upscaling costs FLOPs without adding information. With ``input_size`` a frame is
 letterboxed (scaled so its longer side fits) as in training.
 
-A frame whose pixels are finer than the model knows well (:data:`FINEST_PIXEL_SIZE`; known only
-when the pixel size is) is shrunk to that scale first: a spindle then spans as many
-pixels as the model has seen spindles span, instead of a long anaphase spindle at 0.05 um/px
-being longer than any it knows. Detections are reported in the frame's own pixels.
+A frame whose pixels are finer than the model knows well is shrunk to the model's scale first
+(:mod:`yoloxsp.data.scale`, the rule training follows too). Detections are reported in the
+frame's own pixels.
 """
 from __future__ import annotations
 
@@ -18,12 +17,10 @@ from typing import List, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
+from ..data.scale import FINEST_PIXEL_SIZE, shrink_factor, to_model_scale
 from ..io.images import to_rgb8
 
-# um per pixel: finer frames are shrunk to this. The training looks draw 0.06-0.2 um/px, few of them
-# below 0.08; measured on held-out synthetic looks (docs/model.md), shrinking to 0.1 found more of
-# the long spindles of fine-pixel movies and changed nothing at coarser pixels.
-FINEST_PIXEL_SIZE = 0.1
+__all__ = ["Batch", "FINEST_PIXEL_SIZE", "model_scale", "prepare_batch"]
 
 
 @dataclass
@@ -43,13 +40,13 @@ def prepare_batch(frames: Sequence[np.ndarray], input_size: Optional[int] = None
         rgb = to_rgb8(frame, pixel_size)
         h, w = rgb.shape[:2]
         scale = model_scale((h, w), input_size, pixel_size)
-        if scale != 1.0:
-            # shrinking fine pixels averages them (INTER_AREA); the letterbox resizes as training does
-            interpolation = cv2.INTER_AREA if input_size is None else cv2.INTER_LINEAR
+        if input_size is None:
+            rgb, axes = to_model_scale(rgb, pixel_size)
+            if axes != (1.0, 1.0):  # the sizes were rounded: map back by what each axis became
+                scale = axes
+        elif scale != 1.0:  # the letterbox resizes as training does
             size = (max(round(w * scale), 1), max(round(h * scale), 1))
-            rgb = cv2.resize(rgb, size, interpolation=interpolation)
-            if input_size is None:  # the sizes were rounded: map back by what each axis became
-                scale = (size[0] / w, size[1] / h)
+            rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_LINEAR)
         prepared.append(rgb)
         scales.append(scale)
         sizes.append((h, w))
@@ -70,9 +67,7 @@ def model_scale(size: Tuple[int, int], input_size: Optional[int] = None, pixel_s
     ``input_size``, else 1, or less for pixels finer than :data:`FINEST_PIXEL_SIZE`."""
     if input_size is not None:
         return input_size / max(size)
-    if pixel_size is not None and 0 < pixel_size < FINEST_PIXEL_SIZE:
-        return pixel_size / FINEST_PIXEL_SIZE
-    return 1.0
+    return shrink_factor(pixel_size)
 
 
 def _ceil32(n: int) -> int:

@@ -54,6 +54,8 @@ class SynthConfig:
     autofluorescence: float = 0.05     # cytoplasm glow, share of the spindle brightness (tubulin channel)
     green_glow: float = 0.0            # diffuse SPB-channel background glow, share of the spindle brightness
     bright_bundles: float = 0.0        # share of interphase cells with a bright straight bundle (hard negative)
+    mimics: float = 0.0                # share of interphase cells with a spindle look-alike: a bundle as bright
+                                       # as a spindle with an SPB dot at one end, a pole-less bar, a crossing pair
     breakdowns: int = 0                # extra cells caught after spindle breakdown: two poles, no bar
     dead_cells: int = 0                # bright round red+green blobs, 1-2 um wide
     dead_cell_brightness: float = 1.0  # scales dead cells' peaks (drawn 0.5-2.5x the spindles')
@@ -84,7 +86,7 @@ class SynthConfig:
             problems.append("spindles, breakdowns, dead cells and debris must be >= 0")
         if not 0 <= self.cell_coverage <= 0.9:
             problems.append(f"cell coverage {self.cell_coverage} is outside 0-0.9")
-        for name in ("z_blur", "hooks", "bright_bundles", "crosstalk", "unevenness"):
+        for name in ("z_blur", "hooks", "bright_bundles", "mimics", "crosstalk", "unevenness"):
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name.replace('_', ' ')} {getattr(self, name)} is outside 0-1")
         for name in ("dead_cell_brightness", "dead_cell_size"):

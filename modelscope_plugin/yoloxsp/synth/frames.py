@@ -3,7 +3,8 @@
 Frame ``i`` of the source is one field drawn by :func:`~yoloxsp.synth.looks.training_config`
 from seed ``first_seed + i`` (or, when that draw's cells do not fit its field, from the seeds
 ``count`` apart after it; the record names the seed used) (a random look, microscope and field; the spindles at random phases)
-and rendered when first asked for, so training needs no files on disk and anyone can regenerate
+and rendered when first asked for (fields drawn at pixels finer than the model's scale shrunk to
+it, :mod:`yoloxsp.data.scale`), so training needs no files on disk and anyone can regenerate
 exactly the frames a model saw. Rendered frames are kept in memory (each data-loader worker keeps
 its own), so every epoch after the first costs no rendering.
 """
@@ -14,7 +15,8 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..data.records import FrameRecord
+from ..data.records import FrameRecord, scaled_spindle
+from ..data.scale import to_model_scale
 from .looks import look_counts, training_config
 from .movie import generate
 from .scene import CrowdedFieldError
@@ -60,6 +62,7 @@ class SyntheticFrames:
                 continue
         else:
             raise ValueError(f"no field of synthetic slot {slot} fits after {RETRIES} draws")
-        record = FrameRecord(Path(f"{SOURCE_PREFIX}seed-{seed}"), config.width, config.height, 0,
-                             [row.spindle for row in frame.truth], task=f"seed-{seed}")
-        return frame.image, record
+        image, (sx, sy) = to_model_scale(frame.image, config.pixel_size)  # as inference shrinks fine pixels
+        record = FrameRecord(Path(f"{SOURCE_PREFIX}seed-{seed}"), image.shape[1], image.shape[0], 0,
+                             [scaled_spindle(row.spindle, sx, sy) for row in frame.truth], task=f"seed-{seed}")
+        return image, record

@@ -20,6 +20,11 @@ Three more looks are drawn by no training (:data:`UNSEEN_LOOKS`): ``widefield-ha
 ``tubulin-only-8bit`` and ``tubulin-only-fine`` (single cells at 0.05-0.08 um/px with the tips,
 brightness and anaphase B measured on real tubulin-only movies).
 
+Every look draws spindle tips as a PSF blurs a bundle that ends at the SPBs, brightness uneven
+along the spindle (as measured on real movies), and interphase cells carrying spindle look-alikes
+(``mimics``: bright straight bundles with one SPB dot, pole-less bars, crossing pairs), the false
+detections of other labs' dense fields.
+
 Fields stay <= 384 px on a side so that training renders quickly.
 """
 from __future__ import annotations
@@ -83,6 +88,8 @@ def _common(rng: np.random.Generator, seed: int, frames: int, pixel_size: float,
         channels=(("tubulin", "spb") if rng.random() < 0.5 else ("spb", "tubulin")) if two_colour else ("tubulin",),
         noise=_u(rng, 0.2, 0.6, 2), spindle_peak=_u(rng, 60.0, 130.0, 1),
         jpeg_quality=int(rng.integers(50, 96)) if rng.random() < 0.8 else None,
+        blurred_tips=True, unevenness=_u(rng, 0.0, 0.4, 2),
+        mimics=_u(rng, 0.0, 0.25 if two_colour else 0.1, 2),
     )
     values.update(chosen)
     return SynthConfig(**values)
@@ -217,7 +224,7 @@ def _tubulin_only_fine(rng: np.random.Generator, seed: int, frames: int) -> Synt
     return _common(rng, seed, frames, pixel_size, _field_size(rng, pixel_size, crop=True), spindles=1,
                    channel_mode="tubulin-only", cell_coverage=_u(rng, 0.3, 0.7, 2), spindle_peak=_u(rng, 30.0, 60.0, 1),
                    length_dimming=_u(rng, 1.2, 2.2, 2), bright_bundles=_u(rng, 0.1, 0.4, 2),
-                   hooks=_u(rng, 0.3, 0.8, 2), max_bend=_u(rng, 0.05, 0.15), blurred_tips=True,
+                   hooks=_u(rng, 0.3, 0.8, 2), max_bend=_u(rng, 0.05, 0.15),
                    unevenness=_u(rng, 0.2, 0.4, 2), frame_interval=_u(rng, 20.0, 90.0, 1),
                    **dict(_raw(rng), noise=_u(rng, 0.7, 1.2, 2)))
 

@@ -152,15 +152,16 @@ def interphase_marks(field: Field, cell: Cell, t: float, marks: Marks) -> None:
     s = np.linspace(0, 1, 12)
     for bundle in cell.bundles:
         u = bundle.u0 + s * (bundle.u1 - bundle.u0)
-        v = bundle.v + bundle.bend * (1 - (2 * s - 1) ** 2)
+        v = bundle.v + bundle.bend * (1 - (2 * s - 1) ** 2) + bundle.slant * (u - (bundle.u0 + bundle.u1) / 2)
         curve = cell.to_field(u, v)
         marks.red_lines.append((curve, bundle.brightness * brightness * dim))
         if bundle.spb_spots:  # an SPB marker that also binds microtubules: faint line, brighter spots
             marks.green_lines.append((curve, 0.1 * green_peak * dim))
             for where, weight in bundle.spb_spots:
                 ws = np.array(where)
-                point = cell.to_field(bundle.u0 + ws * (bundle.u1 - bundle.u0),
-                                      bundle.v + bundle.bend * (1 - (2 * ws - 1) ** 2))
+                wu = bundle.u0 + ws * (bundle.u1 - bundle.u0)
+                point = cell.to_field(wu, bundle.v + bundle.bend * (1 - (2 * ws - 1) ** 2)
+                                      + bundle.slant * (wu - (bundle.u0 + bundle.u1) / 2))
                 marks.green_spots.append((point, weight * green_peak * dim))
     for u, v, w in dots:
         marks.green_spots.append((cell.to_field(np.array(u), np.array(v)), w * green_peak))

@@ -39,6 +39,7 @@ class Bundle:
     bend: float
     brightness: float  # relative to the field's spindle brightness
     spb_spots: Tuple[Tuple[float, float], ...] = ()  # SPB-marker spots on it: (share of its span, brightness)
+    slant: float = 0.0  # dv/du: a bundle that runs across the cell at a slant (crossing another)
 
 
 @dataclass
@@ -264,6 +265,10 @@ def _dress_cell(cell: Cell, rng: np.random.Generator, brightness: float, config:
         span = extras.uniform(3.0, min(8.0, length - 1.5))
         u0 = extras.uniform(-half + 0.6, half - 0.6 - span)
         bundles.append(Bundle(u0, u0 + span, extras.uniform(-0.15, 0.15) * width, 0.0, extras.uniform(0.4, 0.9)))
+    spb_at_end = None
+    if extras.random() < config.mimics:
+        bundles_added, spb_at_end = _mimic(extras, length, width, config.channel_mode == "tubulin-only")
+        bundles.extend(bundles_added)
     if config.channel_mode == "spb-on-microtubules":  # spots about 1 um apart along every bundle
         for bundle in bundles:
             n = max(1, int(round((bundle.u1 - bundle.u0) / extras.uniform(0.7, 1.5))))
@@ -273,9 +278,42 @@ def _dress_cell(cell: Cell, rng: np.random.Generator, brightness: float, config:
     spb = []
     for _ in range(n_dots):
         spb.append((rng.uniform(-0.25, 0.25) * length, rng.uniform(-0.2, 0.2) * width, rng.uniform(0.4, 1.2)))
+    if spb_at_end is not None:  # the mimic's one SPB dot, where a spindle would have a pole
+        spb[0] = spb_at_end
     fill = config.autofluorescence * brightness * rng.uniform(0.6, 1.6)
     cell.bundles, cell.spb_dots = bundles, spb
     cell.red_fill, cell.green_fill = fill, fill * rng.uniform(0.2, 0.6)
+
+
+def _mimic(rng: np.random.Generator, length: float, width: float, tubulin_only: bool
+           ) -> Tuple[List[Bundle], Optional[Tuple[float, float, float]]]:
+    """Interphase microtubules that look like a spindle to a detector, as other labs' dense fields
+    show them: a bundle as bright and straight as a spindle with the SPB dot at one end only, a
+    short bright bar with no SPB dot at either end, or two bright bundles crossing at a slant.
+    Returns the bundles and, for the first kind, the SPB dot (u, v, brightness) at its end.
+    In tubulin-only cells a short bar is a metaphase spindle to any eye, so none is drawn there."""
+    kinds = ("bundle", "cross") if tubulin_only else ("bundle", "bar", "cross")
+    kind = kinds[int(rng.integers(len(kinds)))]
+    half = length / 2 - 0.6
+    if kind == "bar":
+        span = rng.uniform(1.0, 2.5)
+        u0 = rng.uniform(-half, half - span)
+        return [Bundle(u0, u0 + span, rng.uniform(-0.15, 0.15) * width, 0.0, rng.uniform(0.8, 1.3))], None
+    if kind == "bundle":
+        span = rng.uniform(2.5, max(2.6, min(9.0, 2 * half)))
+        u0 = rng.uniform(-half, max(-half, half - span))
+        v = rng.uniform(-0.15, 0.15) * width
+        bundle = Bundle(u0, min(u0 + span, half), v, 0.0, rng.uniform(0.7, 1.2))
+        end = bundle.u0 if rng.random() < 0.5 else bundle.u1
+        return [bundle], (end, v, rng.uniform(0.6, 1.2))
+    crossing = []
+    centre = rng.uniform(-half / 2, half / 2)
+    for sign in (-1, 1):
+        span = rng.uniform(3.0, max(3.1, min(7.0, 2 * half)))
+        slant = sign * min(rng.uniform(0.1, 0.35), 0.6 * width / span)  # ends stay inside the cell
+        u0 = float(np.clip(centre - span / 2, -half, half - 1.0))
+        crossing.append(Bundle(u0, min(u0 + span, half), 0.0, 0.0, rng.uniform(0.5, 1.0), slant=slant))
+    return crossing, None
 
 
 def _axis(cell: Cell) -> Tuple[float, float, float, float]:
