@@ -14,9 +14,9 @@ from scipy.optimize import linear_sum_assignment
 
 import yoloxsp
 from yoloxsp.errors import InputError, kept_notes
-from yoloxsp.post import analyse
-from yoloxsp.post.analyse import analyse_movie
-from yoloxsp.post.tables import CSV_OPTIONS, detections_table
+from yoloxsp import movie
+from yoloxsp.movie import analyse_movie
+from yoloxsp.export.tables import CSV_OPTIONS, detections_table
 
 pytestmark = pytest.mark.core
 
@@ -80,14 +80,14 @@ def test_the_same_numbers_as_yoloxsp_predict(detector, stack_results, tmp_path):
 
 def test_a_stop_inside_a_table_write_leaves_the_outputs_agreeing(detector, tmp_path, monkeypatch, capsys):
     """Ctrl-C after frame 3's rows went to disk: the table, the tracks and the message all end at frame 2."""
-    class StoppedAtFrame3(analyse.DetectionsWriter):
+    class StoppedAtFrame3(movie.DetectionsWriter):
         def write(self, rows):
             if self.frames == 3:  # frame 3 on disk, the stop comes before it is counted
                 self._handle.write(detections_table(rows).to_csv(header=False, **CSV_OPTIONS).encode())
                 raise KeyboardInterrupt
             super().write(rows)
 
-    monkeypatch.setattr(analyse, "DetectionsWriter", StoppedAtFrame3)
+    monkeypatch.setattr(movie, "DetectionsWriter", StoppedAtFrame3)
     with pytest.raises(KeyboardInterrupt) as stop:
         analyse_movie(SAMPLE / "stack.tif", tmp_path, detector.predictor, overlay="none", progress=False)
     assert "stopped after 3 of 8 frame(s)" in kept_notes(stop.value)[-1]
@@ -100,7 +100,7 @@ def test_a_stop_while_the_summaries_are_written_still_writes_them(detector, tmp_
     """Ctrl-C after the last frame, while the track table is made: it is made again and the stop
     reported, so no earlier run's tracks.csv stands beside the new table."""
     (tmp_path / "tracks.csv").write_text("an earlier run's tracks\n")
-    make, stops = analyse.tracks_table, []
+    make, stops = movie.tracks_table, []
 
     def stopped_once(*args, **kwargs):
         if not stops:
@@ -108,7 +108,7 @@ def test_a_stop_while_the_summaries_are_written_still_writes_them(detector, tmp_
             raise KeyboardInterrupt
         return make(*args, **kwargs)
 
-    monkeypatch.setattr(analyse, "tracks_table", stopped_once)
+    monkeypatch.setattr(movie, "tracks_table", stopped_once)
     with pytest.raises(KeyboardInterrupt) as stop:
         analyse_movie(SAMPLE / "stack.tif", tmp_path, detector.predictor, overlay="none", progress=False,
                       overwrite=True)
@@ -125,7 +125,7 @@ def test_summaries_that_fail_are_not_made_twice(detector, tmp_path, monkeypatch,
         calls.append(True)
         raise RuntimeError("the plot failed")
 
-    monkeypatch.setattr(analyse, "plot_lengths", broken)
+    monkeypatch.setattr(movie, "plot_lengths", broken)
     with pytest.raises(RuntimeError, match="the plot failed") as failure:
         analyse_movie(SAMPLE / "stack.tif", tmp_path, detector.predictor, overlay="none", progress=False)
     assert len(calls) == 1 and not kept_notes(failure.value)

@@ -19,7 +19,7 @@ from yoloxsp.batch.job import JobSettings
 from yoloxsp.batch.manifest import read_movies
 from yoloxsp.batch.runner import run_batch
 from yoloxsp.errors import InputError
-from yoloxsp.post.tracks import TRACK_SCORE_THRESHOLD
+from yoloxsp.analysis.tracks import TRACK_SCORE_THRESHOLD
 from yoloxsp.synth import SynthConfig, write_movie
 
 pytestmark = pytest.mark.core

@@ -14,7 +14,7 @@ import tifffile
 from yoloxsp.batch.job import JobSettings
 from yoloxsp.batch.manifest import read_movies
 from yoloxsp.batch.runner import run_batch
-from yoloxsp.post import summary
+from yoloxsp.batch import summary
 from yoloxsp.synth import SynthConfig, write_movie
 
 pytestmark = pytest.mark.core

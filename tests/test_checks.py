@@ -11,12 +11,12 @@ from typing import List
 import pandas as pd
 import pytest
 
-from yoloxsp.post.checks import MAX_PLATEAU_UM, flagged, flags_of, track_flags, with_flags
-from yoloxsp.post import summary
-from yoloxsp.post.measure import track_rows
-from yoloxsp.post.phases import with_phases
-from yoloxsp.post.summary import write_summary
-from yoloxsp.post.tables import tracks_table, write_table
+from yoloxsp.analysis.checks import MAX_PLATEAU_UM, flagged, flags_of, track_flags, with_flags
+from yoloxsp.batch import summary
+from yoloxsp.analysis.measure import track_rows
+from yoloxsp.analysis.phases import with_phases
+from yoloxsp.batch.summary import write_summary
+from yoloxsp.export.tables import tracks_table, write_table
 from yoloxsp.synth.scene import SpindleProgram
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
@@ -171,7 +171,7 @@ def test_the_crop_movie_whose_interphase_array_was_reported_keeps_its_spindle_tr
     flagged short and cut); every track-flagged track there is a false one."""
     from yoloxsp.model.backends import Predictor
     from yoloxsp.model.resolve import open_backend
-    from yoloxsp.post.analyse import analyse_movie
+    from yoloxsp.movie import analyse_movie
     from yoloxsp.synth import read_truth, write_movie
     from yoloxsp.synth.sets import crop_movie_configs
 

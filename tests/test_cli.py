@@ -39,7 +39,7 @@ def test_start_up_loads_only_what_the_command_needs():
                                    "from yoloxsp.model.backends import Predictor\n"
                                    "import numpy as np\n"
                                    "Predictor(open_backend('yoloxsp'))(np.zeros((64, 64, 3), np.uint8))\n"
-                                   "import yoloxsp.post.analyse")
+                                   "import yoloxsp.movie")
     assert "torch" not in loaded and "modelscope" not in loaded
 
 

@@ -1,4 +1,4 @@
-"""Spindle ends fitted on the pixels (yoloxsp.post.ends): filaments drawn as a physical line blurred
+"""Spindle ends fitted on the pixels (yoloxsp.analysis.ends): filaments drawn as a physical line blurred
 by a Gaussian PSF (so their true ends are known exactly), found from poles placed where the network
 puts them on tubulin-only movies, well inside the tips."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter
 
-from yoloxsp.post.ends import (END_LEVEL, end_profile_model, fit_end, fit_spindle_ends, level_offset,
+from yoloxsp.analysis.ends import (END_LEVEL, end_profile_model, fit_end, fit_spindle_ends, level_offset,
                                spb_spot)
 
 pytestmark = pytest.mark.core
@@ -183,7 +183,7 @@ def test_a_tubulin_only_jpeg_export_has_no_spb_dots():
 
     from yoloxsp.io import to_rgb8
     from yoloxsp.model.decode import Detections
-    from yoloxsp.post.measure import measure_spindles
+    from yoloxsp.analysis.measure import measure_spindles
 
     rng = np.random.default_rng(12)
     curve = straight(61, 0.4)

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.core
 
 PACKAGE = Path(yoloxsp.__file__).resolve().parent
 # Lower layers first; a module may import its own layer and those before it.
-LAYERS = ["io", "data", "synth", "model", "post", "metrics", "integrations", "cli"]
+LAYERS = ["io", "data", "synth", "model", "analysis", "export", "metrics", "movie", "batch", "integrations",
+          "cli"]
 CORE = LAYERS[:LAYERS.index("integrations")]
 FRAMEWORKS = {"modelscope", "easycv", "mmcv"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from yoloxsp.post.lengths import ridge_length, straight_length
+from yoloxsp.analysis.lengths import ridge_length, straight_length
 
 pytestmark = pytest.mark.core
 

@@ -18,7 +18,7 @@ import pytest
 import yoloxsp
 from yoloxsp.integrations.hub import demo_app_file
 from yoloxsp.model.decode import Detections
-from yoloxsp.post.tracks import TrackLinker
+from yoloxsp.analysis.tracks import TrackLinker
 
 pytestmark = pytest.mark.core
 
@@ -34,7 +34,7 @@ def test_plotting_leaves_the_users_matplotlib_backend_and_pyplot_alone(tmp_path)
 import sys
 import matplotlib
 matplotlib.use("svg")  # the user's choice, as a notebook or GUI would make it
-from yoloxsp.post.plots import new_figure, plot_lengths
+from yoloxsp.export.plots import new_figure, plot_lengths
 rows = [{{"track_id": 0, "frame": t, "length_px": 10.0 + t, "length_um": 1.0 + t / 10}} for t in range(4)]
 plot_lengths(rows, {str(tmp_path / 'lengths.png')!r}, frame_interval=30.0)
 figure = new_figure(figsize=(2, 2))  # every other figure of yoloxsp (batch summaries, results' plot) starts here

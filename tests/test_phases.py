@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from yoloxsp.post.phases import MAX_PLATEAU_UM, PHASE_COLUMNS, fit_phases, with_phases
+from yoloxsp.analysis.phases import MAX_PLATEAU_UM, PHASE_COLUMNS, fit_phases, with_phases
 from yoloxsp.synth import SynthConfig, read_truth, write_movie
 from yoloxsp.synth.scene import SpindleProgram
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from yoloxsp.model.decode import Detections
-from yoloxsp.post.measure import DETECTION_COLUMNS, detection_rows, measure_spindles
-from yoloxsp.post.overlay import OverlayWriter
+from yoloxsp.analysis.measure import DETECTION_COLUMNS, detection_rows, measure_spindles
+from yoloxsp.export.overlay import OverlayWriter
 from yoloxsp.io.atomic import AtomicPath
-from yoloxsp.post.tables import CSV_OPTIONS, DetectionsWriter, detections_table, write_table
+from yoloxsp.export.tables import CSV_OPTIONS, DetectionsWriter, detections_table, write_table
 
 pytestmark = pytest.mark.core
 

@@ -10,9 +10,9 @@ import pytest
 
 from yoloxsp.data import read_cvat
 from yoloxsp.metrics.rates import followed_tracks, phase_errors, phase_scores, true_phases
-from yoloxsp.post.measure import track_rows
-from yoloxsp.post.phases import with_phases
-from yoloxsp.post.tables import detections_table
+from yoloxsp.analysis.measure import track_rows
+from yoloxsp.analysis.phases import with_phases
+from yoloxsp.export.tables import detections_table
 from yoloxsp.synth import SynthConfig, write_movie
 
 pytestmark = pytest.mark.core

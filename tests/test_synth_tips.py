@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from yoloxsp.errors import InputError
-from yoloxsp.post.ends import fit_spindle_ends, level_offset
+from yoloxsp.analysis.ends import fit_spindle_ends, level_offset
 from yoloxsp.synth import SynthConfig
 from yoloxsp.synth.looks import LOOKS, look_config, training_config
 from yoloxsp.synth.movie import generate

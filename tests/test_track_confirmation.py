@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from yoloxsp.errors import InputError
-from yoloxsp.post.tracks import CONFIRMING_DETECTIONS, TRACK_SCORE_THRESHOLD
+from yoloxsp.analysis.tracks import CONFIRMING_DETECTIONS, TRACK_SCORE_THRESHOLD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from validate_track_checks import detection_hits, spindles_found  # noqa: E402
@@ -37,7 +37,7 @@ def lawn_movie(tmp_path_factory):
 
 
 def _analyse(lawn_movie, out: Path, threshold):
-    from yoloxsp.post.analyse import analyse_movie
+    from yoloxsp.movie import analyse_movie
 
     stack, _, predictor = lawn_movie
     return analyse_movie(stack, out, predictor, overlay="none", progress=False, track_score_threshold=threshold)

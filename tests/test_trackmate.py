@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from pytrackmate import trackmate_peak_import
 
-from yoloxsp.post.trackmate import write_trackmate
+from yoloxsp.export.trackmate import write_trackmate
 from yoloxsp.synth import read_truth
 
 pytestmark = pytest.mark.core

@@ -7,7 +7,7 @@ import pytest
 import trackpy
 
 from yoloxsp.model.decode import Detections
-from yoloxsp.post.tracks import (LENGTH_WEIGHT, LINK_OPTIONS, ConfirmingLinker, TrackLinker, link_tracks,
+from yoloxsp.analysis.tracks import (LENGTH_WEIGHT, LINK_OPTIONS, ConfirmingLinker, TrackLinker, link_tracks,
                                  linking_coordinates)
 
 pytestmark = pytest.mark.core

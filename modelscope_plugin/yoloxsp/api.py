@@ -6,8 +6,8 @@
 
 A thin layer over what ``yoloxsp predict`` runs (the backend from :func:`~yoloxsp.model.resolve.
 open_backend`, :class:`~yoloxsp.model.backends.Predictor`, the length measurement and the overlay
-drawing of :mod:`yoloxsp.post`), so both give the same numbers. Frames are independent here: linking
-spindles into tracks over a movie is the job of ``yoloxsp predict`` (:func:`yoloxsp.post.analyse.analyse_movie`).
+drawing of :mod:`yoloxsp.analysis` and :mod:`yoloxsp.export`), so both give the same numbers. Frames are independent here: linking
+spindles into tracks over a movie is the job of ``yoloxsp predict`` (:func:`yoloxsp.movie.analyse_movie`).
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
     from .model.backends import Predictor
     from .model.decode import Detections
-    from .post.analyse import Analysis
-    from .post.measure import Measured
+    from .movie import Analysis
+    from .analysis.measure import Measured
 
 Image = np.ndarray  # H x W (one channel) or H x W x C (C = 1-4; red/first = tubulin, green/second = poles)
 Source = Union[Image, PathLike, Sequence[Union[Image, PathLike]]]
@@ -38,7 +38,7 @@ class FrameResult:
     """The spindles found in one frame.
 
     ``image``: the frame as the model saw it (8-bit RGB); ``measured``: the spindles with their
-    measured ends and lengths (:class:`~yoloxsp.post.measure.Measured`); ``pixel_size``: um per
+    measured ends and lengths (:class:`~yoloxsp.analysis.measure.Measured`); ``pixel_size``: um per
     pixel, None when unknown; ``source``: the file it came from (None for an array); ``frame``: its
     index in that file, or an array's position in the list called with."""
 
@@ -70,8 +70,8 @@ class FrameResult:
         """One row per spindle: frame, score, box (x1 y1 x2 y2), the two poles (the spindle's ends),
         each end's standard error and where the ends came from, ``length_px`` and ``length_um``
         (NaN when the pixel size is unknown): the columns of ``detections.csv`` without the track id."""
-        from .post.measure import detection_rows
-        from .post.tables import detections_table
+        from .analysis.measure import detection_rows
+        from .export.tables import detections_table
 
         rows = detection_rows(self.frame, self.measured, [-1] * len(self), self.pixel_size)
         table = detections_table(rows).drop(columns="track_id")
@@ -80,7 +80,7 @@ class FrameResult:
     def overlay(self) -> np.ndarray:
         """The frame with boxes, poles and scores drawn (RGB uint8; small frames enlarged twice,
         as in ``yoloxsp predict``'s overlays)."""
-        from .post.overlay import draw_detections, overlay_scale
+        from .export.overlay import draw_detections, overlay_scale
 
         labels = [f"{score:.2f}" for score in self.detections.scores]
         return draw_detections(self.image, self.detections, labels, scale=overlay_scale(self.image.shape))
@@ -88,7 +88,7 @@ class FrameResult:
     def plot(self, width: float = 6.0) -> Figure:
         """The overlay as a matplotlib ``Figure`` ``width`` inches wide. It is not registered with
         pyplot: a notebook shows it as a cell's value, ``figure.savefig`` writes it."""
-        from .post.plots import new_figure
+        from .export.plots import new_figure
 
         image = self.overlay()
         figure = new_figure(figsize=(width, width * image.shape[0] / image.shape[1]), dpi=100)
@@ -119,11 +119,11 @@ class SpindleDetector:
     in order. A movie is read whole: for long movies use ``yoloxsp predict``, which streams.
 
     ``pixel_size`` (um per pixel) overrides what the files record; arrays have none otherwise.
-    ``length`` and ``ends`` say how spindles are measured (:func:`yoloxsp.post.measure.measure_spindles`).
+    ``length`` and ``ends`` say how spindles are measured (:func:`yoloxsp.analysis.measure.measure_spindles`).
     """
 
     def __init__(self, predictor: Predictor, length: str = "ridge", ends: str = "fit"):
-        from .post.measure import END_METHODS, LENGTH_METHODS
+        from .analysis.measure import END_METHODS, LENGTH_METHODS
 
         if length not in LENGTH_METHODS:
             raise InputError(f"unknown length method {length!r}; choose one of {LENGTH_METHODS}")
@@ -135,7 +135,7 @@ class SpindleDetector:
         return f"<SpindleDetector {self.predictor.config.size} on {type(self.predictor.backend).__name__}>"
 
     def __call__(self, source: Source, pixel_size: Optional[float] = None) -> List[FrameResult]:
-        from .post.measure import measure_spindles
+        from .analysis.measure import measure_spindles
 
         if pixel_size is not None and pixel_size <= 0:
             raise InputError(f"pixel size must be positive (got {pixel_size})")
@@ -160,7 +160,7 @@ def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", len
     ``cpu``, ``cuda`` or ``cuda:N``, for either backend (an :class:`~yoloxsp.errors.InputError`
     where the model cannot run there, never the CPU instead). ``length``: ``ridge`` (along the
     tubulin ridge, the default) or ``straight`` (pole to pole).
-    ``ends``: ``fit`` (the default: each end placed on the pixels, see :mod:`yoloxsp.post.ends`) or
+    ``ends``: ``fit`` (the default: each end placed on the pixels, see :mod:`yoloxsp.analysis.ends`) or
     ``model`` (the network's poles).
 
         >>> detector = yoloxsp.load()                                # doctest: +SKIP
@@ -177,10 +177,10 @@ def analyse(source: PathLike, out: Optional[PathLike] = None, *, model: str = "y
             device: str = "cpu", **options) -> Analysis:
     """A movie from start to end, as ``yoloxsp predict`` runs it: spindles detected, linked into
     tracks, measured, their phases fitted and checked. Returns an
-    :class:`~yoloxsp.post.analyse.Analysis`: ``.detections`` and ``.tracks`` (pandas DataFrames with
+    :class:`~yoloxsp.movie.Analysis`: ``.detections`` and ``.tracks`` (pandas DataFrames with
     the columns of ``detections.csv`` and ``tracks.csv``), ``.plot()`` (length over time) and
     ``.save(folder)``. Nothing is written unless ``out`` names a folder, which then receives what
-    ``predict`` writes. ``options`` are those of :func:`yoloxsp.post.analyse.analyse_movie`
+    ``predict`` writes. ``options`` are those of :func:`yoloxsp.movie.analyse_movie`
     (``pixel_size``, ``frame_interval``, ``channels``, ``length``, ``ends``, ``axes``, ``scene``,
     ``track_score_threshold``, ``overlay``, ``overwrite``, ``progress``).
 
@@ -189,7 +189,7 @@ def analyse(source: PathLike, out: Optional[PathLike] = None, *, model: str = "y
     """
     from .model.backends import Predictor
     from .model.resolve import open_backend
-    from .post.analyse import analyse_movie
+    from .movie import analyse_movie
 
     options.setdefault("progress", False)
     return analyse_movie(source, out, Predictor(open_backend(model, backend, device)), **options)

@@ -40,7 +40,7 @@ from typing import Dict, List, Optional, Tuple, Union
 from ..errors import InputError, OutputExistsError
 from ..io import open_movie
 from ..io.atomic import atomic_path
-from ..post.tracks import TRACK_SCORE_THRESHOLD
+from ..analysis.tracks import TRACK_SCORE_THRESHOLD
 from .manifest import MovieEntry
 
 DONE_MARKER = "done.json"
@@ -213,8 +213,8 @@ def analyse_entry(entry: MovieEntry, out_root: str, settings: JobSettings, overw
 def _analyse(entry: MovieEntry, staging: Path, settings: JobSettings) -> dict:
     """Analyse into ``staging``; returns what ``done.json`` records about the movie. The
     fingerprint is taken first, so a movie changed during its analysis is analysed again."""
-    from ..post.analyse import analyse_movie
-    from ..post.trackmate import write_trackmate
+    from ..movie import analyse_movie
+    from ..export.trackmate import write_trackmate
 
     before = fingerprint(entry.path)
     movie = open_movie(entry.path, axes=settings.axes, scene=settings.scene)

@@ -38,7 +38,7 @@ from .manifest import MovieEntry, RowProblem
 if TYPE_CHECKING:  # matplotlib and pandas load with the summary, after the movies; distributed with --scheduler
     from distributed import Client
 
-    from ..post.summary import Summary
+    from ..batch.summary import Summary
 
 MOVIES_CSV = "movies.csv"
 DASK_CONNECT_SECONDS = 5  # a scheduler answers in milliseconds; one that does not is not there
@@ -114,7 +114,7 @@ def run_batch(entries: Sequence[MovieEntry], out: PathLike, settings: JobSetting
 def _finish(out: Path, results: List[MovieResult], settings: JobSettings, include_flagged_rates: bool
             ) -> Tuple[List[MovieResult], "Summary"]:
     """``movies.csv`` and the summary of the finished movies; the results in manifest order."""
-    from ..post.summary import write_summary
+    from ..batch.summary import write_summary
 
     _remove_staging(out)
     results = sorted(results, key=lambda r: r.row)

@@ -21,8 +21,8 @@ import argparse
 
 from ..errors import InputError
 from ..model.resolve import BACKENDS
-from ..post.overlay import OVERLAYS
-from ..post.tracks import check_track_score_threshold
+from ..export.overlay import OVERLAYS
+from ..analysis.tracks import check_track_score_threshold
 from .predict import add_analysis_options
 
 

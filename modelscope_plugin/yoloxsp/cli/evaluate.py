@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..errors import InputError
 from ..model.resolve import BACKENDS
-from ..post.measure import END_METHODS
+from ..analysis.measure import END_METHODS
 
 
 def add_parser(sub) -> None:
@@ -63,7 +63,7 @@ def _rate_scores(detector, records, pixel_sizes, ends: str) -> dict:
     """Each task's frames as one movie through ``predict``'s analysis (nothing written), its tracks
     scored by :mod:`yoloxsp.metrics.rates`."""
     from ..metrics.rates import phase_errors, phase_scores
-    from ..post.analyse import analyse_movie
+    from ..movie import analyse_movie
 
     errors = []
     for task in dict.fromkeys(r.task for r in records):

@@ -9,9 +9,9 @@ complete.
 from __future__ import annotations
 
 from ..model.resolve import BACKENDS
-from ..post.measure import END_METHODS, LENGTH_METHODS
-from ..post.overlay import OVERLAYS
-from ..post.tracks import CONFIRMING_DETECTIONS, TRACK_SCORE_THRESHOLD
+from ..analysis.measure import END_METHODS, LENGTH_METHODS
+from ..export.overlay import OVERLAYS
+from ..analysis.tracks import CONFIRMING_DETECTIONS, TRACK_SCORE_THRESHOLD
 
 TRACK_THRESHOLD_HELP = (
     f"a detection scoring under the model's score threshold but at least this is reported where it continues "
@@ -62,7 +62,7 @@ def add_analysis_options(p) -> None:
 def run(args) -> int:
     from ..model.backends import Predictor  # imported here: other commands do not pay for torch
     from ..model.resolve import open_backend
-    from ..post.analyse import analyse_movie
+    from ..movie import analyse_movie
 
     predictor = Predictor(open_backend(args.model, args.backend))
     analysis = analyse_movie(args.input, args.out, predictor, args.pixel_size, args.frame_interval, args.channels,

@@ -2,7 +2,7 @@
 against the same phase fit run on the annotated lengths of the spindle it follows.
 
 A predicted track follows the annotated spindle whose box it overlaps (IoU >= 0.5) in most of its
-frames. The reference is :func:`yoloxsp.post.phases.fit_phases` on that spindle's annotated
+frames. The reference is :func:`yoloxsp.analysis.phases.fit_phases` on that spindle's annotated
 end-to-end lengths over the movie (pixels and frames, so no calibration is needed); a track is
 scored where both fits find the quantity. Errors are relative: ``(found - true) / true``.
 """
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.records import FrameRecord
-from ..post.phases import MAX_PLATEAU_UM, fit_phases
+from ..analysis.phases import MAX_PLATEAU_UM, fit_phases
 from .boxes import matched_pairs, pairwise_iou
 
 QUANTITIES = {"anaphase_b_rate": "anaphase_b_rate_px_per_frame", "plateau_length": "plateau_length_px"}

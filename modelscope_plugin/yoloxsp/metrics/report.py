@@ -87,7 +87,7 @@ def pole_scores(poles: Sequence[np.ndarray], records: Sequence[FrameRecord],
 
 
 def _tracking(records: Sequence[FrameRecord], detections: list, sizes: list) -> Dict[str, float]:
-    from ..post.tracks import link_tracks, search_range_for
+    from ..analysis.tracks import link_tracks, search_range_for
     from .tracking import tracking_metrics
 
     movies = []

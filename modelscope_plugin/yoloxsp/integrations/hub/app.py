@@ -33,7 +33,7 @@ from yoloxsp.batch.runner import run_batch
 from yoloxsp.errors import InputError
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import model_path, open_backend
-from yoloxsp.post.analyse import analyse_movie
+from yoloxsp.movie import analyse_movie
 from yoloxsp.synth import SynthConfig, write_movie
 
 HERE = Path(__file__).resolve().parent

@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..analysis.checks import RATE_FLAGS, TRACK_FLAGS, flagged
 from ..errors import PathLike
+from ..export.plots import new_figure
 from ..io.atomic import atomic_path
-from .checks import RATE_FLAGS, TRACK_FLAGS, flagged
-from .plots import new_figure
 
 SUMMARY_FILES = ("summary.csv", "conditions.csv", "rates_by_condition.png", "lengths_by_condition.png",
                  "aligned_lengths.png")

@@ -20,9 +20,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from ..analysis.checks import FLAGS, split_flags
 from ..errors import PathLike
 from ..io.atomic import atomic_path
-from .checks import FLAGS, split_flags
 
 TRACKMATE_VERSION = "7.11.1"  # the file layout of TrackMate 7, which Fiji ships
 

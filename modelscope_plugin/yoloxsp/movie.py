@@ -16,7 +16,7 @@ track table and plot are removed once the new table holds a frame, so that outpu
 never stand side by side.
 
 The pieces live with their kind: reading and channel selection in :mod:`yoloxsp.io`, the tables
-in :mod:`.tables`, the overlay writer with the drawing in :mod:`.overlay`.
+in :mod:`.export.tables`, the overlay writer with the drawing in :mod:`.export.overlay`.
 """
 from __future__ import annotations
 
@@ -30,18 +30,18 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from ..errors import InputError, OutputExistsError, PathLike, note_kept
-from ..io import Movie, open_movie, to_rgb8
-from ..io.atomic import atomic_path
-from ..model.backends import Predictor
-from ..model.decode import Detections
-from .checks import flagged, with_flags
-from .measure import END_METHODS, detection_rows, measure_spindles, track_rows
-from .overlay import OVERLAY_NAMES, OVERLAYS, OverlayWriter
-from .phases import with_phases
-from .plots import lengths_figure, plot_lengths
-from .tables import DetectionsWriter, detections_table, tracks_table, write_table
-from .tracks import TRACK_SCORE_THRESHOLD, ConfirmingLinker, check_track_score_threshold, search_range_for
+from .analysis.checks import flagged, with_flags
+from .analysis.measure import END_METHODS, detection_rows, measure_spindles, track_rows
+from .analysis.phases import with_phases
+from .analysis.tracks import TRACK_SCORE_THRESHOLD, ConfirmingLinker, check_track_score_threshold, search_range_for
+from .errors import InputError, OutputExistsError, PathLike, note_kept
+from .export.overlay import OVERLAY_NAMES, OVERLAYS, OverlayWriter
+from .export.plots import lengths_figure, plot_lengths
+from .export.tables import DetectionsWriter, detections_table, tracks_table, write_table
+from .io import Movie, open_movie, to_rgb8
+from .io.atomic import atomic_path
+from .model.backends import Predictor
+from .model.decode import Detections
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -112,16 +112,16 @@ def analyse_movie(source: PathLike, out: Optional[PathLike], predictor: Predicto
     (``None``: nothing is written, the tables come back in the :class:`Analysis` alone).
 
     ``ends``: ``fit`` (default) places each spindle's ends on the pixels, ``model`` keeps the
-    network's poles (see :func:`~yoloxsp.post.measure.measure_spindles`).
+    network's poles (see :func:`~yoloxsp.analysis.measure.measure_spindles`).
 
     ``axes`` and ``scene`` say how to read the input (see :func:`yoloxsp.io.open_movie`).
 
     ``track_score_threshold``: detections down to this score are candidates, and one under the
     model's own threshold is reported (and linked) where it continues a confirmed track (see
-    :class:`~yoloxsp.post.tracks.ConfirmingLinker`); ``None``, or the model's threshold or more,
+    :class:`~yoloxsp.analysis.tracks.ConfirmingLinker`); ``None``, or the model's threshold or more,
     reports the model's detections only.
 
-    ``overlay``: ``video``, ``frames`` or ``none`` (see :class:`~yoloxsp.post.overlay.OverlayWriter`),
+    ``overlay``: ``video``, ``frames`` or ``none`` (see :class:`~yoloxsp.export.overlay.OverlayWriter`),
     or ``auto``: a video for movies, a PNG for a single image.
     """
     if overlay not in OVERLAYS:

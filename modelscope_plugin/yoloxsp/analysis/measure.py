@@ -27,7 +27,7 @@ class Measured:
     """The spindles of one frame as measured: ``detections`` with their poles at the measured ends,
     per spindle its ``lengths`` (px, NaN when a pole is missing), the standard error of each end
     ``sd`` (N, 2; px, NaN where not fitted) and where its ends came from, ``sources``
-    (``spb``, ``tubulin`` or ``model``; see :mod:`yoloxsp.post.ends`)."""
+    (``spb``, ``tubulin`` or ``model``; see :mod:`yoloxsp.analysis.ends`)."""
 
     detections: Detections
     lengths: np.ndarray
@@ -45,7 +45,7 @@ def measure_spindles(frame: np.ndarray, detections: Detections, length: str = "r
     """Ends and lengths of the spindles ``detections`` found in ``frame`` (8-bit RGB as the model saw
     it: tubulin in red, the SPB marker, if any, in green).
 
-    ``ends``: ``fit`` (default) fits each end on the pixels (:func:`yoloxsp.post.ends.fit_spindle_ends`);
+    ``ends``: ``fit`` (default) fits each end on the pixels (:func:`yoloxsp.analysis.ends.fit_spindle_ends`);
     ``model`` keeps the network's poles. ``length``: ``ridge`` (default) follows the tubulin ridge
     between the ends; ``straight`` is the end-to-end distance.
     """

@@ -14,22 +14,22 @@ from typing import Dict, List, Sequence, Tuple
 
 import pandas as pd
 
+from ..analysis.checks import CHECK_COLUMNS
+from ..analysis.measure import DETECTION_COLUMNS, TRACK_COLUMNS
+from ..analysis.phases import PHASE_COLUMNS
 from ..errors import PathLike
 from ..io.atomic import AtomicPath, atomic_path
-from .checks import CHECK_COLUMNS
-from .measure import DETECTION_COLUMNS, TRACK_COLUMNS
-from .phases import PHASE_COLUMNS
 
 CSV_OPTIONS = {"index": False, "float_format": "%.3f", "na_rep": "nan"}
 
 
 def detections_table(rows: Sequence[Dict[str, float]]) -> pd.DataFrame:
-    """The rows of :func:`~yoloxsp.post.measure.detection_rows` as the ``detections.csv`` table."""
+    """The rows of :func:`~yoloxsp.analysis.measure.detection_rows` as the ``detections.csv`` table."""
     return pd.DataFrame(list(rows), columns=DETECTION_COLUMNS)
 
 
 def tracks_table(rows: Sequence[Dict[str, object]]) -> pd.DataFrame:
-    """The rows of :func:`~yoloxsp.post.checks.with_flags` as the ``tracks.csv`` table."""
+    """The rows of :func:`~yoloxsp.analysis.checks.with_flags` as the ``tracks.csv`` table."""
     return pd.DataFrame(list(rows), columns=TRACK_COLUMNS + PHASE_COLUMNS + CHECK_COLUMNS)
 
 
