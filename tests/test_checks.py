@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 from typing import List
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,10 +17,8 @@ from yoloxsp.analysis.measure import track_rows
 from yoloxsp.analysis.phases import with_phases
 from yoloxsp.batch.summary import write_summary
 from yoloxsp.export.tables import tracks_table, write_table
+from yoloxsp.metrics.boxes import pairwise_iou
 from yoloxsp.synth.scene import SpindleProgram
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-from validate_track_checks import detection_hits  # noqa: E402
 
 pytestmark = pytest.mark.core
 
@@ -195,3 +193,18 @@ def test_the_crop_movie_whose_interphase_array_was_reported_keeps_its_spindle_tr
     flagged_tracks = set(tracks.index[flagged(analysis.tracks)])  # by a track flag
     assert array_track in flagged_tracks and flagged_tracks <= set(false_tracks)
     assert f"track(s), {len(flagged_tracks)} flagged for a look" in analysis.summary()
+
+
+def detection_hits(detections: pd.DataFrame, truth) -> np.ndarray:
+    """Per row of ``detections`` (``detections.csv``'s columns): does it overlap a true spindle of
+    its frame (``read_truth`` rows) at IoU >= 0.5? Tells the spindle's track from false ones."""
+    boxes = {}
+    for row in truth:
+        boxes.setdefault(row.frame, []).append(row.spindle.box)
+    hits = np.zeros(len(detections), bool)
+    for frame, rows in detections.groupby("frame", sort=False):
+        iou = pairwise_iou(rows[["x1", "y1", "x2", "y2"]].to_numpy(float),
+                           np.asarray(boxes.get(frame, []), float).reshape(-1, 4))
+        if iou.size:
+            hits[detections.index.get_indexer(rows.index)] = iou.max(axis=1) >= 0.5
+    return hits

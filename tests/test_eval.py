@@ -3,12 +3,17 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
+from pathlib import Path
+from typing import List
 
+import cv2
 import numpy as np
 import pytest
 
+from yoloxsp.errors import InputError
 from yoloxsp.metrics import box_metrics
 
 pytestmark = pytest.mark.core
@@ -76,7 +81,7 @@ def test_tracking_goal_on_a_synthetic_movie(tmp_path):
     from yoloxsp.synth import SynthConfig, write_movie
 
     # Spindles at constant brightness: this goal is about linking what is detected; how often dim long
-    # spindles are detected is measured per look (tools/looks_report.py).
+    # spindles are detected is measured per look (yoloxsp eval --per-look).
     movie = write_movie(tmp_path / "movie", SynthConfig(width=256, height=256, frames=20, seed=4242, pixel_size=0.12,
                                                         spindles=4, frame_interval=30, wells=True, length_dimming=0.0))
     result = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "eval", "--model", "yoloxsp", "--data",
@@ -87,3 +92,52 @@ def test_tracking_goal_on_a_synthetic_movie(tmp_path):
     # The tracking goal (0.95); the bundled model reaches MOTA 1.00, IDF1 1.00 here (the live epoch-70
     # weights, a candidate not bundled, reached only 0.915).
     assert metrics["MOTA"] >= 0.95 and metrics["IDF1"] >= 0.95 and metrics["id_switches"] == 0, metrics
+
+
+def _eval(capsys, *options: str) -> List[dict]:
+    """``yoloxsp eval --model yoloxsp OPTIONS`` run in this process: its stdout, one object per line."""
+    from yoloxsp.cli.main import build_parser
+
+    args = build_parser().parse_args(["eval", "--model", "yoloxsp", *options])
+    assert args.run(args) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_tubulin_only_scores_the_frames_as_if_the_spb_channel_were_empty(small_movie, tmp_path, capsys):
+    """Two-colour frames annotated at their SPB dots: ``--tubulin-only`` scores what a copy of the
+    export with its SPB channel emptied scores, and differs from the frames as they are (whose ends
+    the SPB dots give)."""
+    emptied = Path(shutil.copytree(small_movie, tmp_path / "red-only"))
+    for path in (emptied / "images").glob("*.png"):
+        frame = cv2.imread(str(path))
+        frame[..., :2] = 0  # blue and green (SPB); red, the tubulin, stays
+        cv2.imwrite(str(path), frame)
+    [two_colour] = _eval(capsys, "--data", str(small_movie))
+    [tubulin_only] = _eval(capsys, "--data", str(small_movie), "--tubulin-only")
+    [red_only] = _eval(capsys, "--data", str(emptied))
+    assert tubulin_only == red_only
+    assert tubulin_only["n_detections"] > 0
+    assert tubulin_only["end_median_error_px"] != two_colour["end_median_error_px"]
+
+
+def test_per_look_prints_one_row_per_look_in_the_order_named(capsys):
+    rows = _eval(capsys, "--per-look", "tubulin-only-fine", "wells-avi")
+    assert [(row["look"], row["unseen"]) for row in rows] == [("tubulin-only-fine", True), ("wells-avi", False)]
+    for row in rows:  # each row scores its look's held-out set
+        [whole] = _eval(capsys, "--data", f"synthetic:look:{row['look']}")
+        assert {k: v for k, v in row.items() if k not in ("look", "unseen")} == whole
+    assert rows[1]["n_images"] == 48 and rows[1]["det_F1@0.5"] > 0.9
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--per-look", "wells-avi", "no-such-look"], "unknown look(s) no-such-look"),
+    (["--per-look", "wells-avi", "--data", "synthetic:validation"], "either --data or --per-look"),
+    ([], "either --data or --per-look"),
+])
+def test_eval_refuses_unclear_sets_before_scoring_any(options, message, capsys):
+    from yoloxsp.cli.main import build_parser
+
+    args = build_parser().parse_args(["eval", "--model", "yoloxsp", *options])
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        args.run(args)
+    assert capsys.readouterr().out == ""

@@ -7,10 +7,10 @@ and ``synthetic:look:NAME`` (held-out movies of one look of :mod:`yoloxsp.synth.
 from __future__ import annotations
 
 import tempfile
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence
+from typing import Iterator, List, Optional
 
 from ..data import CvatLabels, FrameRecord, read_cvat
 from ..errors import InputError, PathLike
@@ -58,13 +58,6 @@ def open_eval_set(source: str, pixel_size: Optional[float] = None, root: Optiona
         return
     path = Path(source)
     yield read_eval_set(path if root is None or path.is_absolute() else Path(root) / path, pixel_size)
-
-
-@contextmanager
-def open_look_sets(looks: Sequence[str]) -> Iterator[Dict[str, EvalSet]]:
-    """The held-out set of every look in ``looks``, by look, rendered once for as many scorings as needed."""
-    with ExitStack() as stack:
-        yield {look: stack.enter_context(open_eval_set(LOOK_PREFIX + look)) for look in looks}
 
 
 def read_eval_set(path: PathLike, pixel_size: Optional[float] = None,

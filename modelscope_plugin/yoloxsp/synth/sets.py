@@ -5,7 +5,7 @@ Seed ranges (a seed decides a movie's look and everything in it; ranges never ov
 - training: 0 .. 999_999, drawn by the trainer (``synthetic:train``, :func:`.looks.training_config`);
 - validation: ``VALIDATION_SEEDS`` = 10_000_000 .., the looks taking turns (12 movies x 8 frames);
 - held-out sets per look: 20_000_000 .. (:func:`write_look_set`), for leave-one-look-out tests;
-- held-out single-cell tubulin-only movies: ``CROP_MOVIE_SEED`` = 20_100_000 .. (:func:`write_crop_movies`);
+- held-out single-cell tubulin-only movies: ``CROP_MOVIE_SEED`` = 20_100_000 .. (:func:`crop_movie_configs`);
 - annotated fields to fine-tune on (:func:`write_fields_task`): ``FIELD_SEED`` = 30_000_000 ..
 
 The model card's synthetic evaluation regenerates the validation set from these seeds, so anyone
@@ -57,12 +57,6 @@ def crop_movie_configs(n_movies: int, frames: int = CROP_MOVIE_FRAMES) -> List[S
             configs.append(config)
         seed += 1
     return configs
-
-
-def write_crop_movies(root: PathLike, n_movies: int = 6, frames: int = CROP_MOVIE_FRAMES) -> List[Path]:
-    """:func:`crop_movie_configs` written as movies (one CVAT task each) under ``root``."""
-    return [write_movie(Path(root) / f"crop-{config.seed}", config, overwrite=True)
-            for config in crop_movie_configs(n_movies, frames)]
 
 
 def write_fields_task(root: PathLike, look: str, n_fields: int) -> Path:

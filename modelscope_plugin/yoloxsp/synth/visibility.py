@@ -13,7 +13,7 @@ from typing import List, Sequence, Tuple
 import numpy as np
 
 from .config import SynthConfig
-from .movie import SynthFrame, generate
+from .movie import SynthFrame
 
 Point = Tuple[float, float]
 
@@ -58,9 +58,3 @@ def spindle_snrs(frame: SynthFrame, config: SynthConfig) -> List[float]:
     return [(spindle_level(tubulin, row.spindle.poles, row.length_um / config.pixel_size) - background) / sigma
             for row in frame.truth]
 
-
-def visible_frames(config: SynthConfig, min_snr: float = FAINT_SNR) -> List[int]:
-    """The frames of a raw-export movie in which every annotated spindle stands at least
-    ``min_snr`` noise sigmas above background (frames without a spindle included; a NaN level
-    counts as not visible): the frames an annotator of the same real movie could have marked."""
-    return [frame.index for frame in generate(config) if all(snr >= min_snr for snr in spindle_snrs(frame, config))]
