@@ -1,7 +1,8 @@
 """The bundled default model ships twice (torch weights and their ONNX export): the two must stay
 one model. Whoever retrains the weights must re-export (``yoloxsp export --model yoloxsp --out
 modelscope_plugin/yoloxsp/assets/default_model/model.onnx``); these tests fail until they do.
-Whatever weights are bundled must also stay silent on an empty field."""
+Both decode with the folder's configuration.json (tests/test_model_folder_settings.py: for any
+folder). Whatever weights are bundled must also stay silent on an empty field."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ import pytest
 
 from yoloxsp.io import open_movie
 from yoloxsp.model.backends import OnnxBackend, Predictor, TorchBackend
-from yoloxsp.model.config import METADATA_KEY, YoloxSpConfig
+from yoloxsp.model.config import YoloxSpConfig
 from yoloxsp.model.preprocess import prepare_batch
 from yoloxsp.model.resolve import DEFAULT_MODEL_DIR, ONNX_NAME, open_backend
 from yoloxsp.synth.render import camera_noise
@@ -37,22 +38,13 @@ def test_default_backend_of_the_bundled_model_is_onnx_runtime():
     assert isinstance(open_backend("yoloxsp"), OnnxBackend)
 
 
-def test_onnx_export_carries_the_weights_config(backends):
-    torch_backend, onnx_backend = backends
-    stored = onnx_backend.session.get_modelmeta().custom_metadata_map[METADATA_KEY]
-    # read as every reader does: files written before in_channels/num_classes were retired carry them
-    assert YoloxSpConfig.from_dict(json.loads(stored)) == torch_backend.model.config
-
-
-def test_weights_and_export_decode_as_the_configuration_says(backends):
-    """The weights file and the ONNX export each carry their own copy of the decoding settings,
-    which ``yoloxsp predict`` uses; ModelScope's pipeline takes configuration.json's. A threshold
-    changed in one copy and not the others would make the two paths report different spindles."""
+def test_both_backends_decode_as_the_configuration_says(backends):
+    """configuration.json is the one source of the bundled model's settings: ``yoloxsp predict``
+    on either backend decodes with them, as ModelScope's pipeline does."""
     section = json.loads((DEFAULT_MODEL_DIR / "configuration.json").read_text())["model"]
     configured = YoloxSpConfig.from_dict({key: value for key, value in section.items() if key != "type"})
     torch_backend, onnx_backend = backends
-    assert torch_backend.model.config == configured
-    assert onnx_backend.config == configured
+    assert torch_backend.config == onnx_backend.config == configured
 
 
 def test_onnx_export_computes_what_the_weights_compute(backends, sample_frames):

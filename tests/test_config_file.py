@@ -113,3 +113,17 @@ def test_bundled_configuration_copies_are_generated_from_the_training_config(tmp
     write(run / "configuration.json", {"model": {"size": "nano"}, "training_record": dict(record, epochs=99)})
     assert sync.main(["--record", str(run)]) == 0
     assert [json.loads(c.read_text())["training_record"]["epochs"] for c in copies] == [99, 99]
+
+
+def test_a_runs_model_overrides_reach_its_folders_configuration():
+    """The folder's model section is what predict and ModelScope build and decode its weights with,
+    so ``--set model.*`` overrides of the run land there; the recipes stay as the config file has them."""
+    source = ROOT / "configs" / "yoloxsp_nano.json"
+    record = {"config": source.name, "cfg_options": {"model.decode.score_threshold": 0.45, "model.pole_stride": 8,
+                                                     "train.max_epochs": 3}}
+    config = model_folder_config(source, record)
+    plain = read_config(source)
+    assert config["model"] == {**plain["model"], "pole_stride": 8,
+                               "decode": {**plain["model"]["decode"], "score_threshold": 0.45}}
+    assert config["train"] == plain["train"] and config["training_record"] == record
+    assert model_folder_config(source, {"config": source.name}) == {**plain, "training_record": {"config": source.name}}

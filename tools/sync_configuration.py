@@ -2,13 +2,28 @@
 
     .venv/bin/python tools/sync_configuration.py --record work_dirs/default/output
 
-The bundled model folder (``modelscope_plugin/yoloxsp/assets/default_model``) and the top-level
-``configuration.json`` (the model repository's copy) are generated, never edited: each is the
-training config named by the weights' ``training_record`` (``configs/<record["config"]>``, read
-whole with its base) plus that record. ``--record`` takes the record of a new run (its output
-model folder or that folder's configuration.json: only ``training_record`` is read from it); without
-it, the bundled copy's record is kept, which regenerates both copies after a config edit.
+The bundled folder's configuration.json (``modelscope_plugin/yoloxsp/assets/default_model``) is the
+one source of the bundled model's settings, decoding included: ``yoloxsp predict``, the Python API,
+eval and batch on either backend, and ModelScope's pipeline all read it
+(:func:`yoloxsp.model.config_file.model_folder_settings`). The top-level ``configuration.json`` is
+the same file for the model repository (the hub and the model card). Both are generated, never
+edited: each is the training config named by the weights' ``training_record``
+(``configs/<record["config"]>``, read whole with its base, the record's ``model.*`` overrides
+applied) plus that record. ``--record`` takes the record of a new run (its output model folder or
+that folder's configuration.json: only ``training_record`` is read from it); without it, the
+bundled copy's record is kept, which regenerates both copies after a config edit.
 ``--check`` writes nothing and exits 1 when a copy differs from what would be written.
+
+A decoding setting changed without training (``model.decode`` in ``configs/base.json``, then this
+tool) takes effect for every caller at once: the weights file and ``model.onnx`` are left as they
+are (the settings they carry are read only when one of them is opened alone, outside the folder).
+New bundled weights from a run's output folder ``RUN/output``:
+
+    cp RUN/output/pytorch_model.pt modelscope_plugin/yoloxsp/assets/default_model/
+    .venv/bin/python tools/sync_configuration.py --record RUN/output
+    .venv/bin/yoloxsp export --model yoloxsp --out modelscope_plugin/yoloxsp/assets/default_model/model.onnx
+
+(the export carries the weights; tests/test_bundled_model.py fails until it is redone).
 """
 from __future__ import annotations
 

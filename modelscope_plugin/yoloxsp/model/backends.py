@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 
 ONNX_PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}
+NETWORK_KEYS = ("size", "pole_stride")  # the settings an ONNX file's graph is fixed by
 
 
 def torch_device(device: str):
@@ -49,6 +50,18 @@ def onnx_provider(device: str) -> Tuple[str, dict]:
     return ONNX_PROVIDERS[kind], {"device_id": int(index)} if index else {}
 
 
+def _check_same_network(config: YoloxSpConfig, carried: YoloxSpConfig, path: Path) -> None:
+    """Raise when an ONNX file was exported from another network than ``config`` describes: the
+    decoding reads its outputs at ``config``'s pole stride, and a stale export after a change of
+    size would run other weights than the folder's torch backend (the torch backend needs no such
+    check: its weights refuse to load into another network)."""
+    differing = [f"{key} {getattr(carried, key)!r} (the file) vs {getattr(config, key)!r} (configuration.json)"
+                 for key in NETWORK_KEYS if getattr(carried, key) != getattr(config, key)]
+    if differing:
+        raise InputError(f"exported from another network than the model folder's configuration.json describes: "
+                         f"{'; '.join(differing)}; export it again with yoloxsp export", path)
+
+
 class TorchBackend:
     parallel_frames = 1  # concurrent forwards from several Python threads contend (slower per frame)
 
@@ -68,7 +81,11 @@ class OnnxBackend:
     measures both). ``threads`` gives every run that many threads instead. ``device`` ``cuda``
     (or ``cuda:N``) runs on the GPU through the CUDA provider (``onnxruntime-gpu``), or raises."""
 
-    def __init__(self, path: PathLike, threads: Optional[int] = None, device: str = "cpu"):
+    def __init__(self, path: PathLike, threads: Optional[int] = None, device: str = "cpu",
+                 config: Optional[YoloxSpConfig] = None):
+        """``config``: the model's settings when they come from elsewhere (a model folder's
+        configuration.json, :func:`~yoloxsp.model.resolve.open_backend`); None takes the ones the
+        file carries in its metadata."""
         import onnxruntime as ort
 
         path = Path(path)
@@ -91,9 +108,14 @@ class OnnxBackend:
             raise InputError(f"device {device!r}: ONNX Runtime could not start its {provider} (its log above "
                              "says why); ask for device 'cpu'", path)
         meta = self.session.get_modelmeta().custom_metadata_map
-        if METADATA_KEY not in meta:
+        if METADATA_KEY in meta:
+            carried = YoloxSpConfig.from_dict(json.loads(meta[METADATA_KEY]), path)
+            if config is not None:
+                _check_same_network(config, carried, path)
+            config = config or carried
+        elif config is None:
             raise InputError(f"ONNX file lacks the {METADATA_KEY!r} metadata (export it with yoloxsp export)", path)
-        self.config = YoloxSpConfig.from_dict(json.loads(meta[METADATA_KEY]), path)
+        self.config = config
 
     def raw(self, images: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         if self._pool is None or len(images) == 1:

@@ -4,6 +4,10 @@ A weights file is ``{"format": "yoloxsp", "config": {...}, "state_dict": {...}}`
 ``torch.save`` to a temporary name and renamed (a crash never leaves half a file), and read with
 ``torch.load(weights_only=True)`` (no pickled code runs). A wrong, truncated or mismatched file
 raises :class:`~yoloxsp.errors.InputError` naming it.
+
+The stored config builds the network when the file is read alone (an epoch checkpoint, a weights
+file given by path) and decodes it then; in a model folder, the folder's configuration.json is
+passed as ``config`` and the stored copy is not read (:mod:`yoloxsp.model.resolve`).
 """
 from __future__ import annotations
 
@@ -28,7 +32,8 @@ def save_weights(model: YoloxSp, path: PathLike) -> Path:
 
 
 def load_weights(path: PathLike, config: Optional[YoloxSpConfig] = None, map_location: str = "cpu") -> YoloxSp:
-    """Build the model stored in ``path`` (``config`` overrides the stored one, e.g. decoding)."""
+    """Build the model stored in ``path``; ``config`` (a model folder's settings) replaces the stored
+    one, decoding included, and must describe the same network or the weights do not load."""
     path = Path(path)
     if not path.is_file():
         raise InputError("weights file not found", path)

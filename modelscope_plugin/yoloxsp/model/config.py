@@ -2,7 +2,7 @@
 them too, and ONNX Runtime inference reads them without importing torch."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Dict, Mapping, Optional, Tuple
 
 from ..errors import InputError, PathLike
@@ -57,8 +57,25 @@ class YoloxSpConfig:
     @classmethod
     def from_dict(cls, values: Mapping, source: Optional[PathLike] = None) -> "YoloxSpConfig":
         """The config stored in a weights file, ONNX metadata or configuration.json (``source``,
-        named in errors), older files with retired keys included."""
-        return cls(**without_retired_keys(values, source))
+        named in errors), older files with retired keys included. An unknown key or size raises an
+        :class:`InputError` naming it and the file: a model folder's configuration.json is edited
+        by hand to change decoding, and a misspelt setting must not pass unnoticed."""
+        values = without_retired_keys(values, source)
+        _refuse_unknown_keys(values, cls, "model", source)
+        if isinstance(values.get("decode"), Mapping):
+            _refuse_unknown_keys(values["decode"], DecodeConfig, "model.decode", source)
+        try:
+            return cls(**values)
+        except ValueError as exc:  # an unknown size
+            raise InputError(f"model: {exc}", source) from None
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _refuse_unknown_keys(values: Mapping, kind: type, section: str, source: Optional[PathLike]) -> None:
+    """Raise an :class:`InputError` naming the first key of ``values`` that is no field of ``kind``."""
+    known = {f.name for f in fields(kind)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise InputError(f"{section}.{unknown[0]} is not a setting (known: {', '.join(sorted(known))})", source)

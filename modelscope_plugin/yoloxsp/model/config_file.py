@@ -6,6 +6,9 @@ a plain key (mmcv's merges it, but the trainer reads configs with ModelScope's, 
 install has no mmcv), so :func:`read_config` merges it: the trainer, the tools and the model
 folders' generator all read configs through it. A model folder's ``configuration.json`` is
 self-contained (ModelScope and the hub read it alone): it is what :func:`read_config` returns.
+Its ``model`` section is the one source of the folder's model settings, decoding included, for
+every backend and caller (:func:`model_folder_settings`); the copies the weights file and the ONNX
+export carry serve only when such a file is opened alone.
 
 Values that follow from others are not stored: each dataset's ``heatmap_stride`` is the model's
 ``pole_stride`` (:func:`derive_values` fills it in when the trainer builds the datasets). Older
@@ -23,6 +26,8 @@ from .config import YoloxSpConfig, without_retired_keys
 
 BASE_KEY = "_base_"
 DEFAULT_POLE_STRIDE = YoloxSpConfig.pole_stride
+CONFIGURATION_NAME = "configuration.json"
+MODEL_OPTION = "model."  # the prefix of a run's overrides of the model section (``--set model.x=...``)
 
 
 def read_config(path: PathLike) -> dict:
@@ -96,5 +101,35 @@ def _merge(base: dict, override: Mapping) -> dict:
 def model_folder_config(source: PathLike, training_record: Mapping) -> dict:
     """A model folder's configuration.json: the config its weights were trained with, read whole
     (a folder others fine-tune from needs the recipes, and ModelScope reads the file alone), and
-    how the weights were made."""
-    return {**read_config(source), "training_record": dict(training_record)}
+    how the weights were made. The run's overrides of the model section (``cfg_options`` keys
+    ``model.*``, e.g. ``--set model.decode.score_threshold=0.4``) are applied to it, because that
+    section is what every reader of the folder builds and decodes the weights with; the other
+    overrides stay in the record only, leaving the recipes as the config file has them."""
+    config = read_config(source)
+    overrides: dict = {}
+    for key, value in (training_record.get("cfg_options") or {}).items():
+        if key.startswith(MODEL_OPTION):
+            *parents, leaf = key[len(MODEL_OPTION):].split(".")
+            section = overrides
+            for name in parents:
+                section = section.setdefault(name, {})
+            section[leaf] = value
+    if overrides:
+        config["model"] = _merge(config.get("model") or {}, overrides)
+    return {**config, "training_record": dict(training_record)}
+
+
+def model_folder_settings(folder: PathLike) -> Optional[YoloxSpConfig]:
+    """The model settings of a model folder: its configuration.json's ``model`` section (ModelScope's
+    ``type`` aside), or None when the folder has no configuration.json. Whatever opens a model
+    folder (predict, the API, eval, batch, on either backend) takes its decoding settings from
+    here, as ModelScope's model does from the same section, so editing them in the file changes
+    what every caller reports, and the weights file and ONNX export need no copy kept in step.
+    A setting the section leaves out takes its default, as in ModelScope."""
+    path = Path(folder) / CONFIGURATION_NAME
+    if not path.is_file():
+        return None
+    section = read_config(path).get("model")
+    if not isinstance(section, Mapping):
+        raise InputError("no 'model' section (the model's settings)", path)
+    return YoloxSpConfig.from_dict({key: value for key, value in section.items() if key != "type"}, path)

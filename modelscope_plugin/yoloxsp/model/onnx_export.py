@@ -9,7 +9,9 @@ Outputs (raw, undecoded; :mod:`yoloxsp.model.decode` turns them into spindles):
 - ``poles`` (B, 3, H/ps, W/ps): pole heat logit and raw sub-cell offsets (ps = pole stride).
 
 The model's :class:`YoloxSpConfig` is stored as JSON in the file's metadata (``yoloxsp_config``),
-so an ONNX file is enough to run the model.
+so an ONNX file alone is enough to run the model. In a model folder the folder's configuration.json
+gives the settings instead (:mod:`yoloxsp.model.resolve`), and the stored network settings (size,
+pole stride) only check that the export is of the folder's network.
 """
 from __future__ import annotations
 
