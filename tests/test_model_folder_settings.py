@@ -108,7 +108,10 @@ def test_the_folders_configuration_must_describe_its_network(folder):
 
 
 def test_a_misspelt_or_missing_setting_names_the_file(folder):
-    edit(folder, decode={"score_treshold": 0.5})
+    edit(folder, size="huge")
+    with pytest.raises(InputError, match=r"configuration.json: model: unknown model size 'huge'"):
+        open_backend(str(folder), "onnx")
+    edit(folder, size="nano", decode={"score_treshold": 0.5})
     with pytest.raises(InputError, match=r"configuration.json: model.decode.score_treshold is not a setting"):
         open_backend(str(folder))
     rewrite(folder, lambda config: config.pop("model"))
