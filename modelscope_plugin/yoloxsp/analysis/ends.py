@@ -256,39 +256,80 @@ def holds_dots(spb: np.ndarray) -> bool:
     return bool(cv2.blur(channel, (3, 3)).max() - np.median(channel[::2, ::2]) >= SPB_MIN_CONTRAST)
 
 
-def spb_spot(spb: np.ndarray, near: np.ndarray, radius: float) -> Optional[np.ndarray]:
-    """The centre (x, y) of the brightest SPB spot (a local maximum of the 3x3 mean) within
-    ``radius`` px of ``near``: the intensity-weighted centroid of its 5x5 neighbourhood above the
-    local background; None when no spot stands :data:`SPB_MIN_SNR` times the local noise above
-    that background."""
+@dataclass(frozen=True)
+class _SpbWindow:
+    """The SPB channel around a point: pixel values, their 3x3 mean, pixel coordinates, which pixels
+    lie within reach, and the local background and noise."""
+
+    values: np.ndarray
+    smoothed: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+    reachable: np.ndarray
+    background: float
+    noise: float
+
+    def stands_out(self, level: float, min_snr: float) -> bool:
+        return level - self.background >= min_snr * self.noise / 3.0  # a 3x3 mean has a third of the noise
+
+
+def _spb_window(spb: np.ndarray, near: np.ndarray, radius: float) -> Optional[_SpbWindow]:
     height, width = spb.shape
     r = int(math.ceil(radius)) + 3
     cx, cy = int(math.floor(near[0])), int(math.floor(near[1]))
     x0, x1, y0, y1 = max(cx - r, 0), min(cx + r + 1, width), max(cy - r, 0), min(cy + r + 1, height)
     if x1 - x0 < 5 or y1 - y0 < 5:
         return None
-    window = np.asarray(spb[y0:y1, x0:x1], float)
-    background = float(np.median(window))
+    values = np.asarray(spb[y0:y1, x0:x1], float)
+    background = float(np.median(values))
     # the MAD of a dark 8-bit window can be 0: a level of quantisation and compression noise is the floor
-    noise = max(1.4826 * float(np.median(np.abs(window - background))), SPB_NOISE_FLOOR)
+    noise = max(1.4826 * float(np.median(np.abs(values - background))), SPB_NOISE_FLOOR)
     ys, xs = np.mgrid[y0:y1, x0:x1]
     reachable = (xs + 0.5 - near[0]) ** 2 + (ys + 0.5 - near[1]) ** 2 <= radius ** 2
-    smoothed = cv2.blur(window, (3, 3), borderType=cv2.BORDER_REPLICATE)
-    # a spot is a local maximum within reach, not the brightest pixel of the disk (the flank of a
-    # brighter dot beyond it)
-    peaks = reachable & (smoothed == maximum_filter(smoothed, 3, mode="nearest"))
+    smoothed = cv2.blur(values, (3, 3), borderType=cv2.BORDER_REPLICATE)
+    return _SpbWindow(values, smoothed, xs, ys, reachable, background, noise)
+
+
+def _brightest_peak(window: _SpbWindow) -> Optional[Tuple[int, int]]:
+    """The brightest local maximum of the 3x3 mean within reach (row, column), not the brightest
+    pixel of the disk (the flank of a brighter dot beyond it)."""
+    peaks = window.reachable & (window.smoothed == maximum_filter(window.smoothed, 3, mode="nearest"))
     if not peaks.any():
         return None
-    peak = np.unravel_index(np.argmax(np.where(peaks, smoothed, -np.inf)), window.shape)
-    if smoothed[peak] - background < SPB_MIN_SNR * noise / 3.0:  # a 3x3 mean has a third of the noise
+    return np.unravel_index(np.argmax(np.where(peaks, window.smoothed, -np.inf)), window.smoothed.shape)
+
+
+def spb_spot(spb: np.ndarray, near: np.ndarray, radius: float, min_snr: float = SPB_MIN_SNR) -> Optional[np.ndarray]:
+    """The centre (x, y) of the brightest SPB spot (a local maximum of the 3x3 mean) within
+    ``radius`` px of ``near``: the intensity-weighted centroid of its 5x5 neighbourhood above the
+    local background; None when no spot stands ``min_snr`` times the local noise above
+    that background."""
+    window = _spb_window(spb, near, radius)
+    peak = None if window is None else _brightest_peak(window)
+    if peak is None or not window.stands_out(window.smoothed[peak], min_snr):
         return None
     py, px = peak
     rows, cols = slice(max(py - 2, 0), py + 3), slice(max(px - 2, 0), px + 3)
-    weights = np.clip(window[rows, cols] - background, 0, None)
+    weights = np.clip(window.values[rows, cols] - window.background, 0, None)
     if weights.sum() <= 0:
         return None
-    return np.array([(weights * (xs[rows, cols] + 0.5)).sum() / weights.sum(),
-                     (weights * (ys[rows, cols] + 0.5)).sum() / weights.sum()])
+    return np.array([(weights * (window.xs[rows, cols] + 0.5)).sum() / weights.sum(),
+                     (weights * (window.ys[rows, cols] + 0.5)).sum() / weights.sum()])
+
+
+def shows_spb(spb: np.ndarray, near: np.ndarray, radius: float, min_snr: float) -> bool:
+    """Whether the SPB channel shows a pole body at ``near``: a spot within ``radius`` px (as
+    :func:`spb_spot` finds one), or SPB signal on ``near``'s own pixel standing ``min_snr`` times
+    the local noise out (a dot merged into a brighter neighbour's flank has no maximum of its own)."""
+    window = _spb_window(spb, near, radius)
+    if window is None:
+        return False
+    peak = _brightest_peak(window)
+    if peak is not None and window.stands_out(window.smoothed[peak], min_snr):
+        return True
+    at = (int(math.floor(near[1])) - int(window.ys[0, 0]), int(math.floor(near[0])) - int(window.xs[0, 0]))
+    inside = 0 <= at[0] < window.smoothed.shape[0] and 0 <= at[1] < window.smoothed.shape[1]
+    return inside and window.stands_out(window.smoothed[at], min_snr)
 
 
 def fit_spindle_ends(tubulin: np.ndarray, poles: np.ndarray, spb: Optional[np.ndarray] = None,
