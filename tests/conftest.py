@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
-import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -54,26 +53,6 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 SMALL = SynthConfig(width=192, height=160, frames=6, seed=7, pixel_size=0.15, spindles=3,
                     jpeg_quality=None, debris=1)
-
-
-TOOLS = Path(__file__).resolve().parents[1] / "tools"
-
-
-@pytest.fixture(scope="session")
-def tool():
-    """``tool("name")``: the script ``tools/name.py`` as a module (tools are scripts, not a package),
-    loaded once per session. Registered in ``sys.modules`` under a name of its own, as an import
-    would, so that what needs its module there (a dataclass) works."""
-    loaded = {}
-
-    def load(name: str):
-        if name not in loaded:
-            spec = importlib.util.spec_from_file_location(f"yoloxsp_tool_{name}", TOOLS / f"{name}.py")
-            loaded[name] = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(loaded[name])
-        return loaded[name]
-
-    return load
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,8 @@ import torch
 
 from yoloxsp.errors import InputError
 from yoloxsp.model import YoloxSp, YoloxSpConfig, load_weights, save_weights
-from yoloxsp.model.config_file import derive_values, model_folder_config, read_config
+from yoloxsp.model.config_file import (derive_values, generated_configuration, model_folder_config, read_config,
+                                       recorded_training)
 
 pytestmark = pytest.mark.core
 
@@ -90,29 +91,27 @@ def test_retired_model_keys_load_with_their_only_value_and_are_refused_otherwise
         load_weights(weights)
 
 
-def test_bundled_configuration_copies_are_generated_from_the_training_config(tmp_path, monkeypatch, tool):
-    sync = tool("sync_configuration")
-    record = sync.training_record(sync.COPIES[1])
-    expected = model_folder_config(ROOT / "configs" / record["config"], record)
-    for copy in sync.COPIES:
+COPIES = (ROOT / "configuration.json", ROOT / "modelscope_plugin" / "yoloxsp" / "assets" / "default_model"
+          / "configuration.json")
+
+
+def test_bundled_configuration_copies_are_generated_from_the_training_config(tmp_path):
+    """Both copies are what tools/sync_configuration.py writes: the recorded config plus the record."""
+    record = recorded_training(COPIES[1])
+    expected = generated_configuration(ROOT / "configs", record)
+    assert expected == model_folder_config(ROOT / "configs" / record["config"], record)
+    for copy in COPIES:
         assert json.loads(copy.read_text()) == expected, f"{copy}: run tools/sync_configuration.py"
-    assert sync.main(["--check"]) == 0
-    # the check fails on a hand edit, and the generator puts the copy right, keeping the record
-    copies = [tmp_path / "configuration.json", tmp_path / "default_model.json"]
-    for original, copy in zip(sync.COPIES, copies):
-        copy.write_text(original.read_text())
-    monkeypatch.setattr(sync, "COPIES", copies)
-    edited = json.loads(copies[0].read_text())
-    edited["model"]["pole_stride"] = 8
-    copies[0].write_text(json.dumps(edited))
-    assert sync.main(["--check"]) == 1
-    assert sync.main([]) == 0 and json.loads(copies[0].read_text()) == expected
-    # a new run's record replaces the bundled one
+    # a new run's record names its config; one the configs folder lacks, or no record, is refused by name
     run = tmp_path / "output_best"
     run.mkdir()
     write(run / "configuration.json", {"model": {"size": "nano"}, "training_record": dict(record, epochs=99)})
-    assert sync.main(["--record", str(run)]) == 0
-    assert [json.loads(c.read_text())["training_record"]["epochs"] for c in copies] == [99, 99]
+    assert recorded_training(run)["epochs"] == 99 == recorded_training(run / "configuration.json")["epochs"]
+    with pytest.raises(InputError, match="lacks"):
+        generated_configuration(tmp_path, record)
+    write(run / "configuration.json", {"model": {"size": "nano"}})
+    with pytest.raises(InputError, match="no training_record"):
+        recorded_training(run)
 
 
 def test_a_runs_model_overrides_reach_its_folders_configuration():

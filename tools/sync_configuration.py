@@ -33,34 +33,13 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from yoloxsp.errors import InputError
 from yoloxsp.io.atomic import atomic_path
-from yoloxsp.model.config_file import model_folder_config
+from yoloxsp.model.config_file import generated_configuration, recorded_training
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 COPIES = (ROOT / "configuration.json", ROOT / "modelscope_plugin" / "yoloxsp" / "assets" / "default_model"
           / "configuration.json")
-
-
-def training_record(source: Path) -> dict:
-    """The ``training_record`` of a model folder or a configuration.json."""
-    path = source / "configuration.json" if source.is_dir() else source
-    try:
-        record = json.loads(path.read_text(encoding="utf-8")).get("training_record")
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read a configuration.json: {exc}", path) from None
-    if not isinstance(record, dict) or not record.get("config"):
-        raise InputError("no training_record naming the config the weights were trained with", path)
-    return record
-
-
-def generated(record: dict) -> dict:
-    """What both copies hold: the recorded training config, read whole, plus the record."""
-    source = CONFIGS / Path(record["config"]).name
-    if not source.is_file():
-        raise InputError(f"the training record names config {record['config']!r}, which configs/ lacks", source)
-    return model_folder_config(source, record)
 
 
 def differing_copies(config: dict) -> List[Path]:
@@ -73,7 +52,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                                     "whose training_record to take (default: keep the bundled one)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when a copy differs")
     args = parser.parse_args(argv)
-    config = generated(training_record(args.record or COPIES[1]))
+    config = generated_configuration(CONFIGS, recorded_training(args.record or COPIES[1]))
     stale = differing_copies(config)
     if args.check:
         for path in stale:

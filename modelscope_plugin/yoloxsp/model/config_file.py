@@ -133,3 +133,27 @@ def model_folder_settings(folder: PathLike) -> Optional[YoloxSpConfig]:
     if not isinstance(section, Mapping):
         raise InputError("no 'model' section (the model's settings)", path)
     return YoloxSpConfig.from_dict({key: value for key, value in section.items() if key != "type"}, path)
+
+
+def recorded_training(source: PathLike) -> dict:
+    """The ``training_record`` of a model folder or of its configuration.json: how its weights were
+    made, naming the config they were trained with."""
+    source = Path(source)
+    path = source / CONFIGURATION_NAME if source.is_dir() else source
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")).get("training_record")
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read a configuration.json: {exc}", path) from None
+    if not isinstance(record, dict) or not record.get("config"):
+        raise InputError("no training_record naming the config the weights were trained with", path)
+    return record
+
+
+def generated_configuration(configs: PathLike, training_record: Mapping) -> dict:
+    """What a model folder's configuration.json holds for weights made as ``training_record`` says:
+    the recorded config, found in the folder ``configs`` and read whole, plus the record."""
+    source = Path(configs) / Path(training_record["config"]).name
+    if not source.is_file():
+        raise InputError(f"the training record names config {training_record['config']!r}, which "
+                         f"{Path(configs).name}/ lacks", source)
+    return model_folder_config(source, training_record)
