@@ -14,6 +14,7 @@ from scipy.optimize import linear_sum_assignment
 
 import yoloxsp
 from yoloxsp.errors import InputError, kept_notes
+from yoloxsp.io import open_movie
 from yoloxsp import movie
 from yoloxsp.movie import analyse_movie
 from yoloxsp.export.tables import CSV_OPTIONS, detections_table
@@ -186,12 +187,21 @@ def test_bad_inputs_are_named(detector, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no partial file left behind
 
 
-def test_analyse_gives_predicts_tables_in_memory(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    """The sample movie through ``yoloxsp.analyse``, run in an empty working folder: (the result,
+    that folder)."""
+    folder = tmp_path_factory.mktemp("working")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        return yoloxsp.analyse(SAMPLE / "stack.tif"), folder
+
+
+def test_analyse_gives_predicts_tables_in_memory(analysed, tmp_path):
     """``yoloxsp.analyse`` on a movie: the same tracks and detections ``predict`` writes, nothing
     written until ``save``, which writes the same tables."""
-    monkeypatch.chdir(tmp_path)
-    result = yoloxsp.analyse(SAMPLE / "stack.tif")
-    assert result.out is None and list(tmp_path.iterdir()) == []
+    result, working = analysed
+    assert result.out is None and list(working.iterdir()) == []
     predicted = subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", str(SAMPLE / "stack.tif"),
                                 "--out", str(tmp_path / "predict"), "--overlay", "none"], capture_output=True, text=True)
     assert predicted.returncode == 0, predicted.stderr
@@ -207,3 +217,24 @@ def test_analyse_gives_predicts_tables_in_memory(tmp_path, monkeypatch):
     with pytest.raises(FileExistsError):
         result.save(saved)
     assert len(result.plot().axes[0].lines) == result.tracks.track_id.nunique()
+
+
+def test_an_array_is_analysed_as_its_file_is(analysed):
+    """The frames of the sample as one T x H x W x C array, with the calibration its file records,
+    give the file's tables: arrays and files meet in one place before the analysis."""
+    movie = open_movie(SAMPLE / "stack.tif")
+    frames = np.stack(list(movie.frames()))
+    result = yoloxsp.analyse(frames, pixel_size=movie.pixel_size, frame_interval=movie.frame_interval)
+    expected, _ = analysed
+    pd.testing.assert_frame_equal(result.detections, expected.detections)
+    pd.testing.assert_frame_equal(result.tracks, expected.tracks)
+    uncalibrated = yoloxsp.analyse(frames[:1])  # one frame, no metadata: lengths in px only
+    assert uncalibrated.n_frames == 1 and uncalibrated.detections["length_um"].isna().all()
+    assert len(uncalibrated.detections) == (expected.detections.frame == 0).sum()
+
+
+def test_settings_are_refused_before_the_model_loads():
+    with pytest.raises(InputError, match="unknown end method 'guess'"):
+        yoloxsp.analyse(SAMPLE / "stack.tif", ends="guess", model="no-such-model")
+    with pytest.raises(TypeError, match="track_score_threshold"):
+        yoloxsp.analyse(SAMPLE / "stack.tif", track_score_threshold=0.2, model="no-such-model")

@@ -15,10 +15,12 @@ import pandas as pd
 import pytest
 import tifffile
 
+import yoloxsp
 from yoloxsp.batch.job import JobSettings
 from yoloxsp.batch.manifest import read_movies
 from yoloxsp.batch.runner import run_batch
 from yoloxsp.errors import InputError
+from yoloxsp.movie import Settings
 from yoloxsp.analysis.tracks import TRACK_SCORE_THRESHOLD
 from yoloxsp.synth import SynthConfig, write_movie
 
@@ -260,13 +262,25 @@ def test_cli_exit_codes(screen, tmp_path):
 def test_the_track_threshold_reaches_every_movie_and_its_record(screen, good, tmp_path):
     entries, _ = read_movies(screen / "manifest.csv")
     mut_a = good["mut_a/stack.tif"]
-    report = run_batch([e for e in entries if e.name == mut_a], tmp_path, JobSettings(track_threshold=1.0),
-                       progress=False)
+    report = run_batch([e for e in entries if e.name == mut_a], tmp_path,
+                       JobSettings(analysis=Settings(track_threshold=1.0)), progress=False)
     assert not report.failed
     record = json.loads((tmp_path / mut_a / "done.json").read_text())
     assert record["settings"]["track_threshold"] == 1.0
-    assert JobSettings().track_threshold == TRACK_SCORE_THRESHOLD
-    refused = run_batch([e for e in entries if e.name == good["wt_a/stack.tif"]], tmp_path,
-                        JobSettings(track_threshold=0.0), progress=False)  # reaches the movie's analysis, which refuses it
-    assert [r.reason for r in refused.results if r.status == "failed"] == [
-        "track score threshold must be in (0, 1] (got 0.0)"]
+    assert JobSettings().analysis.track_threshold == TRACK_SCORE_THRESHOLD
+    with pytest.raises(InputError, match=r"track score threshold must be in \(0, 1\] \(got 0.0\)"):
+        JobSettings(analysis=Settings(track_threshold=0.0))  # refused before any movie is opened
+
+
+def test_a_batch_movie_holds_what_yoloxsp_analyse_gives(tmp_path):
+    """The batch runs the analysis core as ``yoloxsp.analyse`` does: the sample's tables in its
+    movie folder are those of ``yoloxsp.analyse(...).save()``, to the byte."""
+    sample = Path(__file__).resolve().parents[1] / "res" / "sample" / "stack.tif"
+    (tmp_path / "manifest.csv").write_text(f"path,condition\n{sample},wt\n")
+    entries, problems = read_movies(tmp_path / "manifest.csv")
+    report = run_batch(entries, tmp_path / "out", JobSettings(analysis=Settings(overlay="none")), problems,
+                       progress=False)
+    assert [r.status for r in report.results] == ["done"]
+    saved = yoloxsp.analyse(sample).save(tmp_path / "analysed")
+    for name in ("detections.csv", "tracks.csv"):
+        assert (tmp_path / "out" / entries[0].name / name).read_text() == (saved / name).read_text()

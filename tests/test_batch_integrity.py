@@ -15,6 +15,7 @@ from yoloxsp.batch.job import JobSettings
 from yoloxsp.batch.manifest import read_movies
 from yoloxsp.batch.runner import run_batch
 from yoloxsp.batch import summary
+from yoloxsp.movie import Settings
 from yoloxsp.synth import SynthConfig, write_movie
 
 pytestmark = pytest.mark.core
@@ -119,13 +120,13 @@ def test_a_changed_movie_is_analysed_again_and_settings_decide_reuse(tmp_path):
     # a fallback pixel size (given to rescue uncalibrated movies) does not re-run a movie whose metadata had one
     same = run_batch(entries, out, JobSettings(pixel_size=0.3, frame_interval=10.0), progress=False)
     assert [(r.status, r.reason) for r in same.results] == [("skipped", "")]
-    straight = run_batch(entries, out, JobSettings(length="straight"), progress=False)
+    straight = run_batch(entries, out, JobSettings(analysis=Settings(length="straight")), progress=False)
     assert [r.status for r in straight.results] == ["done"]
     assert straight.results[0].reason == "analysed again: length was 'ridge', now 'straight'"
     before = pd.read_csv(folder / "detections.csv")
 
     movie(path, seed=22)  # another movie written over the same file
-    again = run_batch(entries, out, JobSettings(length="straight"), progress=False)
+    again = run_batch(entries, out, JobSettings(analysis=Settings(length="straight")), progress=False)
     assert [r.status for r in again.results] == ["done"]
     assert again.results[0].reason == "analysed again: the movie changed since it was analysed"
     assert "analysed again: the movie changed" in again.text()

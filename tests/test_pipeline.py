@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from PIL import Image
 
 import yoloxsp
 from yoloxsp.errors import InputError
-from yoloxsp.io import read_image
+from yoloxsp.io import open_movie, read_image
 
 pytestmark = pytest.mark.modelscope
 
@@ -97,3 +98,21 @@ def test_only_the_bare_name_is_rewritten(tmp_path):
     assert builder.normalize_model_input(str(tmp_path), None) == str(tmp_path)
     assert builder.normalize_model_input("yoloxsp", None) == str(yoloxsp.default_model_dir())
     assert builder.normalize_model_input(["yoloxsp"], None) == [str(yoloxsp.default_model_dir())]
+
+
+def test_an_image_gives_what_yoloxsp_analyse_gives_for_that_frame(detector):
+    """The pipeline runs one image through the analysis core as ``yoloxsp.analyse`` runs a movie:
+    the sample's first frame (16-bit, with the pixel size its file records) gives that frame's rows
+    of the movie's analysis (the first frame of a movie has no track to continue), on the torch
+    backend the pipeline runs."""
+    stack = Path(__file__).resolve().parents[1] / "res" / "sample" / "stack.tif"
+    movie = open_movie(stack)
+    out = detector(next(movie.frames()), pixel_size=movie.pixel_size)
+    rows = yoloxsp.analyse(stack, backend="torch").detections.query("frame == 0")
+    assert len(rows) == len(out[OutputKeys.SCORES]) >= 2
+    np.testing.assert_allclose(out[OutputKeys.SCORES], rows.score)
+    np.testing.assert_allclose(out[OutputKeys.BOXES], rows[["x1", "y1", "x2", "y2"]])
+    np.testing.assert_allclose(out[OutputKeys.KEYPOINTS].reshape(-1, 4), rows[["pole1_x", "pole1_y", "pole2_x",
+                                                                              "pole2_y"]])
+    np.testing.assert_allclose(out["lengths_um"], rows.length_um)
+    assert list(out["poles_from"]) == list(rows.poles_from)

@@ -40,7 +40,7 @@ def _analyse(lawn_movie, out: Path, threshold):
     from yoloxsp.movie import analyse_movie
 
     stack, _, predictor = lawn_movie
-    return analyse_movie(stack, out, predictor, overlay="none", progress=False, track_score_threshold=threshold)
+    return analyse_movie(stack, out, predictor, overlay="none", progress=False, track_threshold=threshold)
 
 
 def test_confirmed_tracks_recover_spindles_the_model_alone_misses(lawn_movie, tmp_path):

@@ -1,19 +1,19 @@
 """yoloxsp: find mitotic spindles and their poles in S. pombe fluorescence microscopy.
 
-The core (``io``, ``data``, ``synth``, ``model``, ``metrics``, ``post``) needs neither modelscope
-nor easycv. The ModelScope registrations (pipeline, model, dataset type, trainer entry) are made
+The core (``io``, ``data``, ``synth``, ``model``, ``analysis``, ``export``, ``metrics``, ``movie``,
+``batch``) needs neither modelscope nor easycv. The ModelScope registrations (pipeline, model, dataset type, trainer entry) are made
 when modelscope is imported, before or after ``import yoloxsp``: a post-import hook (wrapt) runs
 them as soon as the ``modelscope`` package itself is loaded, before any of its sub-packages. So
 ``import yoloxsp`` followed by ``pipeline(Tasks.image_object_detection, model='yoloxsp')`` works,
 while the CLI and plain inference never pay for importing modelscope, transformers and datasets.
 
-The Python API (:mod:`yoloxsp.api`) is reached from here and imported on first use, so ``import
-yoloxsp`` stays cheap:
+The Python API (:mod:`yoloxsp.api`, over the analysis core :mod:`yoloxsp.movie`) is reached from
+here and imported on first use, so ``import yoloxsp`` stays cheap:
 
-    detector = yoloxsp.load()                 # the bundled model on ONNX Runtime
-    results = detector("movie.tif")           # one FrameResult per frame
-    results[0].to_dataframe()                 # .plot() a matplotlib Figure, .save("overlay.png")
     movie = yoloxsp.analyse("movie.tif")      # tracked and measured: .detections, .tracks, .plot(), .save()
+    detector = yoloxsp.load()                 # the bundled model on ONNX Runtime
+    results = detector("movie.tif")           # one FrameResult per frame, frames on their own
+    results[0].to_dataframe()                 # .plot() a matplotlib Figure, .save("overlay.png")
 """
 import warnings
 from pathlib import Path
@@ -31,15 +31,17 @@ def default_model_dir() -> Path:
     return model_path("yoloxsp")
 
 
-API = ("load", "analyse", "SpindleDetector", "FrameResult")  # of yoloxsp.api, imported on first access (PEP 562)
+# public names and the module holding each, imported on first access (PEP 562)
+API = {"analyse": "api", "load": "api", "SpindleDetector": "api", "Analysis": "movie", "FrameResult": "movie",
+       "Settings": "movie"}
 __all__ = [*API, "default_model_dir", "__version__"]
 
 
 def __getattr__(name: str):
     if name in API:
-        from . import api
+        from importlib import import_module
 
-        return getattr(api, name)
+        return getattr(import_module(f".{API[name]}", __name__), name)
     if name == "cvat_ms_dataset":
         from .integrations.modelscope import cvat_ms_dataset
 

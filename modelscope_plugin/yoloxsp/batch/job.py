@@ -17,7 +17,8 @@ refused by name (``--overwrite`` replaces it). A movie that changed, or whose se
 analysed again and replaces its earlier result; ``movies.csv`` says why in ``reason``.
 
 Calibration: the manifest row beats the file's metadata, which beats the batch's fallback
-(``--pixel-size``/``--frame-interval``); see :func:`calibration`.
+(``--pixel-size``/``--frame-interval``), decided where every entry point decides it
+(:func:`yoloxsp.analysis.inputs.open_input`).
 
 Errors of one movie are returned as a failed :class:`MovieResult` naming the manifest row, so the
 engine sees a finished task and the batch goes on; only a dead worker makes the engine retry.
@@ -33,14 +34,14 @@ import socket
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple
 
+from ..analysis.inputs import GIVEN, MovieInput, check_positive, open_input
 from ..errors import InputError, OutputExistsError
-from ..io import open_movie
 from ..io.atomic import atomic_path
-from ..analysis.tracks import TRACK_SCORE_THRESHOLD
+from ..movie import Settings
 from .manifest import MovieEntry
 
 DONE_MARKER = "done.json"
@@ -48,9 +49,9 @@ STAGING_TAG = ".partial-"
 TRACKMATE_NAME = "tracks.trackmate.xml"
 UNITS = ("um", "px")
 FINGERPRINT_BYTES = 1 << 20  # hashed at each end of a movie file
-# JobSettings fields that change a movie's outputs (threads and units do not; the calibration
-# fallbacks are checked by where the values came from, see _same_calibration)
-RESULT_SETTINGS = ("model", "backend", "length", "ends", "overlay", "channels", "track_threshold", "axes", "scene")
+# What changes a movie's outputs: the model and every analysis setting (threads and units do not;
+# the calibration fallbacks are checked by where the values came from, see _same_calibration)
+RESULT_SETTINGS = ("model", "backend", *(f.name for f in fields(Settings)))
 CALIBRATION = ("pixel_size", "frame_interval")
 # what previous() finds in a movie's output folder
 NEW, CURRENT, STALE, FOREIGN = "new", "current", "stale", "foreign"
@@ -58,21 +59,30 @@ NEW, CURRENT, STALE, FOREIGN = "new", "current", "stale", "foreign"
 
 @dataclass(frozen=True)
 class JobSettings:
-    """How every movie of a batch is analysed (picklable: it travels to the workers)."""
+    """How every movie of a batch is analysed (picklable: it travels to the workers): the model, how
+    it runs, the summary's units, the calibration fallbacks, and the analysis :class:`Settings`
+    that ``predict`` takes too."""
 
     model: str = "yoloxsp"
     backend: str = "auto"
     threads: Optional[int] = None        # per worker; None: the backend's default (all cores)
     units: str = "um"                    # um: a movie without pixel size and frame interval fails
-    length: str = "ridge"
-    ends: str = "fit"                    # see analyse_movie's ends
-    overlay: str = "auto"
-    channels: Optional[Tuple[int, ...]] = None
     pixel_size: Optional[float] = None   # when neither the manifest row nor the file gives one
     frame_interval: Optional[float] = None
-    track_threshold: Optional[float] = TRACK_SCORE_THRESHOLD  # see analyse_movie's track_score_threshold
-    axes: Optional[str] = None           # how TIFF axes are read; see open_movie
-    scene: Optional[Union[str, int]] = None  # the scene of a vendor file holding several
+    analysis: Settings = Settings()
+
+    def __post_init__(self) -> None:
+        """Refused here, before any movie is opened."""
+        if self.units not in UNITS:
+            raise InputError(f"unknown units {self.units!r}; choose one of {UNITS}")
+        check_positive(self.pixel_size, "--pixel-size")
+        check_positive(self.frame_interval, "--frame-interval")
+
+    def record(self) -> Dict[str, object]:
+        """What ``done.json`` records: every field, the analysis settings beside the others, as JSON
+        reads them back (a tuple becomes a list)."""
+        flat = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "analysis"}
+        return json.loads(json.dumps({**flat, **asdict(self.analysis)}))
 
 
 @dataclass
@@ -118,17 +128,6 @@ def fingerprint(path: Path) -> dict:
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha1_ends": digest.hexdigest()}
 
 
-def calibration(row: Optional[float], metadata: Optional[float], fallback: Optional[float]
-                ) -> Tuple[Optional[float], str]:
-    """A pixel size or frame interval and where it came from: the manifest row beats the file's
-    metadata, which beats the batch's fallback (what a user writes per movie is meant; the
-    fallback is for files that say nothing)."""
-    for value, source in ((row, "manifest"), (metadata, "metadata"), (fallback, "fallback")):
-        if value:
-            return value, source
-    return None, "none"
-
-
 def previous(final: Path, entry: MovieEntry, settings: JobSettings) -> Tuple[str, str]:
     """What ``final`` holds for ``entry``: ``NEW`` (nothing), ``CURRENT`` (this movie's result
     under these settings), ``STALE`` (this movie's, but the movie or the settings changed) or
@@ -155,9 +154,9 @@ def changed(marker: dict, now: dict, entry: MovieEntry, settings: JobSettings) -
     """Why the result recorded by ``marker`` is not the one ``entry`` (whose fingerprint is
     ``now``) would give under ``settings``; empty when it is."""
     reasons = [] if marker.get("fingerprint") == now else ["the movie changed since it was analysed"]
-    recorded = marker.get("settings", {})
-    reasons += [f"{key} was {recorded.get(key)!r}, now {_as_json(getattr(settings, key))!r}"
-                for key in RESULT_SETTINGS if recorded.get(key) != _as_json(getattr(settings, key))]
+    recorded, current = marker.get("settings", {}), settings.record()
+    reasons += [f"{key} was {recorded.get(key)!r}, now {current[key]!r}"
+                for key in RESULT_SETTINGS if recorded.get(key) != current[key]]
     for quantity in CALIBRATION:
         then = marker.get("calibration", {}).get(quantity, {})
         if not _same_calibration(then, getattr(entry, quantity), getattr(settings, quantity)):
@@ -166,7 +165,7 @@ def changed(marker: dict, now: dict, entry: MovieEntry, settings: JobSettings) -
 
 
 def _same_calibration(then: dict, row: Optional[float], fallback: Optional[float]) -> bool:
-    """Whether a value recorded as ``{"value", "from"}`` is what :func:`calibration` gives now. A
+    """Whether a value recorded as ``{"value", "from"}`` is what :func:`open_input` decides now. A
     value from the metadata stays right while the file is unchanged, so a new fallback (given to
     rescue the movies without metadata) does not make every other movie run again."""
     if row:
@@ -174,11 +173,6 @@ def _same_calibration(then: dict, row: Optional[float], fallback: Optional[float
     if then.get("from") == "metadata":
         return True
     return then.get("from") in ("fallback", "none") and then.get("value") == fallback
-
-
-def _as_json(value: object) -> object:
-    """``value`` as it reads back from ``done.json`` (a tuple becomes a list)."""
-    return json.loads(json.dumps(value))
 
 
 def analyse_entry(entry: MovieEntry, out_root: str, settings: JobSettings, overwrite: bool = False) -> MovieResult:
@@ -213,31 +207,32 @@ def analyse_entry(entry: MovieEntry, out_root: str, settings: JobSettings, overw
 def _analyse(entry: MovieEntry, staging: Path, settings: JobSettings) -> dict:
     """Analyse into ``staging``; returns what ``done.json`` records about the movie. The
     fingerprint is taken first, so a movie changed during its analysis is analysed again."""
-    from ..movie import analyse_movie
     from ..export.trackmate import write_trackmate
+    from ..movie import analyse_movie
 
     before = fingerprint(entry.path)
-    movie = open_movie(entry.path, axes=settings.axes, scene=settings.scene)
-    (pixel_size, pixel_from), (frame_interval, interval_from) = (
-        calibration(getattr(entry, q), getattr(movie, q), getattr(settings, q)) for q in CALIBRATION)
-    missing = [q for q, value in zip(CALIBRATION, (pixel_size, frame_interval)) if not value]
+    analysis_settings = settings.analysis
+    movie = open_input(entry.path, pixel_size=entry.pixel_size, frame_interval=entry.frame_interval,
+                       fallback_pixel_size=settings.pixel_size, fallback_frame_interval=settings.frame_interval,
+                       channels=analysis_settings.channels, axes=analysis_settings.axes, scene=analysis_settings.scene)
+    missing = [q for q in CALIBRATION if not getattr(movie, q)]
     if settings.units == "um" and missing:
         raise InputError(f"no {' or '.join(missing)} in the manifest row, the file's metadata or the batch's "
                          "--pixel-size/--frame-interval, and the summary is in um and min (add the column(s) to the "
                          "manifest, give the fallback, or use --units px)", entry.path)
-    first = next(movie.frames())
-    analysis = analyse_movie(entry.path, staging, _predictor(settings), pixel_size=pixel_size,
-                             frame_interval=frame_interval, channels=settings.channels, length=settings.length,
-                             overlay=settings.overlay, progress=False, ends=settings.ends, axes=settings.axes,
-                             scene=settings.scene,
-                             track_score_threshold=settings.track_threshold)
+    analysis = analyse_movie(movie, staging, _predictor(settings), analysis_settings, progress=False)
     write_trackmate(staging / TRACKMATE_NAME, analysis.detections.to_dict("records"), entry.path,
-                    (first.shape[1], first.shape[0]), analysis.n_frames, analysis.pixel_size, analysis.frame_interval,
+                    analysis.frame_size, analysis.n_frames, analysis.pixel_size, analysis.frame_interval,
                     analysis.tracks.to_dict("records"))
     return {"fingerprint": before, "n_frames": analysis.n_frames, "n_tracks": len(analysis.tracks),
             "pixel_size": analysis.pixel_size, "frame_interval": analysis.frame_interval,
-            "calibration": {"pixel_size": {"value": pixel_size, "from": pixel_from},
-                            "frame_interval": {"value": frame_interval, "from": interval_from}}}
+            "calibration": {q: _calibration_record(movie, q) for q in CALIBRATION}}
+
+
+def _calibration_record(movie: MovieInput, quantity: str) -> Dict[str, object]:
+    """``{"value", "from"}`` for ``done.json``; a value given for this movie came from its manifest row."""
+    source = getattr(movie, f"{quantity}_from")
+    return {"value": getattr(movie, quantity), "from": "manifest" if source == GIVEN else source}
 
 
 def _predictor(settings: JobSettings):
@@ -261,7 +256,7 @@ def _write_marker(staging: Path, entry: MovieEntry, settings: JobSettings, resul
     """The completion marker, written last (atomically) into the staging folder."""
     marker = {"row": entry.row, "path": str(entry.path), "condition": entry.condition, **facts,
               "seconds": round(result.seconds, 3), "worker": result.worker,
-              "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "settings": asdict(settings)}
+              "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "settings": settings.record()}
     with atomic_path(staging / DONE_MARKER) as partial:
         partial.write_text(json.dumps(marker, indent=1))
 

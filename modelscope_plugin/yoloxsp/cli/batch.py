@@ -19,11 +19,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import InputError
-from ..model.resolve import BACKENDS
-from ..export.overlay import OVERLAYS
-from ..analysis.tracks import check_track_score_threshold
-from .predict import add_analysis_options
+from .predict import add_shared_options, settings_from
 
 
 def add_parser(sub) -> None:
@@ -31,10 +27,7 @@ def add_parser(sub) -> None:
                        description=__doc__.split(":", 1)[1].strip(),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="manifest .csv, folder of movies, or glob pattern (quote it)")
-    p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--model", default="yoloxsp", help="model folder, weights, .onnx, or 'yoloxsp' (bundled)")
-    p.add_argument("--backend", choices=BACKENDS, default="auto",
-                   help="auto (default): ONNX Runtime when the model has an ONNX file, else torch")
+    add_shared_options(p, calibration="fallback")
     engine = p.add_mutually_exclusive_group()
     engine.add_argument("--workers", type=int, default=1,
                         help="local worker processes, each with its own model session and a share of the cores")
@@ -44,13 +37,6 @@ def add_parser(sub) -> None:
     p.add_argument("--units", choices=("um", "px"), default="um",
                    help="summary units: um and min (default; every movie needs pixel size and frame interval) "
                         "or px and frames")
-    p.add_argument("--pixel-size", type=float,
-                   help="um per pixel for movies whose manifest row and file metadata give none (a fallback: the "
-                        "row beats the metadata, which beats this)")
-    p.add_argument("--frame-interval", type=float, help="seconds between frames, likewise a fallback")
-    p.add_argument("--channels", type=int, nargs="+", metavar="I", help="input channels, tubulin first then SPB")
-    add_analysis_options(p)
-    p.add_argument("--overlay", choices=OVERLAYS, default="auto")
     p.add_argument("--include-flagged-rates", action="store_true",
                    help="keep the anaphase B rates of short or cut anaphases (flags short-anaphase-b, anaphase-b-cut) "
                         "in the per-condition statistics; default: left out and counted in conditions.csv")
@@ -59,21 +45,14 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from ..batch.job import JobSettings
     from ..batch.manifest import read_movies
     from ..batch.runner import run_batch
 
-    for value, name in ((args.pixel_size, "--pixel-size"), (args.frame_interval, "--frame-interval")):
-        if value is not None and value <= 0:
-            raise InputError(f"{name} must be positive (got {value})")
-    check_track_score_threshold(args.track_threshold)
+    settings = JobSettings(model=args.model, backend=args.backend, units=args.units, pixel_size=args.pixel_size,
+                           frame_interval=args.frame_interval, analysis=settings_from(args))
     entries, problems = read_movies(args.input)
-    settings = JobSettings(model=args.model, backend=args.backend, units=args.units, length=args.length,
-                           ends=args.ends,
-                           overlay=args.overlay, channels=tuple(args.channels) if args.channels else None,
-                           pixel_size=args.pixel_size, frame_interval=args.frame_interval,
-                           track_threshold=args.track_threshold, axes=args.axes, scene=args.scene)
     report = run_batch(entries, args.out, settings, problems, workers=args.workers, scheduler=args.scheduler,
                        overwrite=args.overwrite, progress=not args.quiet,
                        include_flagged_rates=args.include_flagged_rates)

@@ -10,8 +10,9 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional
 
+from ..analysis.inputs import check_positive, decide
 from ..data import CvatLabels, FrameRecord, read_cvat
 from ..errors import InputError, PathLike
 from ..io import open_movie
@@ -64,15 +65,15 @@ def read_eval_set(path: PathLike, pixel_size: Optional[float] = None,
                   labels: Optional[CvatLabels] = None) -> EvalSet:
     """Records of a CVAT export with one pixel size per frame (``pixel_size``, or each task's
     ``stack.tif`` metadata)."""
-    if pixel_size is not None and pixel_size <= 0:
-        raise InputError(f"pixel size must be positive (got {pixel_size})")
+    check_positive(pixel_size, "pixel size")
     records = read_cvat(path, labels or CvatLabels()).records
-    if pixel_size is not None:
-        return EvalSet(records, [pixel_size] * len(records))
-    stacks = {}
-    for record in records:
+    recorded: Dict[Path, Optional[float]] = {}  # each stack's metadata, read once and only when needed
+
+    def size_of(record: FrameRecord) -> Optional[float]:
         stack = record.image_path.parent.parent / "stack.tif"
-        if stack not in stacks:
-            stacks[stack] = open_movie(stack).pixel_size if stack.is_file() else None
-    sizes = [stacks[r.image_path.parent.parent / "stack.tif"] for r in records]
+        if pixel_size is None and stack not in recorded:
+            recorded[stack] = open_movie(stack).pixel_size if stack.is_file() else None
+        return decide(pixel_size, recorded.get(stack))[0]  # as every entry point decides it
+
+    sizes = [size_of(r) for r in records]
     return EvalSet(records, sizes if all(s is not None for s in sizes) else None)

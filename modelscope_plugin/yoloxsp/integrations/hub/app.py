@@ -29,11 +29,11 @@ import pandas as pd
 
 from yoloxsp.batch.job import JobSettings
 from yoloxsp.batch.manifest import read_movies
-from yoloxsp.batch.runner import run_batch
+from yoloxsp.batch.runner import BatchReport, run_batch
 from yoloxsp.errors import InputError
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import model_path, open_backend
-from yoloxsp.movie import analyse_movie
+from yoloxsp.movie import Analysis, Settings, analyse_movie
 from yoloxsp.synth import SynthConfig, write_movie
 
 HERE = Path(__file__).resolve().parent
@@ -62,18 +62,44 @@ def examples(sample: Path) -> List[list]:
     return [[str(path), *rest] for path, *rest in rows if path.is_file()]
 
 
+def analyse_upload(upload: str, predictor: Predictor, pixel_size: Optional[float] = None,
+                   frame_interval: Optional[float] = None) -> Analysis:
+    """The "One movie" tab's job: ``predict`` with its defaults and PNG overlays into a new temporary
+    folder (``Analysis.out``). An empty box (None or 0) leaves the value to the file's metadata."""
+    out = Path(tempfile.mkdtemp(prefix="yoloxsp-demo-"))
+    return analyse_movie(upload, out, predictor, Settings(overlay="frames"), pixel_size=pixel_size or None,
+                         frame_interval=frame_interval or None, progress=False)
+
+
+def analyse_uploads(uploads: List[str], model: str, pixel_size: Optional[float] = None,
+                    frame_interval: Optional[float] = None, units: str = "um") -> BatchReport:
+    """The "Many movies" tab's job: ``batch`` in this process into a new temporary folder
+    (``BatchReport.out``), a movie's condition being its file name up to the first underscore.
+    A pixel size or frame interval typed in goes into every movie's manifest row, so that it beats
+    the file's metadata as in the "One movie" tab; an empty box leaves it to the metadata."""
+    out = Path(tempfile.mkdtemp(prefix="yoloxsp-batch-"))
+    manifest = out / "manifest.csv"
+    with open(manifest, "w", newline="") as handle:  # the same validation as a user's manifest
+        writer = csv.writer(handle)
+        writer.writerow(["path", "condition", "pixel_size", "frame_interval"])
+        writer.writerows([path, Path(path).stem.split("_")[0], pixel_size or "", frame_interval or ""]
+                         for path in uploads)
+    entries, problems = read_movies(manifest)
+    settings = JobSettings(model=model, units=units, analysis=Settings(overlay="none"))
+    return run_batch(entries, out / "results", settings, problems, progress=False)
+
+
 def build_app(model: str = DEFAULT_MODEL) -> gr.Blocks:
     predictor = Predictor(open_backend(model))
 
     def run(upload: Optional[str], pixel_size: Optional[float], frame_interval: Optional[float]):
         if not upload:
             raise gr.Error("upload an image, a TIFF stack or a video first")
-        out = Path(tempfile.mkdtemp(prefix="yoloxsp-demo-"))
         try:
-            analysis = analyse_movie(upload, out, predictor, pixel_size or None, frame_interval or None,
-                                     overlay="frames", progress=False)
+            analysis = analyse_upload(upload, predictor, pixel_size, frame_interval)
         except InputError as exc:  # the user's file: one clear line; anything else is a bug and shows as one
             raise gr.Error(str(exc)) from None
+        out = analysis.out
         overlays = sorted((out / "overlay").iterdir())
         table = analysis.detections[list(COLUMNS)].astype(float).set_axis(HEADERS, axis="columns").round(3)
         return (str(overlays[len(overlays) // 2]), table, str(out / "lengths.png"),
@@ -117,17 +143,8 @@ def _many_movies(model: str) -> None:
             units: str):
         if not uploads:
             raise gr.Error("upload two or more movies first")
-        out = Path(tempfile.mkdtemp(prefix="yoloxsp-batch-"))
-        manifest = out / "manifest.csv"
-        with open(manifest, "w", newline="") as handle:  # the same validation as a user's manifest
-            writer = csv.writer(handle)
-            writer.writerow(["path", "condition"])
-            writer.writerows([path, Path(path).stem.split("_")[0]] for path in uploads)
-        entries, problems = read_movies(manifest)
-        settings = JobSettings(model=model, units=units, overlay="none", pixel_size=pixel_size or None,
-                               frame_interval=frame_interval or None)
-        report = run_batch(entries, out / "results", settings, problems, progress=False)
-        results = out / "results"
+        report = analyse_uploads(uploads, model, pixel_size, frame_interval, units)
+        results = report.out
         lines = report.text().splitlines()
         status = lines[0].split(" -> ")[0] + "".join(f"\n- {line}" for line in lines[1:])
         return (status, pd.read_csv(results / "conditions.csv").round(3),

@@ -10,11 +10,15 @@ ridge between the ends; ``length='straight'`` for end to end), ``lengths_um`` (N
 standard error) and ``poles_from`` (``spb``, ``tubulin`` or ``model``; ``ends='model'`` keeps the
 network's poles). The pixel size also lets the contrast of a 16-bit frame tell a bright dead cell
 from a spindle.
+
+Each image runs through the analysis core (:mod:`yoloxsp.movie`) as a movie of one frame, as
+``yoloxsp predict`` runs a single image, so both give the same numbers; a path is opened as
+``predict`` opens it (a TIFF's recorded pixel size counts unless one is given).
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 
 import numpy as np
 from modelscope.outputs import OutputKeys
@@ -22,19 +26,19 @@ from modelscope.pipelines.base import Pipeline
 from modelscope.pipelines.builder import PIPELINES
 from modelscope.utils.constant import Tasks
 
-from ...api import SpindleDetector
+from ...analysis.inputs import open_input
 from ...errors import InputError
-from ...io import read_image
 from ...metainfo import Pipelines
 from ...model.backends import Predictor, TorchBackend
+from ...movie import FrameResult, Settings, frame_results
 
 LABEL = "spindle"
 
 
-def as_frame(image: Any) -> np.ndarray:
-    """A path, numpy array or PIL image as an ``H x W [x C]`` array."""
+def as_source(image: Any) -> Union[Path, np.ndarray]:
+    """A path or an ``H x W [x C]`` array from a path, numpy array or PIL image."""
     if isinstance(image, (str, Path)):
-        return read_image(image)
+        return Path(image)
     if isinstance(image, np.ndarray):
         return image
     if hasattr(image, "mode") and hasattr(image, "size"):  # PIL.Image without importing PIL here
@@ -45,8 +49,8 @@ def as_frame(image: Any) -> np.ndarray:
 
 @PIPELINES.register_module(Tasks.image_object_detection, module_name=Pipelines.spindle_detection)
 class SpindleDetectionPipeline(Pipeline):
-    """ModelScope's face of :class:`yoloxsp.api.SpindleDetector`: the same contrast, detection and
-    measurement as ``yoloxsp predict``, run on the model ModelScope loaded."""
+    """ModelScope's face of the analysis core: the same contrast, detection and measurement as
+    ``yoloxsp predict``, run on the model ModelScope loaded."""
 
     def __init__(self, model, pixel_size: Optional[float] = None, length: str = "ridge", ends: str = "fit",
                  **kwargs):
@@ -54,27 +58,29 @@ class SpindleDetectionPipeline(Pipeline):
         # for a Hugging Face model, which imports transformers (a training dependency, not in the core install).
         kwargs.setdefault("use_hf", False)
         super().__init__(model=model, auto_collate=False, **kwargs)
-        self.pixel_size = pixel_size
+        self.pixel_size, self.settings = pixel_size, Settings(length=length, ends=ends)
         device = "cuda" if self.device.type == "cuda" else "cpu"
-        self.detector = SpindleDetector(Predictor(TorchBackend(self.model.model, device)), length, ends)
+        self.predictor = Predictor(TorchBackend(self.model.model, device))
 
     def _sanitize_parameters(self, pixel_size: Optional[float] = None, **kwargs):
         per_call = {"pixel_size": pixel_size} if pixel_size is not None else {}
         return {}, per_call, per_call
 
     def preprocess(self, image, **kwargs) -> Dict[str, Any]:
-        return {"frame": as_frame(image)}
+        return {"source": as_source(image)}
 
     def forward(self, inputs: Dict[str, Any], pixel_size: Optional[float] = None, **kwargs) -> Dict[str, Any]:
-        pixel_size = pixel_size if pixel_size is not None else self.pixel_size
-        [result] = self.detector(inputs["frame"], pixel_size)
+        movie = open_input(inputs["source"], pixel_size=pixel_size if pixel_size is not None else self.pixel_size)
+        if movie.n_frames != 1:
+            raise InputError(f"the pipeline takes single images; this holds {movie.n_frames} frames (use "
+                             "yoloxsp.analyse or yoloxsp predict for a movie)", movie.path)
+        [result] = frame_results(movie, self.predictor, self.settings)
         return {"result": result}
 
     def postprocess(self, inputs: Dict[str, Any], **kwargs) -> Dict[str, Any]:
-        result = inputs["result"]
+        result: FrameResult = inputs["result"]
         detections, measured = result.detections, result.measured
-        lengths_um = measured.lengths * result.pixel_size if result.pixel_size else np.full(len(detections), np.nan)
         return {OutputKeys.SCORES: detections.scores, OutputKeys.LABELS: [LABEL] * len(detections),
                 OutputKeys.BOXES: detections.boxes, OutputKeys.KEYPOINTS: detections.poles,
-                "lengths_px": measured.lengths, "lengths_um": lengths_um, "pole_sd_px": measured.sd,
+                "lengths_px": measured.lengths, "lengths_um": result.lengths_um, "pole_sd_px": measured.sd,
                 "poles_from": measured.sources}
