@@ -34,10 +34,13 @@ def draw_detections(frame: np.ndarray, detections: Detections, labels: Optional[
                     reference_boxes: Optional[np.ndarray] = None, scale: int = 2) -> np.ndarray:
     """An RGB uint8 overlay, enlarged ``scale`` times so thin lines stay visible on small frames.
 
-    ``labels`` (e.g. track ids or scores) are written above each box; ``reference_boxes``
-    (N, 4), e.g. annotations, are drawn in orange underneath.
+    ``frame``: the 8-bit RGB frame the model saw, drawn as it is; any other frame (16-bit, fewer
+    channels) is first made one as the model's input is. ``labels`` (e.g. track ids or scores) are
+    written above each box; ``reference_boxes`` (N, 4), e.g. annotations, are drawn in orange
+    underneath.
     """
-    canvas = cv2.resize(to_rgb8(frame), None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+    rgb8 = frame if frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3 else to_rgb8(frame)
+    canvas = cv2.resize(rgb8, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
 
     def px(x: float, y: float):
         return int(round(x * scale)), int(round(y * scale))

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
+import numpy as np
 import pandas as pd
 
 from ..analysis.checks import CHECK_COLUMNS
@@ -38,6 +39,20 @@ def write_table(table: pd.DataFrame, path: PathLike) -> Path:
     with atomic_path(path) as partial:
         table.to_csv(partial, **CSV_OPTIONS)
     return Path(path)
+
+
+def _csv_line(row: Dict[str, object]) -> str:
+    """One row of ``detections.csv`` as ``to_csv(**CSV_OPTIONS)`` writes it (floats to 3 decimals,
+    ``nan`` where unknown), formatted directly: a DataFrame per frame cost more than the frame's
+    ends fit. Its values are numbers and the ``poles_from`` words, which need no quoting."""
+    cells = []
+    for column in DETECTION_COLUMNS:
+        value = row[column]
+        if isinstance(value, (float, np.floating)):
+            cells.append("nan" if value != value else CSV_OPTIONS["float_format"] % value)
+        else:
+            cells.append(str(value))
+    return ",".join(cells) + "\n"
 
 
 class DetectionsWriter:
@@ -73,7 +88,7 @@ class DetectionsWriter:
 
     def write(self, rows: List[Dict[str, float]]) -> None:
         """Append one frame's rows (none is fine), in the file when this returns."""
-        self._append(detections_table(rows).to_csv(header=False, **CSV_OPTIONS))
+        self._append("".join(_csv_line(row) for row in rows))
         first = not self.frames
         self._whole = (self.frames + 1, self._handle.tell())
         if first:
