@@ -17,6 +17,7 @@ import yoloxsp  # noqa: F401  (registers the trainer entry, dataset and model)
 from modelscope.trainers import build_trainer
 from modelscope.trainers.hooks.hook import Hook
 from modelscope.trainers.hooks.priority import Priority
+from yoloxsp.errors import InputError
 from yoloxsp.metainfo import Trainers
 from yoloxsp.model import load_weights
 from yoloxsp.model.resolve import model_path
@@ -38,8 +39,9 @@ PIXEL_SIZE = 0.15
 # little but must do no harm; the slack is about three of the 188 held-out spindles. The trainer's
 # seed fixes the augmentation, so a run repeats on one machine; the slack covers other machines' floats.
 ADAPTATION_SLACK = 0.015
-# Small enough for CI: 3 epochs of 3 batches of 2 frames at 192 px.
-OPTIONS = {"train.max_epochs": 3, "train.dataloader.batch_size_per_gpu": 2, "train.dataloader.workers_per_gpu": 0,
+# Small enough for CI: 3 epochs of 3 steps of 2 frames at 192 px.
+OPTIONS = {"train.max_epochs": 3, "train.train_iters_per_epoch": 3, "train.dataloader.batch_size_per_gpu": 2,
+           "train.dataloader.workers_per_gpu": 0,
            "evaluation.dataloader.workers_per_gpu": 0, "evaluation.dataloader.batch_size_per_gpu": 2,
            "dataset.train.input_size": 192, "dataset.val.pixel_size": PIXEL_SIZE,
            "train.lr_scheduler.num_last_epochs": 1, "train.optimizer.lr": 0.0005}
@@ -132,6 +134,90 @@ def test_resume_continues_epoch_lr_optimizer_and_ema(spindle_set, tmp_path):
     assert int(ema.average.n_averaged) == 4 * per_epoch  # the average went on from the checkpoint's
     state = torch.load(tmp_path / "work" / "epoch_2_trainer_state.pth", weights_only=False)
     assert state["meta"]["epoch"] == 1 and state["optimizer"]["state"]  # 0-based epoch; SGD momentum saved
+
+
+class FramesRecorder(Hook):
+    """The image files of the items each training step took."""
+
+    PRIORITY = Priority.LOWEST
+
+    def __init__(self):
+        self.steps = []
+
+    def before_train_iter(self, trainer):
+        metas = trainer.data_batch["img_metas"]
+        metas = metas.data[0] if hasattr(metas, "data") else metas
+        self.steps.append([meta["image_path"] for meta in metas])
+
+
+def test_an_epoch_is_a_number_of_steps_whatever_the_number_of_frames(spindle_set, tmp_path):
+    """With ``train.train_iters_per_epoch`` (the fine-tuning recipe's unit of work), 3 frames and 6
+    frames train for the same number of steps, each pass going round every frame."""
+    few = write_movie(tmp_path / "few", SynthConfig(width=192, height=160, frames=3, seed=22, pixel_size=PIXEL_SIZE,
+                                                   spindles=3, debris=1))
+    for data, frames in ((few, 3), (spindle_set, 6)):
+        recorder = FramesRecorder()
+        trainer = build_trainer(Trainers.easycv, dict(
+            model=str(yoloxsp.default_model_dir()), train_dataset=str(data), eval_dataset=str(data),
+            work_dir=str(tmp_path / f"work{frames}"), callbacks=[recorder],
+            cfg_options={**OPTIONS, "train.max_epochs": 2, "train.lr_scheduler.num_last_epochs": 0}))
+        trainer.train()
+        assert trainer.iter == 2 * 3 and len(recorder.steps) == 2 * 3
+        assert all(len(step) == 2 for step in recorder.steps)
+        assert len({path for step in recorder.steps for path in step}) == frames
+
+
+def test_without_validation_data_the_last_frame_is_held_out(spindle_set, tmp_path, capfd):
+    """No ``eval_dataset``: the export's last frame scores each epoch and is never trained on;
+    the best epoch by it is kept (output_best), and the log and the training record say so."""
+    recorder = FramesRecorder()
+    trainer = build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set),
+                                                  work_dir=str(tmp_path), callbacks=[recorder], cfg_options=OPTIONS))
+    trainer.train()
+    records = trainer.eval_dataset.dataset.frames.records
+    held_out = str(records[-1].image_path)
+    trained_on = {path for step in recorder.steps for path in step}
+    assert trained_on == {str(record.image_path) for record in records[:-1]}
+    assert trainer.eval_dataset.frames == [len(records) - 1] and len(trainer.train_dataset.frames) == len(records) - 1
+    assert held_out in trainer.held_out
+    assert f"no validation data given: the last frame of the training data, {held_out}" in capfd.readouterr().err
+    written = json.loads((tmp_path / "output_best" / "configuration.json").read_text())
+    assert held_out in written["training_record"]["validation_held_out"]
+    assert (tmp_path / "output_best" / "pytorch_model.pt").is_file()
+
+    one_frame = write_movie(tmp_path / "one", SynthConfig(width=128, height=128, frames=1, seed=3,
+                                                          pixel_size=PIXEL_SIZE, spindles=1))
+    with pytest.raises(InputError, match="validation"):
+        build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(one_frame),
+                                            work_dir=str(tmp_path / "one_work"), cfg_options=OPTIONS))
+    with pytest.raises(InputError, match="validation"):
+        build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset="synthetic:train",
+                                            work_dir=str(tmp_path / "synthetic_work"), cfg_options=OPTIONS))
+
+
+def test_parts_train_at_their_own_learning_rates(spindle_set, tmp_path):
+    """``paramwise_options`` sets each part's learning rate; a part at ``lr_mult`` 0 is frozen and
+    keeps its weights while the rest trains; a name that is no part is refused."""
+    options = {**OPTIONS, "train.max_epochs": 2, "train.lr_scheduler.num_last_epochs": 0,
+               "train.optimizer.paramwise_options": {"backbone": {"lr_mult": 0}, "neck": {"lr_mult": 0.5}}}
+    trainer = make_trainer(spindle_set, tmp_path / "work", **options)
+    network = trainer.unwrap_module(trainer.model).model
+    start = {k: v.clone() for k, v in network.state_dict().items()}
+    trainer.train()
+    groups = trainer.optimizer.param_groups
+    by_part = {part: [g["initial_lr"] for g in groups if any(p is w for w in getattr(network, part).parameters()
+                                                          for p in g["params"])] for part in ("backbone", "neck", "head")}
+    lr = trainer.cfg.train.optimizer.lr
+    assert by_part == {"backbone": [], "neck": [pytest.approx(lr * 0.5)], "head": [pytest.approx(lr)]}
+    after = network.state_dict()  # the moving average: a frozen part's average is itself, to rounding
+    moved = {part: any(not torch.allclose(after[k].float(), start[k].float(), rtol=1e-5, atol=1e-8)
+                       for k in start if k.startswith(part + "."))
+             for part in ("backbone", "neck", "head", "pole_head")}
+    assert moved == {"backbone": False, "neck": True, "head": True, "pole_head": True}
+
+    with pytest.raises(ValueError, match="no part"):
+        make_trainer(spindle_set, tmp_path / "typo", **{**options, "train.optimizer.paramwise_options": {
+            "backbones": {"lr_mult": 0}}}).train()
 
 
 class WeightsRecorder(Hook):
@@ -260,8 +346,8 @@ def test_two_process_gloo_training(spindle_set, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.count("trained; model folders") == 1  # reported once, by rank 0
     state = torch.load(tmp_path / "work" / "epoch_3_trainer_state.pth", weights_only=True)
-    # 6 frames shared by 2 processes of 2 images each: 2 iterations per epoch (one process: 3).
-    assert state["meta"]["iter"] == 3 * 2
+    # An epoch is 3 steps however many processes share them (each step then sees 2 x 2 images).
+    assert state["meta"]["iter"] == 3 * 3
     assert load_weights(tmp_path / "work" / "output" / "pytorch_model.pt").config.size
 
 

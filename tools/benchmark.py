@@ -9,6 +9,9 @@
     .venv/bin/python tools/benchmark.py batch      # yoloxsp batch: movies per minute with 1 and 2 local workers
     .venv/bin/python tools/benchmark.py contrast   # 16-bit contrast limits, ms per 2-channel frame, with and
                                                    # without a dead cell, against plain percentiles
+    .venv/bin/python tools/benchmark.py fewshot    # what fine-tuning on 5, 10, 20 annotated frames of a look no
+                                                   # training draws buys on that look's held-out frames
+                                                   # (--looks, --shots, --model, --set KEY=VALUE recipe overrides)
 
 Each section runs on this machine as it is; run it on an idle machine for numbers you quote.
 """
@@ -234,21 +237,87 @@ def bench_contrast(repeats: int) -> None:
             print(f"{size:>5} {name:>12} {plain:>13.1f} {limits:>15.1f}")
 
 
+FEWSHOT_KEYS = {"det_F1@0.5": "F1", "long_recall@0.5": "long recall", "pole_median_error_px": "pole err px"}
+
+
+def _finetune(model: str, train: Path, work: Path, options: dict) -> Path:
+    """The README's fine-tune: the bundled recipe from ``model``'s weights on a CVAT export, no
+    validation data given (the trainer holds one frame out and keeps the best epoch by it).
+    Returns the kept model folder."""
+    import yoloxsp  # noqa: F401  (registers the trainer)
+    from modelscope.trainers import build_trainer
+
+    from yoloxsp.metainfo import Trainers
+    from yoloxsp.model.resolve import model_path
+
+    trainer = build_trainer(Trainers.easycv, dict(model=str(model_path(model)), train_dataset=str(train),
+                                                  work_dir=str(work), cfg_options=options))
+    trainer.train()
+    return work / "output_best"
+
+
+def bench_fewshot(model: str, looks: list, shots: list, options: dict) -> None:
+    """Per look of ``looks`` (those no training draws, by default): the model's scores on the look's
+    held-out movies (``synthetic:look:NAME``, 48 frames), then, for each number of frames in
+    ``shots``, the scores of the model fine-tuned on that many annotated fields of the look
+    (``write_fields_task``: seeds no held-out movie uses) with the README's call, and the fine-tune's
+    wall time. Scored with the network's poles (torch backend), as the trainer scores."""
+    from yoloxsp.metrics import evaluate_records
+    from yoloxsp.metrics.sources import LOOK_PREFIX, open_eval_set
+    from yoloxsp.model.backends import Predictor
+    from yoloxsp.model.resolve import model_path, open_backend
+    from yoloxsp.synth.sets import write_fields_task
+
+    def scores(folder, data) -> dict:
+        return evaluate_records(Predictor(open_backend(str(folder), backend="torch")), data.records, data.pixel_sizes,
+                                progress=False)
+
+    print(f"fine-tuning {model} on N annotated fields of a look, scored on the look's held-out frames; "
+          f"the README's call (no validation data: one frame held out){', ' if options else ''}"
+          + " ".join(f"{k}={v}" for k, v in options.items()))
+    print(f"{'look':>18} {'frames':>6} " + " ".join(f"{name:>17}" for name in FEWSHOT_KEYS.values()) + f" {'min':>5}")
+    for look in looks:
+        with open_eval_set(LOOK_PREFIX + look) as data, tempfile.TemporaryDirectory() as tmp:
+            before = scores(model_path(model), data)
+            print(f"{look:>18} {'start':>6} " + " ".join(f"{before[key]:>17.3f}" for key in FEWSHOT_KEYS), flush=True)
+            for n in shots:
+                start = time.perf_counter()
+                tuned = _finetune(model, write_fields_task(Path(tmp) / f"fields{n}", look, n), Path(tmp) / f"work{n}",
+                                  options)
+                minutes = (time.perf_counter() - start) / 60
+                after = scores(tuned, data)
+                cells = [f"{before[key]:.3f} -> {after[key]:.3f}" for key in FEWSHOT_KEYS]
+                print(f"{look:>18} {n:>6} " + " ".join(f"{cell:>17}" for cell in cells) + f" {minutes:>5.1f}",
+                      flush=True)
+
+
 SECTIONS = {"synth": bench_synth, "model": bench_model, "poles": bench_poles, "predict": bench_predict,
-            "startup": bench_startup, "batch": bench_batch, "contrast": bench_contrast}
+            "startup": bench_startup, "batch": bench_batch, "contrast": bench_contrast, "fewshot": bench_fewshot}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sections", nargs="*", choices=sorted(SECTIONS), default=sorted(SECTIONS))
+    parser.add_argument("sections", nargs="*", choices=sorted(SECTIONS),
+                        default=sorted(set(SECTIONS) - {"fewshot"}))  # fewshot trains: tens of minutes
     parser.add_argument("--frames", type=int, default=None, help="frames per synth row (50) / predict movie (200)")
     parser.add_argument("--repeats", type=int, default=10, help="timed runs per model row / start-up")
     parser.add_argument("--movies", type=int, default=8, help="movies in the batch section")
+    parser.add_argument("--model", default="yoloxsp", help="fewshot: the model to fine-tune")
+    parser.add_argument("--looks", nargs="+", default=None, help="fewshot: looks (default: every one no training draws)")
+    parser.add_argument("--shots", nargs="+", type=int, default=[5, 10, 20], help="fewshot: frames to fine-tune on")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="fewshot: fine-tuning recipe override, as yoloxsp train --set takes it")
     args = parser.parse_args()
     for name in args.sections:
         frames = args.frames or (200 if name == "predict" else 50)
         if name == "batch":
             bench_batch(args.movies)
+            continue
+        if name == "fewshot":
+            from yoloxsp.cli.train import parse_set_options
+            from yoloxsp.synth.looks import UNSEEN_LOOKS
+
+            bench_fewshot(args.model, args.looks or list(UNSEEN_LOOKS), args.shots, parse_set_options(args.set))
             continue
         SECTIONS[name](frames if name in ("synth", "predict") else args.repeats)
 

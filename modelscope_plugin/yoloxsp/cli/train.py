@@ -3,10 +3,13 @@
 ``--config`` is a training config (``configs/yoloxsp_<size>.json``), a model folder, or ``yoloxsp`` (the
 bundled model's configuration.json). Training starts from the weights of ``--model`` (default:
 the config's folder when it holds weights, else from scratch); starting from weights, the
-config's fine-tuning recipe applies (``--recipe config``: its own training recipe). ``--train`` is a CVAT export or ``synthetic:train`` (frames
+config's fine-tuning recipe applies (``--recipe config``: its own training recipe), the same
+recipe ``build_trainer`` uses. ``--train`` is a CVAT export or ``synthetic:train`` (frames
 generated on the fly); ``--val`` a CVAT export, ``synthetic:validation`` or
-``synthetic:look:NAME``. The best and last weights land in ``WORK_DIR/output_best`` and
-``WORK_DIR/output`` as model folders that ``yoloxsp eval`` and ``predict`` take. Under
+``synthetic:look:NAME``; without ``--val`` the last frame of a CVAT ``--train`` is held out as
+validation data (the log says which). The weights of the epoch that scores best on the validation
+data and the last ones land in ``WORK_DIR/output_best`` and ``WORK_DIR/output`` as model folders
+that ``yoloxsp eval`` and ``predict`` take. Under
 ``torchrun`` the processes train together (gloo without CUDA).
 """
 from __future__ import annotations
@@ -25,8 +28,9 @@ def add_parser(sub) -> None:
     p.add_argument("--config", required=True, help="config .json/.py, model folder, or 'yoloxsp'")
     p.add_argument("--train", required=True,
                    help="training CVAT export (folder, zip, or folder of tasks), or synthetic:train")
-    p.add_argument("--val", required=True,
-                   help="validation CVAT export, synthetic:validation or synthetic:look:NAME (evaluated every epoch)")
+    p.add_argument("--val",
+                   help="validation CVAT export, synthetic:validation or synthetic:look:NAME (evaluated every epoch; "
+                        "default: the last frame of a CVAT --train, held out of training)")
     p.add_argument("--work-dir", required=True)
     p.add_argument("--model", help="initial weights: model folder or 'yoloxsp' (default: see above)")
     p.add_argument("--recipe", choices=("auto", "config"), default="auto",

@@ -5,7 +5,8 @@ box corners and to the exact pole points, so image and annotation cannot drift a
 heatmap is drawn only afterwards from the transformed poles. Mosaic, random affine (rotation,
 scale, shear, translation as upstream YOLOX-SP), flips and right-angle rotations (exact for
 boxes; a microscope has no "up") are provided. Fill is black: microscopy background is dark,
-and the grey 114 of natural-image YOLOX would be an unnatural cue.
+and the grey 114 of natural-image YOLOX would be an unnatural cue. One pixel-only change lives
+here too, :func:`add_noise` (camera noise of another strength), which leaves annotations alone.
 """
 from __future__ import annotations
 
@@ -162,3 +163,14 @@ def _crop_to(sample: Sample, x0: float, y0: float, x1: float, y1: float) -> Samp
                   _transform_points(cropped.poles, back).astype(np.float32),
                   _transform_points(cropped.stray_poles, back).astype(np.float32),
                   _transform_boxes(cropped.ignore, back).astype(np.float32))
+
+
+def add_noise(image: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
+    """``image`` with Gaussian noise of ``sigma`` 8-bit levels on every channel that holds a signal
+    (a channel that is zero everywhere stays so: an empty channel is a missing marker)."""
+    out = image.copy()
+    for c in range(image.shape[2]):
+        if image[..., c].any():
+            noisy = image[..., c] + rng.normal(0.0, sigma, image.shape[:2])
+            out[..., c] = np.clip(noisy, 0, 255).round().astype(np.uint8)
+    return out

@@ -14,7 +14,9 @@ original px; NaN for an augmented item) and ``ori_img_shape`` (original height, 
 test forward needs to map detections back. Training items are augmented (mosaic with probability
 ``mosaic_prob``, then random affine, flips and right-angle rotations) on an S x S canvas, then
 given unfamiliar objects away from the spindles (:mod:`.distractors`, off by default), then
-degraded as other microscopes record (:mod:`.degrade`: SPB channel dropped, blur, JPEG).
+degraded as other microscopes record (:mod:`.degrade`: SPB channel dropped, blur, JPEG), then
+given camera noise of a random strength (``noise_sigma``, off by default; the fine-tuning recipe
+varies a few frames this way).
 Evaluation items, and training items once :meth:`SpindleDataset.disable_augmentation` was called
 (the final no-augmentation epochs), are not augmented: with ``input_size=None`` an evaluation
 item is the frame at its own resolution padded to a multiple of 32 -- exactly what inference
@@ -35,7 +37,7 @@ from torch.utils.data import Dataset
 
 from ..errors import InputError
 from ..io.images import read_image, to_rgb8
-from .augment import Sample, affine_matrix, dihedral_matrix, letterbox_matrix, mosaic, warp
+from .augment import Sample, add_noise, affine_matrix, dihedral_matrix, letterbox_matrix, mosaic, warp
 from .degrade import Degradations, degrade
 from .distractors import Distractors, add_distractors
 from .heatmap import pole_heatmap, pole_loss_mask
@@ -55,8 +57,13 @@ class AugmentConfig:
     keep_scale: bool = True
     degradations: Degradations = field(default_factory=Degradations)
     distractors: Distractors = field(default_factory=Distractors)
+    noise_sigma: tuple = (0.0, 0.0)  # 8-bit levels of added Gaussian noise, drawn per item; (0, 0): none
 
     def __post_init__(self) -> None:
+        low, high = self.noise_sigma
+        if not 0.0 <= low <= high:
+            raise ValueError(f"augment.noise_sigma must be a range [low, high] with 0 <= low <= high, "
+                             f"got {self.noise_sigma}")
         if isinstance(self.degradations, dict):  # from a JSON config
             self.degradations = Degradations(**self.degradations)
         if isinstance(self.distractors, dict):
@@ -177,7 +184,10 @@ class SpindleDataset(Dataset):
                 m = dihedral_matrix(rng, (size, size)) @ m
             sample = warp(sample, m, (size, size))
             pasted = add_distractors(sample.image, keep_out(sample, self._pole_reach), rng, a.distractors)
-            sample = replace(sample, image=degrade(pasted, rng, a.degradations))
+            image = degrade(pasted, rng, a.degradations)
+            if a.noise_sigma[1] > 0:  # drawn only when switched on, so that other configs keep their random streams
+                image = add_noise(image, rng, rng.uniform(*a.noise_sigma))
+            sample = replace(sample, image=image)
             scale = float("nan")
         elif size is None:  # native resolution, padded bottom/right as inference pads
             padded = tuple(max(32, -(-n // 32) * 32) for n in sample.hw)

@@ -12,6 +12,12 @@ What this subclass changes, and only when it matters:
   the model wrapped in torch's DDP inside ``MMDataParallel``; evaluation runs on rank 0
   (ModelScope's distributed evaluation broadcasts through CUDA).
 - The training data loader of a YOLOX-SP dataset keeps its workers across epochs.
+- With ``train.train_iters_per_epoch`` (the fine-tuning recipe sets it), an epoch is that many
+  optimiser steps whatever the number of frames: a pass over the training frames is lengthened
+  to fill it (they come round again, each time augmented anew).
+- Without ``eval_dataset``, when the training data is a CVAT export, its last frame is held out
+  as the validation data that picks the best epoch (``output_best``); the log and the training
+  record say which frame.
 - A local model folder that did not come from the hub is not checked against the hub.
 - MsDataset conversion errors are raised, not printed and ignored.
 - Checkpoint hooks of a YOLOX-SP model save atomically in the yoloxsp weights format
@@ -36,6 +42,7 @@ import contextlib
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import torch
 import torch.distributed as dist
@@ -48,16 +55,19 @@ from modelscope.trainers.hooks.checkpoint.checkpoint_hook import CheckpointHook
 from modelscope.trainers.parallel.utils import is_parallel
 from modelscope.trainers.utils.inference import evaluate_batch
 from modelscope.utils.config import Config
-from modelscope.utils.constant import DistributedParallelType, ModelFile, TrainerStages
+from modelscope.utils.constant import DistributedParallelType, ModeKeys, ModelFile, TrainerStages
 from modelscope.utils.data_utils import to_device
 from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
+from ...errors import InputError
 from ...metainfo import Models, Trainers
+from ...metrics.sources import is_synthetic_set
 from ...model.config_file import BASE_KEY, derive_values, read_config
-from ..modelscope.dataset import CvatSpindleDataset, cvat_ms_dataset
+from ..modelscope.dataset import SYNTHETIC_TRAIN, CvatSpindleDataset, cvat_ms_dataset
 from ..modelscope.model import YoloxSpModel
 from . import hooks  # registers the YOLOX-SP hooks named in configs
+from . import optimizer  # noqa: F401  (registers the per-part learning rates named in configs)
 from .batches import MmcvSpindleItems
 from .checkpoints import AtomicCheckpointProcessor
 
@@ -98,6 +108,15 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
         self.train_source = str(train_dataset) if isinstance(train_dataset, (str, Path)) else type(train_dataset).__name__
         self.cfg_options_given = dict(kwargs.get("cfg_options") or {})
         self.started = time.time()
+        # A CVAT export without validation data gives one of its frames to validation (chosen
+        # when the training set is built: see build_dataset).
+        self.holding_out = (eval_dataset is None and isinstance(train_dataset, (str, Path))
+                            and str(train_dataset) != SYNTHETIC_TRAIN and not is_synthetic_set(str(train_dataset)))
+        self.held_out: Optional[str] = None
+        if self.holding_out:
+            eval_dataset = train_dataset
+        elif eval_dataset is None and isinstance(train_dataset, (str, Path)):
+            raise InputError(f"training on {train_dataset} needs validation data (eval_dataset, --val)")
         if isinstance(train_dataset, (str, Path)):
             train_dataset = cvat_ms_dataset(train_dataset, "train")
         if isinstance(eval_dataset, (str, Path)):
@@ -143,7 +162,8 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
         return {"recipe": started if self.finetuning else "from scratch",
                 "started_from": str(self.model_dir) if self.finetuning else None,
                 "config": Path(self.cfg.filename).name, "cfg_options": self.cfg_options_given,
-                "train_data": self.train_source, "epochs": self.epoch + 1, "iterations": self.iter,
+                "train_data": self.train_source, "validation_held_out": self.held_out,
+                "epochs": self.epoch + 1, "iterations": self.iter,
                 "images": self.iter * self.cfg.train.dataloader.batch_size_per_gpu * max(1, self._world_size()),
                 "wall_time_s": round(time.time() - self.started, 1)}
 
@@ -201,6 +221,9 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
         if persistent_workers is None:
             persistent_workers = (dataset is self.train_dataset and isinstance(dataset, MmcvSpindleItems)
                                   and workers_per_gpu > 0)
+        steps = self.cfg.safe_get("train.train_iters_per_epoch")
+        if steps and dataset is self.train_dataset and isinstance(dataset, MmcvSpindleItems):
+            dataset.repeat_to(int(steps) * batch_size_per_gpu * self._world_size())
         return super()._build_dataloader_with_dataset(dataset, batch_size_per_gpu, workers_per_gpu, dist=dist,
                                                       shuffle=shuffle, seed=seed,
                                                       persistent_workers=persistent_workers, **kwargs)
@@ -213,7 +236,20 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
                 derive_values(model_cfg, model_cfg.filename)  # after cfg_options: they may change pole_stride
             datasets.to_custom_dataset(custom_cfg=model_cfg, preprocessor=preprocessor, mode=mode, **kwargs)
         built = super().build_dataset(datasets, model_cfg, mode, preprocessor=preprocessor, **kwargs)
-        if isinstance(built, CvatSpindleDataset):
+        if not isinstance(built, CvatSpindleDataset):
+            return built
+        if not self.holding_out:
             return MmcvSpindleItems(built)
-        return built
+        last = len(built) - 1
+        if mode == ModeKeys.TRAIN:
+            if last < 1:
+                raise InputError("one annotated frame cannot be split into training and validation: "
+                                 "give validation data (eval_dataset, --val) or more frames", built.source)
+            record = built.frames.records[last]
+            self.held_out = f"{record.image_path} (frame {record.frame})"
+            self.logger.warning(f"no validation data given: the last frame of the training data, {self.held_out}, "
+                                f"is held out to score each epoch and keep the best (output_best); "
+                                f"training uses the other {last} frames")
+            return MmcvSpindleItems(built, range(last))
+        return MmcvSpindleItems(built, [last])
 
