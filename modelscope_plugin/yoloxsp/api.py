@@ -34,13 +34,14 @@ class SpindleDetector:
     ``yoloxsp predict``, which stream.
 
     ``pixel_size`` (um per pixel) overrides what the files record; arrays have none otherwise.
-    ``length`` and ``ends`` say how spindles are measured (:class:`~yoloxsp.movie.Settings`).
+    ``length`` and ``ends`` say how spindles are measured, ``pole_check`` whether a detection must
+    show a spindle's two ends (:class:`~yoloxsp.movie.Settings`).
     """
 
-    def __init__(self, predictor: Predictor, length: str = "ridge", ends: str = "fit"):
+    def __init__(self, predictor: Predictor, length: str = "ridge", ends: str = "fit", pole_check: bool = True):
         from .movie import Settings
 
-        self.predictor, self.settings = predictor, Settings(length=length, ends=ends)
+        self.predictor, self.settings = predictor, Settings(length=length, ends=ends, pole_check=pole_check)
 
     def __repr__(self) -> str:
         return f"<SpindleDetector {self.predictor.config.size} on {type(self.predictor.backend).__name__}>"
@@ -58,7 +59,7 @@ class SpindleDetector:
 
 
 def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", length: str = "ridge",
-         ends: str = "fit") -> SpindleDetector:
+         ends: str = "fit", pole_check: bool = True) -> SpindleDetector:
     """A ready :class:`SpindleDetector` for ``model``: ``yoloxsp`` (the bundled model), a model
     folder, a weights file or an ``.onnx`` file. ``backend``: ``auto`` (ONNX Runtime when the model
     has an ONNX file, as the bundled one does; else torch), ``onnx`` or ``torch``; ``device``:
@@ -66,13 +67,14 @@ def load(model: str = "yoloxsp", backend: str = "auto", device: str = "cpu", len
     where the model cannot run there, never the CPU instead). ``length``: ``ridge`` (along the
     tubulin ridge, the default) or ``straight`` (pole to pole).
     ``ends``: ``fit`` (the default: each end placed on the pixels, see :mod:`yoloxsp.analysis.ends`) or
-    ``model`` (the network's poles).
+    ``model`` (the network's poles). ``pole_check`` (default True): a detection is kept only where
+    it shows a spindle's two ends (:mod:`yoloxsp.analysis.evidence`).
 
         >>> detector = yoloxsp.load()                                # doctest: +SKIP
         >>> [result] = detector("frame.png", pixel_size=0.13)        # doctest: +SKIP
         >>> result.to_dataframe()[["score", "length_um"]]            # doctest: +SKIP
     """
-    return SpindleDetector(_predictor(model, backend, device), length, ends)
+    return SpindleDetector(_predictor(model, backend, device), length, ends, pole_check)
 
 
 def analyse(source: Union[PathLike, Image], out: Optional[PathLike] = None, *, model: str = "yoloxsp",
@@ -88,7 +90,7 @@ def analyse(source: Union[PathLike, Image], out: Optional[PathLike] = None, *, m
     over time) and ``.save(folder)``. Nothing is written unless ``out`` names a folder, which then
     receives what ``predict`` writes. ``pixel_size`` (um) and ``frame_interval`` (s) beat the
     file's metadata; ``settings`` are the fields of :class:`~yoloxsp.movie.Settings` (``length``,
-    ``ends``, ``channels``, ``track_threshold``, ``axes``, ``scene``, ``overlay``), the options
+    ``ends``, ``channels``, ``track_threshold``, ``axes``, ``scene``, ``overlay``, ``pole_check``), the options
     of ``predict`` of the same names.
 
         >>> result = yoloxsp.analyse("movie.tif", pixel_size=0.107)      # doctest: +SKIP

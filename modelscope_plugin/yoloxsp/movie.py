@@ -34,6 +34,7 @@ import pandas as pd
 
 from .analysis.checks import flagged, with_flags
 from .analysis.inputs import MovieInput, Source, open_input
+from .analysis.evidence import spindles_with_ends
 from .analysis.measure import END_METHODS, LENGTH_METHODS, Measured, detection_rows, measure_spindles, track_rows
 from .analysis.phases import with_phases
 from .analysis.tracks import TRACK_SCORE_THRESHOLD, ConfirmingLinker, check_track_score_threshold, search_range_for
@@ -59,6 +60,8 @@ class Settings:
     that changes its results. One object for ``predict``, ``batch`` (it is part of what a finished
     movie's ``done.json`` records), ``yoloxsp.analyse``, the pipeline and the demo.
 
+    ``pole_check``: a detection is reported only where it shows a spindle's two ends (both in the
+    field and, with an SPB channel showing dots, a pole body at each; :mod:`yoloxsp.analysis.evidence`).
     ``length``: ``ridge`` (along the tubulin ridge between the ends) or ``straight`` (end to end).
     ``ends``: ``fit`` (each end placed on the pixels, see :mod:`yoloxsp.analysis.ends`) or ``model``
     (the network's poles). ``channels``: input channels to use, tubulin first then SPB (None: the
@@ -76,6 +79,7 @@ class Settings:
     axes: Optional[str] = None
     scene: Optional[Union[str, int]] = None
     overlay: str = "auto"
+    pole_check: bool = True
 
     def __post_init__(self) -> None:
         """Refused here, before any file is opened or written."""
@@ -221,7 +225,7 @@ def frame_results(movie: MovieInput, predictor: Predictor, settings: Settings = 
         linker = ConfirmingLinker(predictor.config.decode.score_threshold, search_range_for(movie.pixel_size))
         if settings.track_threshold is not None and settings.track_threshold < linker.score_threshold:
             predictor = predictor.at_score_threshold(settings.track_threshold)  # the candidates
-    detected = _detect(movie, predictor, first)
+    detected = _detect(movie, predictor, first, settings.pole_check)
     try:
         for t, (image, candidates) in enumerate(detected, first):
             track_ids = None
@@ -335,13 +339,15 @@ def _write_summaries(out: Path, tracks: pd.DataFrame, rows: List[dict], frame_in
         plot_lengths(rows, partial, frame_interval)
 
 
-def _detect(movie: MovieInput, predictor: Predictor, first: int) -> Iterator[Tuple[np.ndarray, Detections]]:
-    """``(8-bit RGB frame, candidate detections)`` in frame order. Frames are read in order here;
-    preparing and detecting run in ``predictor.parallel_frames`` threads with at most twice that
-    many frames in flight."""
+def _detect(movie: MovieInput, predictor: Predictor, first: int, pole_check: bool = True
+            ) -> Iterator[Tuple[np.ndarray, Detections]]:
+    """``(8-bit RGB frame, candidate detections)`` in frame order, with ``pole_check`` only those
+    showing a spindle's two ends. Frames are read in order here; preparing and detecting run in
+    ``predictor.parallel_frames`` threads with at most twice that many frames in flight."""
     def work(t: int, frame: np.ndarray):
         rgb = movie.prepare(t, frame)
-        return rgb, predictor([rgb], movie.pixel_size)[0]  # the pixel size sets the scale the model sees
+        found = predictor([rgb], movie.pixel_size)[0]  # the pixel size sets the scale the model sees
+        return rgb, spindles_with_ends(rgb, found) if pole_check else found
 
     workers = predictor.parallel_frames
     pool, pending = ThreadPoolExecutor(workers), deque()

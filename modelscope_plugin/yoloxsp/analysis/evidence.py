@@ -5,9 +5,8 @@ like one: interphase bundles as bright and straight as a spindle, short bars wit
 bar cut by the frame's edge. A spindle differs from all of them at its ends: it is anchored at
 both by a spindle pole body, and both ends lie in the field. So a detection is kept only when
 
-- both its poles lie inside the frame, at least :data:`EDGE_MARGIN` px from every edge (a bar
-  whose end runs off the frame is not a spindle whose length can be measured, and the annotated
-  fields of every look hold none);
+- its box stays clear of the frame's edges by :data:`EDGE_MARGIN` px (a bar that runs off the
+  frame has an end nobody can measure, and no annotated field of the synthetic looks holds one);
 - where the frame has an SPB channel that shows dots (:func:`~yoloxsp.analysis.ends.holds_dots`),
   each pole shows a pole body (:func:`~yoloxsp.analysis.ends.shows_spb`: a spot within reach or
   SPB signal on the pole, at :data:`EVIDENCE_SNR` times the local noise): a bundle with a dot at
@@ -20,32 +19,46 @@ end on. It was chosen on the synthetic looks with two colours (docs/movies.md).
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from .ends import shows_spb
+from .ends import holds_dots, shows_spb
 
-EDGE_MARGIN = 1.0    # px: a pole closer than this to the frame's edge may lie beyond it
+if TYPE_CHECKING:  # the model (torch) is not needed to check pixels
+    from ..model.decode import Detections
+
+EDGE_MARGIN = 1.0    # px: a box closer than this to the frame's edge may run beyond it
 EVIDENCE_SNR = 4.0   # an SPB spot's peak over the local noise to count as a pole's evidence
 MIN_REACH = 3.0      # px: the least distance from a pole an SPB spot may lie
 REACH_SHARE = 0.2    # share of the half-length a pole may lie off its SPB (network poles are coarse)
 
 
-def two_pole_evidence(poles: np.ndarray, shape: tuple, spb: Optional[np.ndarray] = None) -> np.ndarray:
-    """Per detection, whether its ``poles`` (N, 2, 2; x, y px) show a spindle's ends in a frame of
-    ``shape`` (height, width, ...) whose SPB channel, if it shows dots, is ``spb`` (H, W; pass None
-    for tubulin alone or an SPB channel without dots). A pole the model did not place (NaN, kept
-    only when the model's ``min_poles`` allows it) is not held against its detection."""
+def two_pole_evidence(boxes: np.ndarray, poles: np.ndarray, shape: tuple, spb: Optional[np.ndarray] = None
+                      ) -> np.ndarray:
+    """Per detection, whether it shows a spindle's two ends in a frame of ``shape`` (height,
+    width, ...): its box (N, 4; x1 y1 x2 y2 px) clear of the frame's edges and, where the frame's
+    SPB channel shows dots (``spb``, H x W; None for tubulin alone or an SPB channel without dots),
+    a pole body at each of its ``poles`` (N, 2, 2; x, y px). A pole the model did not place (NaN,
+    kept only when the model's ``min_poles`` allows it) is not held against its detection."""
+    boxes = np.asarray(boxes, float).reshape(-1, 4)
     poles = np.asarray(poles, float).reshape(-1, 2, 2)
     height, width = shape[:2]
+    keep = ((boxes[:, :2] >= EDGE_MARGIN).all(axis=1) & (boxes[:, 2] <= width - EDGE_MARGIN)
+            & (boxes[:, 3] <= height - EDGE_MARGIN))
+    if spb is None:
+        return keep
     placed = np.isfinite(poles).all(axis=2)
-    inside = ((poles >= EDGE_MARGIN).all(axis=2) & (poles[..., 0] <= width - EDGE_MARGIN)
-              & (poles[..., 1] <= height - EDGE_MARGIN))
-    shown = ~placed | inside  # (N, 2)
-    if spb is not None:
-        for i, k in zip(*np.nonzero(placed & inside)):
-            other = poles[i, 1 - k]
-            half = 0.5 * float(np.linalg.norm(other - poles[i, k])) if np.isfinite(other).all() else 0.0
-            shown[i, k] = shows_spb(spb, poles[i, k], max(MIN_REACH, REACH_SHARE * half), EVIDENCE_SNR)
-    return shown.all(axis=1)
+    for i in np.nonzero(keep)[0]:
+        half = 0.5 * float(np.linalg.norm(poles[i, 1] - poles[i, 0])) if placed[i].all() else 0.0
+        reach = max(MIN_REACH, REACH_SHARE * half)
+        keep[i] = all(shows_spb(spb, poles[i, k], reach, EVIDENCE_SNR) for k in range(2) if placed[i, k])
+    return keep
+
+
+def spindles_with_ends(frame: np.ndarray, detections: "Detections") -> "Detections":
+    """The ``detections`` of ``frame`` (8-bit RGB as the model saw it: tubulin in red, the SPB
+    marker, if any, in green) that show a spindle's two ends (:func:`two_pole_evidence`)."""
+    frame = np.asarray(frame)
+    spb = frame[..., 1] if frame.ndim == 3 and frame.shape[2] > 1 and holds_dots(frame[..., 1]) else None
+    return detections.select(two_pole_evidence(detections.boxes, detections.poles, frame.shape, spb))

@@ -54,6 +54,9 @@ def add_parser(sub) -> None:
     p.add_argument("--ends", choices=END_METHODS, default="fit",
                    help="fit (default): spindle ends placed on the pixels, as predict does; model: the network's "
                         "poles")
+    p.add_argument("--pole-check", choices=("on", "off"), default="on",
+                   help="on (default): only detections that show a spindle's two ends, as predict reports them; "
+                        "off: every detection of the model")
     p.set_defaults(run=run)
 
 
@@ -67,14 +70,15 @@ def run(args) -> int:
     if args.pixel_size is not None and args.pixel_size <= 0:
         raise InputError(f"--pixel-size must be positive (got {args.pixel_size})")
     sets = _eval_sets(args.data, args.per_look)
-    detector = SpindleDetector(Predictor(open_backend(args.model, args.backend)), ends=args.ends)
+    detector = SpindleDetector(Predictor(open_backend(args.model, args.backend)), ends=args.ends,
+                               pole_check=args.pole_check == "on")
     detect = _detect(detector, args.tubulin_only)
     for labels, source in sets:
         with open_eval_set(source, args.pixel_size) as data:
             metrics = evaluate_records(detect, data.records, data.pixel_sizes, args.batch_size,
                                        tracking=args.tracking)
             if args.rates:
-                metrics.update(_rate_scores(detector, data.records, data.pixel_sizes, args.ends,
+                metrics.update(_rate_scores(detector, data.records, data.pixel_sizes,
                                             [0] if args.tubulin_only else None))
         print(metrics_json({**labels, **metrics}), flush=True)
     return 0
@@ -108,9 +112,10 @@ def _detect(detector, tubulin_only: bool) -> Callable[[List[np.ndarray], Optiona
     return detect
 
 
-def _rate_scores(detector, records, pixel_sizes, ends: str, channels: Optional[List[int]]) -> Dict[str, float]:
-    """Each task's frames as one movie through ``predict``'s analysis (nothing written; ``channels``
-    as ``predict --channels`` takes them), its tracks scored by :mod:`yoloxsp.metrics.rates`."""
+def _rate_scores(detector, records, pixel_sizes, channels: Optional[List[int]]) -> Dict[str, float]:
+    """Each task's frames as one movie through ``predict``'s analysis with the detector's settings
+    (nothing written; ``channels`` as ``predict --channels`` takes them), its tracks scored by
+    :mod:`yoloxsp.metrics.rates`."""
     from ..metrics.rates import phase_errors, phase_scores
     from ..movie import analyse_movie
 
@@ -122,7 +127,7 @@ def _rate_scores(detector, records, pixel_sizes, ends: str, channels: Optional[L
         if any(r.image_path.parent != folder for r in movie):
             raise InputError("--rates needs each task's frames in one folder", folder)
         size = pixel_sizes[mine[0]] if pixel_sizes else None
-        analysis = analyse_movie(folder, None, detector.predictor, pixel_size=size, channels=channels, ends=ends,
-                                 progress=False)
+        analysis = analyse_movie(folder, None, detector.predictor, detector.settings, pixel_size=size,
+                                 channels=channels, progress=False)
         errors.append(phase_errors(analysis.detections, analysis.tracks, movie, size))
     return phase_scores(errors)

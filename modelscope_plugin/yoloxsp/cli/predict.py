@@ -64,6 +64,9 @@ def add_shared_options(p: argparse.ArgumentParser, calibration: str) -> None:
                    help="fit (default): each spindle end placed on the pixels (a PSF-blurred end fitted on the "
                         "tubulin, or the SPB spot where there is one; poles_from says which); model: the network's "
                         "poles")
+    p.add_argument("--pole-check", choices=("on", "off"), default="on",
+                   help="on (default): report a detection only where it shows a spindle's two ends (both in the "
+                        "field; with an SPB channel showing dots, a dot at each); off: every detection of the model")
     p.add_argument("--track-threshold", type=float, default=TRACK_SCORE_THRESHOLD, metavar="SCORE",
                    help=TRACK_THRESHOLD_HELP)
     p.add_argument("--overlay", choices=OVERLAYS, default="auto",
@@ -77,7 +80,7 @@ def settings_from(args: argparse.Namespace):
     from ..movie import Settings
 
     return Settings(length=args.length, ends=args.ends, channels=args.channels, track_threshold=args.track_threshold,
-                    axes=args.axes, scene=args.scene, overlay=args.overlay)
+                    axes=args.axes, scene=args.scene, overlay=args.overlay, pole_check=args.pole_check == "on")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -36,8 +36,8 @@ def assemble(model: str, card: PathLike, root: PathLike, app: PathLike, out: Pat
     ``card`` becomes README.md; the files it references are copied from ``root`` (the folder its
     relative paths are written against). The folder appears complete or not at all.
     """
-    from ...model.checkpoint import load_weights
     from ...model.onnx_export import export_onnx
+    from ...model.resolve import open_backend
 
     source, root, out = model_path(model), Path(root), Path(out)
     if out.exists() and any(out.iterdir()) and not overwrite:
@@ -50,7 +50,8 @@ def assemble(model: str, card: PathLike, root: PathLike, app: PathLike, out: Pat
         staging.mkdir()
         for name in ("configuration.json", WEIGHTS_NAME):
             shutil.copy2(source / name, staging / name)
-        export_onnx(load_weights(source / WEIGHTS_NAME), staging / "model.onnx")
+        # built as the folder's configuration.json says, so the export carries the folder's settings
+        export_onnx(open_backend(str(source), "torch").model, staging / "model.onnx")
         shutil.copy2(card, staging / "README.md")
         for relative in referenced_files(load_card(card)):
             _copy(root, relative, staging)

@@ -8,7 +8,8 @@ poles at the spindle's measured ends, NaN when a pole is missing), ``lengths_px`
 ridge between the ends; ``length='straight'`` for end to end), ``lengths_um`` (NaN unless
 ``pixel_size=``, um/px, is given to the pipeline or the call), ``pole_sd_px`` (N x 2, each end's
 standard error) and ``poles_from`` (``spb``, ``tubulin`` or ``model``; ``ends='model'`` keeps the
-network's poles). The pixel size also lets the contrast of a 16-bit frame tell a bright dead cell
+network's poles). ``pole_check=False`` reports every detection of the model, also those that do
+not show a spindle's two ends (:mod:`yoloxsp.analysis.evidence`). The pixel size also lets the contrast of a 16-bit frame tell a bright dead cell
 from a spindle.
 
 Each image runs through the analysis core (:mod:`yoloxsp.movie`) as a movie of one frame, as
@@ -53,12 +54,12 @@ class SpindleDetectionPipeline(Pipeline):
     ``yoloxsp predict``, run on the model ModelScope loaded."""
 
     def __init__(self, model, pixel_size: Optional[float] = None, length: str = "ridge", ends: str = "fit",
-                 **kwargs):
+                 pole_check: bool = True, **kwargs):
         # use_hf=False: the model is ModelScope's own type; otherwise Model.from_pretrained first probes
         # for a Hugging Face model, which imports transformers (a training dependency, not in the core install).
         kwargs.setdefault("use_hf", False)
         super().__init__(model=model, auto_collate=False, **kwargs)
-        self.pixel_size, self.settings = pixel_size, Settings(length=length, ends=ends)
+        self.pixel_size, self.settings = pixel_size, Settings(length=length, ends=ends, pole_check=pole_check)
         device = "cuda" if self.device.type == "cuda" else "cpu"
         self.predictor = Predictor(TorchBackend(self.model.model, device))
 
