@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import yoloxsp
+from yoloxsp.io import to_rgb8
 from yoloxsp.model.preprocess import FINEST_PIXEL_SIZE, model_scale, prepare_batch
 from yoloxsp.synth import SynthConfig
 from yoloxsp.synth.movie import generate
@@ -38,3 +39,18 @@ def test_a_fine_pixel_frame_is_found_as_at_the_models_scale_and_reported_in_its_
     twice = native.detections.boxes[order] * 2
     assert np.abs(told.detections.boxes[np.argsort(told.detections.boxes[:, 0])] - twice).max() < 3.0
     assert told.image.shape[:2] == fine.shape[:2]  # reported on the frame as given
+
+
+def test_a_frame_prepared_once_gives_the_same_batch_and_other_frames_are_refused():
+    """The analysis core converts each frame to 8-bit RGB once and hands it on as such; the batch
+    is the one a raw frame gives, and a frame that is not 8-bit RGB is not taken for prepared."""
+    raw = (np.random.default_rng(3).random((2, 96, 128)) * 4000).astype(np.uint16)
+    rgb = to_rgb8(np.moveaxis(raw, 0, -1), FINEST_PIXEL_SIZE / 2)
+    once = prepare_batch([rgb], pixel_size=FINEST_PIXEL_SIZE / 2, rgb8=True)
+    twice = prepare_batch([rgb], pixel_size=FINEST_PIXEL_SIZE / 2)
+    from_raw = prepare_batch([np.moveaxis(raw, 0, -1)], pixel_size=FINEST_PIXEL_SIZE / 2)
+    np.testing.assert_array_equal(once.images, twice.images)
+    np.testing.assert_array_equal(once.images, from_raw.images)
+    assert once.scales == from_raw.scales and once.sizes == from_raw.sizes
+    with pytest.raises(ValueError, match="prepared frame"):
+        prepare_batch([raw[0]], rgb8=True)

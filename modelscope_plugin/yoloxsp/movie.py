@@ -346,7 +346,7 @@ def _detect(movie: MovieInput, predictor: Predictor, first: int, pole_check: boo
     ``predictor.parallel_frames`` threads with at most twice that many frames in flight."""
     def work(t: int, frame: np.ndarray):
         rgb = movie.prepare(t, frame)
-        found = predictor([rgb], movie.pixel_size)[0]  # the pixel size sets the scale the model sees
+        found = predictor([rgb], movie.pixel_size, rgb8=True)[0]  # the pixel size sets the scale the model sees
         return rgb, spindles_with_ends(rgb, found) if pole_check else found
 
     workers = predictor.parallel_frames

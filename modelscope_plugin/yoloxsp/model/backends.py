@@ -140,10 +140,12 @@ class Predictor:
         self.config = backend.config
         self.parallel_frames = backend.parallel_frames  # frames worth running at once (calls are thread-safe)
 
-    def __call__(self, frames: Frames, pixel_size: Optional[float] = None) -> List[Detections]:
+    def __call__(self, frames: Frames, pixel_size: Optional[float] = None, rgb8: bool = False) -> List[Detections]:
         """Detections of ``frames``; ``pixel_size`` (um per pixel of every frame), when known,
-        sets the contrast of 16-bit frames (:func:`yoloxsp.io.contrast.contrast_limits`)."""
-        return detect_frames(self.backend.raw, self.config, frames, pixel_size)
+        sets the contrast of 16-bit frames (:func:`yoloxsp.io.contrast.contrast_limits`) and the
+        scale the model sees; ``rgb8``: the frames are 8-bit RGB as :func:`yoloxsp.io.to_rgb8`
+        made them, not to be converted again."""
+        return detect_frames(self.backend.raw, self.config, frames, pixel_size, rgb8)
 
     def at_score_threshold(self, score_threshold: float) -> "Predictor":
         """The same weights and backend, decoded at another score threshold (this one is left as it is)."""

@@ -19,12 +19,13 @@ Frames = Union[np.ndarray, Sequence[np.ndarray]]
 
 
 def detect_frames(raw: RawOutputs, config: YoloxSpConfig, frames: Frames,
-                  pixel_size: Optional[float] = None) -> List[Detections]:
+                  pixel_size: Optional[float] = None, rgb8: bool = False) -> List[Detections]:
     """Detections per frame (H x W [x C], 8/16-bit, 1-3 channels; one frame or a list of them;
-    ``pixel_size`` in um, of every frame, when known)."""
+    ``pixel_size`` in um, of every frame, when known; ``rgb8``: frames already prepared, see
+    :func:`~yoloxsp.model.preprocess.prepare_batch`)."""
     if isinstance(frames, np.ndarray) and frames.ndim in (2, 3):
         frames = [frames]
-    batch = prepare_batch(frames, config.input_size, pixel_size)
+    batch = prepare_batch(frames, config.input_size, pixel_size, rgb8)
     box_raw, pole_raw = raw(batch.images)
     return decode(box_raw, pole_raw, tuple(batch.images.shape[-2:]), config.pole_stride,
                   batch.scales, batch.sizes, config.decode)

@@ -31,13 +31,17 @@ class Batch:
 
 
 def prepare_batch(frames: Sequence[np.ndarray], input_size: Optional[int] = None,
-                  pixel_size: Optional[float] = None) -> Batch:
+                  pixel_size: Optional[float] = None, rgb8: bool = False) -> Batch:
     """Any supported frames (8/16-bit, 1-3 channels) -> one padded batch. ``pixel_size`` (um per
     pixel, of every frame) lets the contrast of 16-bit frames tell bright blobs from spindles, and
-    frames finer than the model knows reach it at its scale (:func:`model_scale`)."""
+    frames finer than the model knows reach it at its scale (:func:`model_scale`). ``rgb8``: the
+    frames are already what :func:`~yoloxsp.io.images.to_rgb8` makes of them (the analysis core
+    prepares each frame once, for the model and the measurement alike)."""
     prepared, scales, sizes = [], [], []
     for frame in frames:
-        rgb = to_rgb8(frame, pixel_size)
+        if rgb8 and (frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3):
+            raise ValueError(f"a prepared frame is H x W x 3 uint8, got {frame.shape} {frame.dtype}")
+        rgb = frame if rgb8 else to_rgb8(frame, pixel_size)
         h, w = rgb.shape[:2]
         scale = model_scale((h, w), input_size, pixel_size)
         if input_size is None:
