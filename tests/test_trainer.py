@@ -3,6 +3,7 @@ hooks and evaluators on a small synthetic CVAT set."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import socket
@@ -33,12 +34,11 @@ pytestmark = pytest.mark.easycv
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "res" / "sample"
 PIXEL_SIZE = 0.15
-# Detection F1 that fine-tuning on 5 frames of an unseen look may cost on its held-out frames.
-# tools/finetune_adaptation.py --look tubulin-only-8bit measured +0.006 with the bundled model and
-# -0.004 with the epoch-112 one (where lr 1e-3 would have cost -0.023, see README): the recipe buys
-# little but must do no harm; the slack is about three of the 188 held-out spindles. The trainer's
-# seed fixes the augmentation, so a run repeats on one machine; the slack covers other machines' floats.
-ADAPTATION_SLACK = 0.015
+# Detection F1 that fine-tuning on 5 frames of an unseen look must add on its held-out frames: the
+# recipe before this one, 60 steps at lr 1e-4, added nothing (0.000 and +0.010 on two weights). The
+# trainer's seed fixes the augmentation, so a run repeats on one machine; the margin below what the
+# recipe adds (tools/benchmark.py fewshot) covers other machines' floats.
+ADAPTATION_GAIN = 0.02
 # Small enough for CI: 3 epochs of 3 steps of 2 frames at 192 px.
 OPTIONS = {"train.max_epochs": 3, "train.train_iters_per_epoch": 3, "train.dataloader.batch_size_per_gpu": 2,
            "train.dataloader.workers_per_gpu": 0,
@@ -167,12 +167,19 @@ def test_an_epoch_is_a_number_of_steps_whatever_the_number_of_frames(spindle_set
         assert len({path for step in recorder.steps for path in step}) == frames
 
 
-def test_without_validation_data_the_last_frame_is_held_out(spindle_set, tmp_path, capfd):
+def test_without_validation_data_the_last_frame_is_held_out(spindle_set, tmp_path):
     """No ``eval_dataset``: the export's last frame scores each epoch and is never trained on;
     the best epoch by it is kept (output_best), and the log and the training record say so."""
-    recorder = FramesRecorder()
-    trainer = build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set),
-                                                  work_dir=str(tmp_path), callbacks=[recorder], cfg_options=OPTIONS))
+    recorder, logged = FramesRecorder(), []
+    listener = logging.Handler()
+    listener.emit = lambda entry: logged.append(entry.getMessage())
+    logging.getLogger("modelscope").addHandler(listener)  # the trainer's logger
+    try:
+        trainer = build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()),
+                                                      train_dataset=str(spindle_set), work_dir=str(tmp_path),
+                                                      callbacks=[recorder], cfg_options=OPTIONS))
+    finally:
+        logging.getLogger("modelscope").removeHandler(listener)
     trainer.train()
     records = trainer.eval_dataset.dataset.frames.records
     held_out = str(records[-1].image_path)
@@ -180,7 +187,7 @@ def test_without_validation_data_the_last_frame_is_held_out(spindle_set, tmp_pat
     assert trained_on == {str(record.image_path) for record in records[:-1]}
     assert trainer.eval_dataset.frames == [len(records) - 1] and len(trainer.train_dataset.frames) == len(records) - 1
     assert held_out in trainer.held_out
-    assert f"no validation data given: the last frame of the training data, {held_out}" in capfd.readouterr().err
+    assert any(f"no validation data given: the last frame of the training data, {held_out}" in m for m in logged)
     written = json.loads((tmp_path / "output_best" / "configuration.json").read_text())
     assert held_out in written["training_record"]["validation_held_out"]
     assert (tmp_path / "output_best" / "pytorch_model.pt").is_file()
@@ -359,46 +366,20 @@ def scores_on(source: str, *models) -> list:
                 for model in models]
 
 
-class EvaluationRecorder(Hook):
-    """Keep the metrics of every evaluation the trainer runs (after each epoch)."""
-
-    PRIORITY = Priority.LOWEST
-
-    def __init__(self):
-        self.evaluations = []
-
-    def after_train_epoch(self, trainer):
-        if trainer.metric_values:
-            self.evaluations.append(dict(trainer.metric_values))
-
-
-def test_readme_finetune_of_the_bundled_model_does_no_harm(tmp_path):
-    """The README's fine-tune (12 epochs, batch 4, the fine-tuning recipe's lr) on the bundled sample
-    does no harm. On the sample's own frames, after every epoch, detection F1 stays at its start
-    (every spindle found, nothing added) and the median pole error rises by at most 0.05 px. On
-    held-out frames (``synthetic:validation``, which the fine-tune never sees), detection F1,
-    long-spindle recall and box AP (0.5:0.95) fall by at most 0.01 and the median pole error rises
-    by at most 0.05 px.
-
-    Box AP on the fine-tuned frames themselves is not watched: every box there is found at IoU 0.88
-    or better, so it only counts boxes on either side of IoU 0.9 and 0.95, which the fine-tune pulls
-    to about one level (weights that started above it lost a little, weights below gained). A
-    fine-tune that overfits the sample (lr 0.1) raises it while it wrecks the held-out frames."""
-    recorder = EvaluationRecorder()
-    trainer = build_trainer(Trainers.easycv, dict(
-        model=str(yoloxsp.default_model_dir()), train_dataset=str(SAMPLE), eval_dataset=str(SAMPLE),
-        work_dir=str(tmp_path), callbacks=[recorder],
-        cfg_options={"train.max_epochs": 12, "train.dataloader.batch_size_per_gpu": 4}))
-    start = trainer.evaluate()
+def test_the_readme_finetune_on_data_like_the_models_own_does_no_harm(tmp_path):
+    """The README's call (the fine-tuning recipe, no validation data: a frame held out) on the
+    bundled sample, a movie of the kind the model was trained on, does no harm where a user meets
+    it: on frames the fine-tune never sees (``synthetic:validation``), the weights it keeps
+    (``output_best``) lose at most 0.01 of box AP (0.5:0.95), detection F1 and long-spindle recall,
+    and their median pole error rises by at most 0.05 px."""
+    trainer = build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(SAMPLE),
+                                                  work_dir=str(tmp_path)))
     trainer.train()
-    assert len(recorder.evaluations) == 12
-    for epoch, metrics in enumerate(recorder.evaluations, 1):
-        assert metrics["det_F1@0.5"] >= start["det_F1@0.5"], (epoch, metrics)
-        assert metrics["pole_median_error_px"] <= start["pole_median_error_px"] + 0.05, (epoch, metrics)
+    assert trainer.iter == trainer.cfg.train.max_epochs * trainer.cfg.train.train_iters_per_epoch
 
-    before, after = scores_on("synthetic:validation", yoloxsp.default_model_dir(), tmp_path / "output")
+    before, after = scores_on("synthetic:validation", yoloxsp.default_model_dir(), tmp_path / "output_best")
     assert before["bbox_AP"] < 0.95 and before["det_F1@0.5"] < 0.99  # not saturated: a drop would show
-    for key in ("det_F1@0.5", "long_recall@0.5", "bbox_AP"):
+    for key in ("bbox_AP", "det_F1@0.5", "long_recall@0.5"):
         assert after[key] >= before[key] - 0.01, (key, before[key], after[key])
     assert after["pole_median_error_px"] <= before["pole_median_error_px"] + 0.05, (before, after)
 
@@ -426,17 +407,17 @@ def test_tools_and_tests_train_only_through_the_package_trainer():
     assert loops == []
 
 
-def test_finetuning_on_five_frames_of_an_unseen_look_does_no_harm(tmp_path):
-    """The default fine-tuning recipe, on a handful of frames of a look no training drew (the one
-    the bundled model is weakest on, so not a saturated figure), does not make the model worse there."""
+def test_five_frames_of_a_look_no_training_draws_teach_the_model_that_look(tmp_path):
+    """The README's call on 5 annotated fields of ``tubulin-only-8bit`` (a look no training draws,
+    the one the bundled model is weakest on) changes what the model finds there: on the look's
+    held-out frames detection F1 rises by ADAPTATION_GAIN or more."""
     look = "tubulin-only-8bit"
     train = write_fields_task(tmp_path / "train", look, 5)
-    trainer = build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(train),
-                                                  eval_dataset=str(train), work_dir=str(tmp_path / "work")))
-    trainer.train()
+    build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(train),
+                                        work_dir=str(tmp_path / "work"))).train()
     before, after = (scores["det_F1@0.5"] for scores in
-                     scores_on(LOOK_PREFIX + look, yoloxsp.default_model_dir(), tmp_path / "work" / "output"))
-    assert before < 0.9 and after >= before - ADAPTATION_SLACK, (before, after)
+                     scores_on(LOOK_PREFIX + look, yoloxsp.default_model_dir(), tmp_path / "work" / "output_best"))
+    assert before < 0.9 and after >= before + ADAPTATION_GAIN, (before, after)
 
 
 def test_training_config_names_registered_hooks_datasets_and_evaluators():

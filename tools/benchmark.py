@@ -1,4 +1,5 @@
-"""Speed figures for yoloxsp, printed as a table (targets live here, not in timed tests).
+"""Speed figures for yoloxsp, and what a few-shot fine-tune buys, printed as tables (targets live
+here, not in timed tests).
 
     .venv/bin/python tools/benchmark.py synth      # synthetic generator, frames/s per field size
     .venv/bin/python tools/benchmark.py model      # params, GFLOPs, ms/frame (torch, ONNX Runtime)
@@ -237,7 +238,7 @@ def bench_contrast(repeats: int) -> None:
             print(f"{size:>5} {name:>12} {plain:>13.1f} {limits:>15.1f}")
 
 
-FEWSHOT_KEYS = {"det_F1@0.5": "F1", "long_recall@0.5": "long recall", "pole_median_error_px": "pole err px"}
+FEWSHOT_KEYS = {"det_F1@0.5": "F1", "long_recall@0.5": "long-spindle recall", "pole_median_error_px": "pole error px"}
 
 
 def _finetune(model: str, train: Path, work: Path, options: dict) -> Path:
@@ -261,7 +262,8 @@ def bench_fewshot(model: str, looks: list, shots: list, options: dict) -> None:
     held-out movies (``synthetic:look:NAME``, 48 frames), then, for each number of frames in
     ``shots``, the scores of the model fine-tuned on that many annotated fields of the look
     (``write_fields_task``: seeds no held-out movie uses) with the README's call, and the fine-tune's
-    wall time. Scored with the network's poles (torch backend), as the trainer scores."""
+    wall time, as markdown table rows (the README's table). Scored with the network's poles (torch
+    backend), as the trainer scores."""
     from yoloxsp.metrics import evaluate_records
     from yoloxsp.metrics.sources import LOOK_PREFIX, open_eval_set
     from yoloxsp.model.backends import Predictor
@@ -274,12 +276,12 @@ def bench_fewshot(model: str, looks: list, shots: list, options: dict) -> None:
 
     print(f"fine-tuning {model} on N annotated fields of a look, scored on the look's held-out frames; "
           f"the README's call (no validation data: one frame held out){', ' if options else ''}"
-          + " ".join(f"{k}={v}" for k, v in options.items()))
-    print(f"{'look':>18} {'frames':>6} " + " ".join(f"{name:>17}" for name in FEWSHOT_KEYS.values()) + f" {'min':>5}")
+          + " ".join(f"{k}={v}" for k, v in options.items()), flush=True)
+    print("| look | frames | " + " | ".join(FEWSHOT_KEYS.values()) + " | fine-tune min |")
+    print("|---|---|" + "---|" * len(FEWSHOT_KEYS) + "---|", flush=True)
     for look in looks:
         with open_eval_set(LOOK_PREFIX + look) as data, tempfile.TemporaryDirectory() as tmp:
             before = scores(model_path(model), data)
-            print(f"{look:>18} {'start':>6} " + " ".join(f"{before[key]:>17.3f}" for key in FEWSHOT_KEYS), flush=True)
             for n in shots:
                 start = time.perf_counter()
                 tuned = _finetune(model, write_fields_task(Path(tmp) / f"fields{n}", look, n), Path(tmp) / f"work{n}",
@@ -287,8 +289,7 @@ def bench_fewshot(model: str, looks: list, shots: list, options: dict) -> None:
                 minutes = (time.perf_counter() - start) / 60
                 after = scores(tuned, data)
                 cells = [f"{before[key]:.3f} -> {after[key]:.3f}" for key in FEWSHOT_KEYS]
-                print(f"{look:>18} {n:>6} " + " ".join(f"{cell:>17}" for cell in cells) + f" {minutes:>5.1f}",
-                      flush=True)
+                print(f"| {look} | {n} | " + " | ".join(cells) + f" | {minutes:.1f} |", flush=True)
 
 
 SECTIONS = {"synth": bench_synth, "model": bench_model, "poles": bench_poles, "predict": bench_predict,
