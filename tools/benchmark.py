@@ -238,7 +238,8 @@ def bench_contrast(repeats: int) -> None:
             print(f"{size:>5} {name:>12} {plain:>13.1f} {limits:>15.1f}")
 
 
-FEWSHOT_KEYS = {"det_F1@0.5": "F1", "long_recall@0.5": "long-spindle recall", "pole_median_error_px": "pole error px"}
+FEWSHOT_KEYS = {"det_F1@0.5": "F1", "long_recall@0.5": "long-spindle recall", "bbox_AP": "box AP",
+                "pole_median_error_px": "pole error px"}
 
 
 def _finetune(model: str, train: Path, work: Path, options: dict) -> Path:
@@ -304,7 +305,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10, help="timed runs per model row / start-up")
     parser.add_argument("--movies", type=int, default=8, help="movies in the batch section")
     parser.add_argument("--model", default="yoloxsp", help="fewshot: the model to fine-tune")
-    parser.add_argument("--looks", nargs="+", default=None, help="fewshot: looks (default: every one no training draws)")
+    parser.add_argument("--looks", nargs="+", default=None,
+                        help="fewshot: looks (default: every one no training draws; a training look measures harm)")
     parser.add_argument("--shots", nargs="+", type=int, default=[5, 10, 20], help="fewshot: frames to fine-tune on")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="fewshot: fine-tuning recipe override, as yoloxsp train --set takes it")
