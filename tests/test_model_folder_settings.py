@@ -90,12 +90,13 @@ def test_every_decoding_setting_comes_from_the_folder(folder, frames, backend):
 @pytest.mark.parametrize("name", [WEIGHTS_NAME, ONNX_NAME])
 def test_a_file_opened_alone_decodes_with_the_settings_it_carries(folder, frames, name):
     edit(folder, decode={"score_threshold": 1.01})  # nothing would pass in the folder
-    alone = Predictor(open_backend(str(folder / name), "auto" if name == ONNX_NAME else "torch"))
+    backend = "auto" if name == ONNX_NAME else "torch"
+    alone = Predictor(open_backend(str(folder / name), backend))
     assert alone.config.decode.score_threshold < 1
     assert len(alone(frames[:1])[0]) == 3
-    # and so does a folder without a configuration.json
+    # and so does a folder without a configuration.json, on the same backend
     (folder / CONFIGURATION_NAME).unlink()
-    assert Predictor(open_backend(str(folder))).config == alone.config
+    assert Predictor(open_backend(str(folder), backend)).config == alone.config
 
 
 def test_the_folders_configuration_must_describe_its_network(folder):
