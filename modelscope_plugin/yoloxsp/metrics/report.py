@@ -87,13 +87,17 @@ def pole_scores(poles: Sequence[np.ndarray], records: Sequence[FrameRecord],
 
 
 def _tracking(records: Sequence[FrameRecord], detections: list, sizes: list) -> Dict[str, float]:
+    """MOTA and IDF1 over the tasks whose spindles carry track ids (a CVAT export of single images
+    has none: nothing to score there, so no figure rather than a wrong one)."""
     from ..analysis.tracks import link_tracks, search_range_for
     from .tracking import tracking_metrics
 
     movies = []
     for task in dict.fromkeys(r.task for r in records):
         order = sorted((i for i, r in enumerate(records) if r.task == task), key=lambda i: records[i].frame)
+        if any(s.track_id is None for i in order for s in records[i].spindles):
+            continue
         ids = link_tracks([detections[i] for i in order], search_range_px=search_range_for(sizes[order[0]]))
         movies.append([([s.track_id for s in records[i].spindles], [s.box for s in records[i].spindles],
                         track, detections[i].boxes) for i, track in zip(order, ids)])
-    return tracking_metrics(movies)
+    return tracking_metrics(movies) if movies else {}
