@@ -18,6 +18,8 @@ from yoloxsp.metrics import box_metrics
 
 pytestmark = pytest.mark.core
 
+ROOT = Path(__file__).resolve().parents[1]
+
 TRUTH = [np.array([[10, 10, 40, 30], [60, 60, 90, 75]], float), np.array([[5, 5, 25, 20]], float)]
 
 
@@ -141,3 +143,11 @@ def test_eval_refuses_unclear_sets_before_scoring_any(options, message, capsys):
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         args.run(args)
     assert capsys.readouterr().out == ""
+
+
+def test_tracking_figures_are_left_out_where_the_annotations_hold_no_tracks(capsys):
+    """The real frame (a CVAT export of one image: no track ids) scored with ``--tracking``: the
+    detection figures, and no MOTA or IDF1 (nothing to link), rather than a crash."""
+    [metrics] = _eval(capsys, "--data", str(ROOT / "res" / "real"), "--pixel-size", "0.16", "--tracking")
+    assert metrics["det_recall@0.5"] == 1.0 and metrics["n_spindles"] == 6
+    assert "MOTA" not in metrics and "IDF1" not in metrics
