@@ -2,10 +2,12 @@
 hooks and evaluators on a small synthetic CVAT set."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import yoloxsp  # noqa: F401  (registers the trainer entry, dataset and model)
 from modelscope.trainers import build_trainer
 from modelscope.trainers.hooks.hook import Hook
 from modelscope.trainers.hooks.priority import Priority
+from yoloxsp.data import write_cvat_images
 from yoloxsp.errors import InputError
 from yoloxsp.metainfo import Trainers
 from yoloxsp.model import load_weights
@@ -168,8 +171,9 @@ def test_an_epoch_is_a_number_of_steps_whatever_the_number_of_frames(spindle_set
 
 
 def test_without_validation_data_the_last_frame_is_held_out(spindle_set, tmp_path):
-    """No ``eval_dataset``: the export's last frame scores each epoch and is never trained on;
-    the best epoch by it is kept (output_best), and the log and the training record say so."""
+    """No ``eval_dataset``: the export's last frame with a spindle scores each epoch and is never
+    trained on; the best epoch by it is kept (output_best), and the log and the training record say
+    so. A last frame without spindles is passed over: it would score 0 at every epoch."""
     recorder, logged = FramesRecorder(), []
     listener = logging.Handler()
     listener.emit = lambda entry: logged.append(entry.getMessage())
@@ -187,10 +191,23 @@ def test_without_validation_data_the_last_frame_is_held_out(spindle_set, tmp_pat
     assert trained_on == {str(record.image_path) for record in records[:-1]}
     assert trainer.eval_dataset.frames == [len(records) - 1] and len(trainer.train_dataset.frames) == len(records) - 1
     assert held_out in trainer.held_out
-    assert any(f"no validation data given: the last frame of the training data, {held_out}" in m for m in logged)
+    assert any(f"no validation data given: the last frame of the training data with a spindle, {held_out}" in m
+               for m in logged)
     written = json.loads((tmp_path / "output_best" / "configuration.json").read_text())
     assert held_out in written["training_record"]["validation_held_out"]
     assert (tmp_path / "output_best" / "pytorch_model.pt").is_file()
+
+    task = tmp_path / "empty_last"
+    (task / "images").mkdir(parents=True)
+    copied = []
+    for record in records:
+        shutil.copyfile(record.image_path, task / "images" / record.image_path.name)
+        copied.append(dataclasses.replace(record, image_path=task / "images" / record.image_path.name))
+    copied[-1] = dataclasses.replace(copied[-1], spindles=[], stray_poles=[])
+    write_cvat_images(task / "annotations.xml", copied)
+    emptied = build_trainer(Trainers.easycv, dict(model=str(yoloxsp.default_model_dir()), train_dataset=str(task),
+                                                  work_dir=str(tmp_path / "empty_work"), cfg_options=OPTIONS))
+    assert emptied.eval_dataset.frames == [len(copied) - 2] and len(emptied.train_dataset.frames) == len(copied) - 1
 
     one_frame = write_movie(tmp_path / "one", SynthConfig(width=128, height=128, frames=1, seed=3,
                                                           pixel_size=PIXEL_SIZE, spindles=1))

@@ -15,9 +15,9 @@ What this subclass changes, and only when it matters:
 - With ``train.train_iters_per_epoch`` (the fine-tuning recipe sets it), an epoch is that many
   optimiser steps whatever the number of frames: a pass over the training frames is lengthened
   to fill it (they come round again, each time augmented anew).
-- Without ``eval_dataset``, when the training data is a CVAT export, its last frame is held out
-  as the validation data that picks the best epoch (``output_best``); the log and the training
-  record say which frame.
+- Without ``eval_dataset``, when the training data is a CVAT export, its last frame with a spindle
+  is held out as the validation data that picks the best epoch (``output_best``); the log and the
+  training record say which frame.
 - A local model folder that did not come from the hub is not checked against the hub.
 - MsDataset conversion errors are raised, not printed and ignored.
 - Checkpoint hooks of a YOLOX-SP model save atomically in the yoloxsp weights format
@@ -240,16 +240,17 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
             return built
         if not self.holding_out:
             return MmcvSpindleItems(built)
-        last = len(built) - 1
+        # The last frame with a spindle: a frame without one scores 0 at every epoch and chooses none.
+        records = built.frames.records
+        held = max((i for i, record in enumerate(records) if record.spindles), default=len(records) - 1)
         if mode == ModeKeys.TRAIN:
-            if last < 1:
+            if len(records) < 2:
                 raise InputError("one annotated frame cannot be split into training and validation: "
                                  "give validation data (eval_dataset, --val) or more frames", built.source)
-            record = built.frames.records[last]
-            self.held_out = f"{record.image_path} (frame {record.frame})"
-            self.logger.warning(f"no validation data given: the last frame of the training data, {self.held_out}, "
-                                f"is held out to score each epoch and keep the best (output_best); "
-                                f"training uses the other {last} frames")
-            return MmcvSpindleItems(built, range(last))
-        return MmcvSpindleItems(built, [last])
+            self.held_out = f"{records[held].image_path} (frame {records[held].frame})"
+            self.logger.warning(f"no validation data given: the last frame of the training data with a spindle, "
+                                f"{self.held_out}, is held out to score each epoch and keep the best (output_best); "
+                                f"training uses the other {len(records) - 1} frames")
+            return MmcvSpindleItems(built, [i for i in range(len(records)) if i != held])
+        return MmcvSpindleItems(built, [held])
 
