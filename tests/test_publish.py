@@ -62,7 +62,8 @@ def test_publish_assembles_checks_and_fails_offline_in_one_line(published):
     names = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
     assert {"configuration.json", "pytorch_model.pt", "model.onnx", "README.md", "app.py", "requirements.txt",
             "res/architecture.png", "res/real_frame_detections.png", "res/synthetic_vs_real.png",
-            "res/sample/annotations.xml", "res/sample/images/frame_000000.png"} <= names
+            "res/sample/annotations.xml", "res/sample/images/frame_000000.png", "res/real/annotations.xml",
+            "res/real/images/spombe_frame_000036.png"} <= names
     assert not any(TOKEN.encode() in (folder / name).read_bytes() for name in names)
     assert "plugins" not in json.loads((folder / "configuration.json").read_text())
 
@@ -71,8 +72,9 @@ def test_card_holds_measured_metrics_in_front_matter_and_table(published):
     folder, _ = published
     card = load_card(folder / "README.md")
     evals = {e.source: e for e in card_evals(card)}
-    assert set(evals) == {"res/sample", "synthetic:validation"}
+    assert set(evals) == {"res/sample", "synthetic:validation", "res/real"}
     assert evals["synthetic:validation"].metrics["n_images"] == 96
+    assert evals["res/real"].pixel_size == 0.16 and evals["res/real"].metrics["n_spindles"] == 6
     assert evals["synthetic:validation"].metrics["bbox_AP50"] >= 0.8  # every look; 0.958 measured
     table = card.text.split(TABLE_BEGIN)[1].split(TABLE_END)[0]
     assert f"| box AP50 | {evals['res/sample'].metrics['bbox_AP50']:.4f} |" in table
