@@ -44,7 +44,7 @@ LINK_OPTIONS = {"adaptive_stop": 0.5, "adaptive_step": 0.95}
 LENGTH_WEIGHT = 0.25
 # A detection scoring at least TRACK_SCORE_THRESHOLD but under the model's score threshold is
 # reported when it continues a track that holds CONFIRMING_DETECTIONS earlier detections at or above
-# that threshold (tools/validate_track_checks.py --track-threshold measures both on held-out movies).
+# that threshold (tests/test_track_confirmation.py checks both on a held-out movie).
 TRACK_SCORE_THRESHOLD = 0.15
 CONFIRMING_DETECTIONS = 3
 

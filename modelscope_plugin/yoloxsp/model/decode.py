@@ -33,7 +33,7 @@ class DecodeConfig:
     pole_reach: float = 6.0         # px a regressed pole may always move to meet a heatmap peak ...
     pole_reach_fraction: float = 0.5  # ... or this share of its box diagonal, if larger
     max_detections: int = 300
-    min_poles: int = 2              # poles (0-2) a spindle needs to be reported (tools/sweep_decoding.py)
+    min_poles: int = 2              # poles (0-2) a spindle needs to be reported (docs/model.md: why both)
 
 
 @dataclass
