@@ -6,7 +6,7 @@ faster than the backbone, whose general features a few frames cannot improve and
 al. 2020). ``paramwise_options`` names parts of :class:`~yoloxsp.model.YoloxSp` (``backbone``,
 ``neck``, ``head``, ``pole_head``, ``balance``: the loss weights) with an ``lr_mult``; a part with
 ``lr_mult`` 0 is frozen (no gradient is computed for it, which also saves the backward pass
-through it when it is the backbone). EasyCV's own ``paramwise_options`` (regular expressions,
+through it when it is the backbone; under DistributedDataParallel it is only left out of the optimiser). EasyCV's own ``paramwise_options`` (regular expressions,
 without a constructor) prints a line per parameter; this names parts and says nothing.
 """
 from __future__ import annotations
@@ -32,17 +32,22 @@ class NetworkPartsConstructor:
 
     def add_params(self, params: List[dict], module: torch.nn.Module) -> None:
         """Append one group per part to ``params`` (EasyCV then builds the optimiser over them)."""
-        network = getattr(module, "model", module)  # the YoloxSp inside ModelScope's wrapper
+        wrapped = getattr(module, "module", module)  # the model inside DistributedDataParallel, if any
+        network = getattr(wrapped, "model", wrapped)  # the YoloxSp inside ModelScope's wrapper
         parts = dict(network.named_children())
         unknown = set(self.multipliers) - set(parts)
         if unknown:
             raise ValueError(f"paramwise_options names no part of the network: {sorted(unknown)} "
                              f"(parts: {sorted(parts)})")
+        # DistributedDataParallel has registered every parameter for gradients already: there a frozen
+        # part is left out of the optimiser (its gradients are computed and unused) instead of losing them
+        distributed = wrapped is not module
         for name, part in parts.items():
             multiplier = self.multipliers.get(name, 1.0)
             weights = list(part.parameters())
             if multiplier == 0:
-                for weight in weights:
-                    weight.requires_grad_(False)
+                if not distributed:
+                    for weight in weights:
+                        weight.requires_grad_(False)
             elif weights:
                 params.append({"params": weights, "lr": self.lr * multiplier})

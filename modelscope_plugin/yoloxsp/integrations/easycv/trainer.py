@@ -39,6 +39,7 @@ registers it in ModelScope's TRAINERS as ``easycv``, in place of EasyCV's entry 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -168,7 +169,11 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
                 "wall_time_s": round(time.time() - self.started, 1)}
 
     def _world_size(self) -> int:
-        return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+        """Processes training together: the process group's, or before it is set up, what the
+        launcher (torchrun) says."""
+        if dist.is_available() and dist.is_initialized():
+            return dist.get_world_size()
+        return int(os.environ.get("WORLD_SIZE", "1"))
 
     def unwrap_module(self, model):
         while is_parallel(model):  # the CPU-distributed model is wrapped twice
