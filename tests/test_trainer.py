@@ -387,9 +387,6 @@ def scores_on(source: str, *models) -> list:
                 for model in models]
 
 
-@pytest.mark.xfail(strict=True, reason="issue #36 open: the few-shot recipe still costs box AP on data like the "
-                   "model's own (epoch-172 weights, 5 dense-lawn fields: 0.763 -> 0.746 at lr 0.002, -> 0.655 at "
-                   "lr 0.01); strict, so the fix that makes it pass must remove this mark")
 def test_the_readme_finetune_on_data_like_the_models_own_does_no_harm(tmp_path):
     """The README's call (the fine-tuning recipe, no validation data: a frame held out) on 5
     annotated fields of ``dense-lawn``, a look the model was trained on, made by the generator that

@@ -90,18 +90,47 @@ def end_profile_model(s: np.ndarray, background: float, level: float, end: float
     """The blurred filament end: ``level`` above ``background`` at ``end``, where it falls through its
     half; inside, the level changes by ``tilt`` (a share of itself per px), as a spindle brighter or
     dimmer towards its tip does."""
-    return background + level * (1.0 + tilt * (s - end)) * 0.5 * erfc((s - end) / (math.sqrt(2.0) * sigma))
+    s = np.asarray(s, float)
+    return _EndModel(s, np.zeros_like(s)).values(np.array([background, level, end, sigma, tilt], float))
 
 
-def _model_jacobian(s: np.ndarray, background: float, level: float, end: float, sigma: float,
-                    tilt: float = 0.0) -> np.ndarray:
-    """Derivatives of :func:`end_profile_model` by its five parameters, (len(s), 5)."""
-    z = (s - end) / (math.sqrt(2.0) * sigma)
-    step, bump = 0.5 * erfc(z), np.exp(-z * z) / math.sqrt(math.pi)
-    ramp = 1.0 + tilt * (s - end)
-    return np.stack([np.ones_like(s), ramp * step,
-                     level * (ramp * bump / (math.sqrt(2.0) * sigma) - tilt * step),
-                     level * ramp * bump * z / sigma, level * (s - end) * step], axis=1)
+class _EndModel:
+    """The blurred filament end (:func:`end_profile_model`) and its derivatives by the five parameters on the samples ``s``,
+    for the least-squares fit: MINPACK asks for the residuals and then the derivatives at the same
+    parameters, so the terms both need are computed once per parameter set."""
+
+    def __init__(self, s: np.ndarray, profile: np.ndarray):
+        self.s, self.profile, self._at = s, profile, None
+        self._jacobian = np.empty((5, len(s)))  # one row per parameter (MINPACK's col_deriv layout)
+        self._jacobian[0] = 1.0
+
+    def _terms(self, params: np.ndarray) -> None:
+        key = params.tobytes()
+        if key != self._at:
+            background, level, end, sigma, tilt = params
+            self._offset = self.s - end
+            self._z = self._offset / (math.sqrt(2.0) * sigma)
+            self._step = 0.5 * erfc(self._z)
+            self._ramp = 1.0 + tilt * self._offset
+            self._value = background + level * self._ramp * self._step
+            self._at = key
+
+    def values(self, params: np.ndarray) -> np.ndarray:
+        self._terms(params)
+        return self._value
+
+    def residuals(self, params: np.ndarray) -> np.ndarray:
+        return self.values(params) - self.profile
+
+    def jacobian(self, params: np.ndarray) -> np.ndarray:
+        self._terms(params)
+        _, level, _, sigma, tilt = params
+        rise = level * self._ramp * np.exp(-self._z * self._z) / math.sqrt(math.pi)
+        self._jacobian[1] = self._ramp * self._step
+        self._jacobian[2] = rise / (math.sqrt(2.0) * sigma) - level * tilt * self._step
+        self._jacobian[3] = rise * self._z / sigma
+        self._jacobian[4] = level * self._offset * self._step
+        return self._jacobian
 
 
 def level_offset(sigma: float, share: float) -> float:
@@ -131,13 +160,14 @@ def fit_end(s: np.ndarray, profile: np.ndarray, start: float, guess: float, end_
     crossings = [_first_below(s, smooth, low + share * (high - low), min(guess, s[-1])) for share in (0.75, 0.5, 0.25)]
     sigma0 = float(np.clip((crossings[2] - crossings[0]) / 1.35, 2 * MIN_SIGMA, MAX_SIGMA / 2))
     x0 = np.array([low, high - low, np.clip(crossings[1], s[0], s[-1]), sigma0, 0.0])
+    model = _EndModel(s, y)
     try:  # Levenberg-Marquardt (MINPACK, without least_squares' bookkeeping: most of its time)
-        params, covariance, _, _, status = leastsq(lambda p: end_profile_model(s, *p) - y, x0, full_output=True,
-                                                   Dfun=lambda p: _model_jacobian(s, *p), xtol=1e-4, ftol=1e-4)
+        params, covariance, _, _, status = leastsq(model.residuals, x0, full_output=True, Dfun=model.jacobian,
+                                                   col_deriv=True, xtol=1e-4, ftol=1e-4)
     except (ValueError, np.linalg.LinAlgError):
         return None
     background, level, end, sigma, _ = params
-    residuals = end_profile_model(s, *params) - y
+    residuals = model.residuals(params)
     noise = float(np.sqrt(np.mean(residuals ** 2)))
     if status not in (1, 2, 3, 4) or covariance is None or level < MIN_SNR * max(noise, 1e-9) \
             or not MIN_SIGMA < sigma < MAX_SIGMA or not s[0] < end < s[-1]:
@@ -191,35 +221,42 @@ FOLLOW_ALONG = np.array([-1.0, 0.0, 1.0])   # px along the path averaged, agains
 FOLLOW_STEP = 2.0                           # px between the points of a followed tip
 FOLLOW_SHIFT = 0.8                          # px the path may move sideways per step
 FOLLOW_TURN = 0.6                           # weight of each step's new heading in the direction
+_FOLLOW_GRID_ALONG, _FOLLOW_GRID_ACROSS = np.meshgrid(FOLLOW_ALONG, FOLLOW_ACROSS, indexing="ij")
 
 
 def _follow(tubulin: np.ndarray, start: np.ndarray, direction: np.ndarray, reach: float, background: float
             ) -> np.ndarray:
     """Points every :data:`STEP` px from ``start`` along ``direction`` for ``reach`` px, bending with
     the ridge while the ridge stands out (a bowed or hooked tip) and going straight once it no
-    longer does (past the tip, where only background is left to sample)."""
-    def across(at: np.ndarray, heading: np.ndarray) -> np.ndarray:
-        normal = np.array([-heading[1], heading[0]])
-        grid = (at[None, None, :] + FOLLOW_ALONG[:, None, None] * heading
-                + FOLLOW_ACROSS[None, :, None] * normal)
+    longer does (past the tip, where only background is left to sample). The walk is a few
+    two-vectors per step: plain floats, not arrays, keep it cheap."""
+    def across(x: float, y: float, dx: float, dy: float) -> np.ndarray:
+        grid = np.stack([x + _FOLLOW_GRID_ALONG * dx - _FOLLOW_GRID_ACROSS * dy,
+                         y + _FOLLOW_GRID_ALONG * dy + _FOLLOW_GRID_ACROSS * dx], axis=-1)
         return sample(tubulin, grid).mean(axis=0)
 
-    reference = float(across(np.asarray(start, float), direction).max()) - background
-    points, position = [np.asarray(start, float)], np.asarray(start, float)
+    x, y = float(start[0]), float(start[1])
+    dx, dy = float(direction[0]), float(direction[1])
+    reference = float(across(x, y, dx, dy).max()) - background
+    points = [(x, y)]
     while reference > 0 and len(points) * FOLLOW_STEP < reach:
-        ahead = position + FOLLOW_STEP * direction
-        values = across(ahead, direction)
+        ahead_x, ahead_y = x + FOLLOW_STEP * dx, y + FOLLOW_STEP * dy
+        values = across(ahead_x, ahead_y, dx, dy)
         height = float(values.max()) - background
         if height <= 0.5 * reference:
             break  # past the tip: straight on from here
         weights = np.clip(values - (background + 0.5 * height), 0, None)
-        shift = float(np.clip((weights * FOLLOW_ACROSS).sum() / weights.sum(), -FOLLOW_SHIFT, FOLLOW_SHIFT))
-        ahead = ahead + shift * np.array([-direction[1], direction[0]])
-        direction = _unit((1 - FOLLOW_TURN) * direction + FOLLOW_TURN * _unit(ahead - position))
-        points.append(ahead)
-        position = ahead
+        shift = min(max(float(weights @ FOLLOW_ACROSS) / float(weights.sum()), -FOLLOW_SHIFT), FOLLOW_SHIFT)
+        ahead_x, ahead_y = ahead_x - shift * dy, ahead_y + shift * dx
+        moved = math.hypot(ahead_x - x, ahead_y - y)
+        turn_x = (1 - FOLLOW_TURN) * dx + FOLLOW_TURN * (ahead_x - x) / moved
+        turn_y = (1 - FOLLOW_TURN) * dy + FOLLOW_TURN * (ahead_y - y) / moved
+        dx, dy = _unit(np.array([turn_x, turn_y]))
+        points.append((ahead_x, ahead_y))
+        x, y = ahead_x, ahead_y
     followed = (len(points) - 1) * FOLLOW_STEP
-    straight = position + np.arange(FOLLOW_STEP, reach - followed + 1e-9, FOLLOW_STEP)[:, None] * direction
+    along = np.arange(FOLLOW_STEP, reach - followed + 1e-9, FOLLOW_STEP)
+    straight = np.stack([x + along * dx, y + along * dy], axis=1)
     path = _resample(np.concatenate([np.array(points), straight]), STEP)
     return path[1:]
 

@@ -8,6 +8,8 @@ HOOKS, which the EasyCV trainer uses).
   with the trainer state so a resumed run continues it. EasyCV's own EMAHook keeps its average
   outside any checkpoint.
 - :class:`FrozenNormHook`: BatchNorm layers keep their trained statistics (fine-tuning recipe).
+- :class:`StartingWeightsHook`: the weights a fine-tune starts from are scored on the validation
+  data first and stay the best checkpoint unless an epoch beats them (fine-tuning recipe).
 - :class:`ProgressBarHook`: a tqdm bar over the iterations of each epoch.
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ import math
 from typing import Optional
 
 import torch
-from modelscope.trainers.hooks import HOOKS
+from modelscope.trainers.hooks import HOOKS, BestCkptSaverHook
 from modelscope.trainers.hooks.hook import Hook
 from modelscope.trainers.hooks.priority import Priority
 from modelscope.utils.torch_utils import is_master
@@ -79,6 +81,32 @@ class FrozenNormHook(Hook):
         wrapper = trainer.unwrap_module(trainer.model)
         wrapper.frozen_norm = True
         wrapper.train(wrapper.training)
+
+
+@HOOKS.register_module(module_name="StartingWeightsHook")
+class StartingWeightsHook(Hook):
+    """Score the starting weights on the validation data before the first step and make them the
+    best checkpoint (``output_best``) so far: an epoch replaces them only by beating them (strictly,
+    by the :class:`BestCkptSaverHook`'s metric and rule). Few frames cannot say much, and a fine-tune
+    that does not improve on a user's held-out frames must hand back what it was given, not the
+    last of several noisy updates. Runs last among the hooks preparing the run (the checkpoint
+    hooks set up their folders first); a resumed run keeps the best it had."""
+
+    PRIORITY = Priority.LOWEST
+
+    def before_run(self, trainer):
+        best = trainer.get_hook(BestCkptSaverHook)
+        if not best or trainer.iter > 0 or best[0]._best_metric is not None:
+            return
+        training_data, mode = trainer.data_loader, trainer._mode
+        scores = trainer.evaluate()
+        trainer.data_loader, trainer._mode = training_data, mode  # as the hooks after this one expect
+        key = best[0].metric_key
+        if best[0]._is_best_metric(scores) and best[0].processor.should_save_on_rank(trainer):
+            best[0]._save_checkpoint(trainer, f"best_start_{key}{scores[key]}")
+        if is_master():
+            trainer.logger.info(f"the starting weights score {key} {scores[key]:.4f} on the validation data: "
+                                f"{best[0].output_dir} holds them unless an epoch beats that")
 
 
 @HOOKS.register_module(module_name="ModelEMAHook")
