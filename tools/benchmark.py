@@ -149,28 +149,39 @@ def _ceiling_fps(movie: Path) -> float:
     return len(frames) / (time.perf_counter() - start)
 
 
-def bench_predict(frames: int) -> None:
+def bench_predict(frames: int, rounds: int) -> None:
     """``yoloxsp predict`` on a synthetic TIFF stack, as a user runs it (process start and model
     load included): with no options (the default backend), with the network's poles as ends (what
     fitting the ends costs; ``--channels 0``: the tubulin channel alone, where every end is fitted
-    rather than taken from an SPB dot), with confirmed tracks off (what they cost), and with each backend named."""
+    rather than taken from an SPB dot), with confirmed tracks off (what they cost), and with each backend named.
+    ``rounds`` rounds of every run, interleaved with the ceiling, and medians: a shared machine's
+    speed drifts by tens of percent over minutes, which one run each would read as differences."""
     with tempfile.TemporaryDirectory() as tmp:
         movie = write_movie(Path(tmp) / "movie", SynthConfig(width=512, height=512, frames=frames, seed=5,
                                                              pixel_size=0.1, spindles=4, wells=True))
         stack = movie / "stack.tif"
-        ceiling = _ceiling_fps(stack)
-        print(f"yoloxsp predict, {frames}-frame 512x512 TIFF stack, bundled model; model-only ceiling "
-              f"(ONNX Runtime, one frame per core): {ceiling:.1f} frames/s")
+        runs = {"default": (), "--ends model": ("--ends", "model"), "--channels 0": ("--channels", "0"),
+                "--channels 0 --ends model": ("--channels", "0", "--ends", "model"),
+                "--track-threshold 1": ("--track-threshold", "1"), "--backend onnx": ("--backend", "onnx"),
+                "--backend torch": ("--backend", "torch")}
+        ceilings, times = [], {name: [] for name in runs}
+        for _ in range(rounds):
+            ceilings.append(_ceiling_fps(stack))
+            for name, options in runs.items():
+                times[name].append(_predict_times(stack, Path(tmp) / name.strip("-").replace(" ", "_"), *options))
+        ceiling = float(np.median(ceilings))
+        print(f"yoloxsp predict, {frames}-frame 512x512 TIFF stack, bundled model, medians of {rounds} round(s); "
+              f"model-only ceiling (ONNX Runtime, one frame per core): {ceiling:.1f} frames/s")
         print(f"{'run':>26} {'total s':>8} {'CPU s':>7} {'frames/s':>9} {'of ceiling':>10}")
-        for name, options in (("default", ()), ("--ends model", ("--ends", "model")),
-                              ("--channels 0", ("--channels", "0")),
-                              ("--channels 0 --ends model", ("--channels", "0", "--ends", "model")),
-                              ("--track-threshold 1", ("--track-threshold", "1")),
-                              ("--backend onnx", ("--backend", "onnx")),
-                              ("--backend torch", ("--backend", "torch"))):
-            seconds, cpu = _predict_times(stack, Path(tmp) / name.strip("-").replace(" ", "_"), *options)
+        medians = {}
+        for name, measured in times.items():
+            seconds, cpu = (float(np.median(column)) for column in zip(*measured))
+            medians[name] = seconds
             fps = frames / seconds
             print(f"{name:>26} {seconds:>8.1f} {cpu:>7.1f} {fps:>9.1f} {fps / ceiling:>9.0%}")
+        for fitted, kept in (("default", "--ends model"), ("--channels 0", "--channels 0 --ends model")):
+            print(f"fitting the ends adds {medians[fitted] / medians[kept] - 1:+.0%} to {fitted} "
+                  f"(against {kept})")
 
 
 def bench_startup(repeats: int) -> None:
@@ -302,7 +313,8 @@ def main() -> None:
     parser.add_argument("sections", nargs="*", choices=sorted(SECTIONS),
                         default=sorted(set(SECTIONS) - {"fewshot"}))  # fewshot trains: tens of minutes
     parser.add_argument("--frames", type=int, default=None, help="frames per synth row (50) / predict movie (200)")
-    parser.add_argument("--repeats", type=int, default=10, help="timed runs per model row / start-up")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed runs per model row / start-up (10), rounds of the predict runs (3)")
     parser.add_argument("--movies", type=int, default=8, help="movies in the batch section")
     parser.add_argument("--model", default="yoloxsp", help="fewshot: the model to fine-tune")
     parser.add_argument("--looks", nargs="+", default=None,
@@ -322,7 +334,10 @@ def main() -> None:
 
             bench_fewshot(args.model, args.looks or list(UNSEEN_LOOKS), args.shots, parse_set_options(args.set))
             continue
-        SECTIONS[name](frames if name in ("synth", "predict") else args.repeats)
+        if name == "predict":
+            bench_predict(frames, args.repeats or 3)
+            continue
+        SECTIONS[name](frames if name == "synth" else args.repeats or 10)
 
 
 if __name__ == "__main__":
