@@ -18,6 +18,7 @@ import torch
 
 import yoloxsp  # noqa: F401  (registers the trainer entry, dataset and model)
 from modelscope.trainers import build_trainer
+from modelscope.trainers.hooks import BestCkptSaverHook
 from modelscope.trainers.hooks.hook import Hook
 from modelscope.trainers.hooks.priority import Priority
 from yoloxsp.data import write_cvat_images
@@ -252,6 +253,11 @@ class WeightsRecorder(Hook):
 
     def __init__(self):
         self.live, self.average, self.metrics = [], [], []
+        self.start_score = None
+
+    def before_train_epoch(self, trainer):
+        if self.start_score is None:  # what the starting weights scored, before any step
+            self.start_score = trainer.get_hook(BestCkptSaverHook)[0]._best_metric
 
     def after_train_epoch(self, trainer):
         ema = next(h for h in trainer.hooks if type(h).__name__ == "ModelEMAHook")
@@ -265,8 +271,9 @@ def _same(weights: dict, state: dict) -> bool:
 
 
 def test_output_folders_hold_the_weights_the_evaluation_scored(spindle_set, tmp_path):
-    """output/ and output_best/ hold the moving average that the evaluation scored; the epoch
-    checkpoints hold the trained weights a resumed run goes on from."""
+    """output/ holds the moving average that the evaluation scored; the epoch checkpoints hold the
+    trained weights a resumed run goes on from; output_best/ holds the average of the epoch that
+    scored best, or, when no epoch beat the weights the fine-tune started from, those weights."""
     recorder = WeightsRecorder()
     trainer = build_trainer(Trainers.easycv, dict(
         model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set), eval_dataset=str(spindle_set),
@@ -276,13 +283,35 @@ def test_output_folders_hold_the_weights_the_evaluation_scored(spindle_set, tmp_
     last = load_weights(tmp_path / "output" / "pytorch_model.pt").state_dict()
     assert _same(last, recorder.average[-1]) and not _same(last, recorder.live[-1])
     assert _same(load_weights(tmp_path / "epoch_3.pth").state_dict(), recorder.live[-1])
+    best = load_weights(tmp_path / "output_best" / "pytorch_model.pt").state_dict()
+    scores = [m["pole_F1@2px"] for m in recorder.metrics]
+    assert recorder.start_score is not None
+    if max(scores) <= recorder.start_score:  # ties keep the earlier
+        start = load_weights(yoloxsp.default_model_dir() / "pytorch_model.pt").state_dict()
+        assert _same(best, start) and not list(tmp_path.glob("best_epoch*.pth"))
+        return
     best_file = next(p for p in tmp_path.glob("best_epoch*.pth") if "trainer_state" not in p.name)
     best_epoch = int(best_file.name[len("best_epoch"):].split("_")[0])
-    best = load_weights(tmp_path / "output_best" / "pytorch_model.pt").state_dict()
     assert _same(best, recorder.average[best_epoch - 1]) and not _same(best, recorder.live[best_epoch - 1])
     assert _same(load_weights(best_file).state_dict(), recorder.live[best_epoch - 1])  # for resuming
-    scored = recorder.metrics[best_epoch - 1]["pole_F1@2px"]
-    assert scored == max(m["pole_F1@2px"] for m in recorder.metrics)
+    assert scores[best_epoch - 1] == max(scores)
+
+
+def test_a_fine_tune_hands_back_the_starting_weights_unless_an_epoch_beats_them(spindle_set, tmp_path):
+    """The starting weights are scored before the first step and stay output_best/ while no epoch
+    scores higher; from the first that does, output_best/ holds the best epoch's weights. A
+    learning rate 20 times the recipe's makes the epochs worse than the start on these frames."""
+    recorder = WeightsRecorder()
+    trainer = build_trainer(Trainers.easycv, dict(
+        model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set), eval_dataset=str(spindle_set),
+        work_dir=str(tmp_path), callbacks=[recorder], cfg_options={**OPTIONS, "train.optimizer.lr": 0.04}))
+    trainer.train()
+    scores = [m["pole_F1@2px"] for m in recorder.metrics]
+    assert max(scores) < recorder.start_score, (recorder.start_score, scores)  # what this test needs
+    start = load_weights(yoloxsp.default_model_dir() / "pytorch_model.pt").state_dict()
+    assert _same(load_weights(tmp_path / "output_best" / "pytorch_model.pt").state_dict(), start)
+    assert not list(tmp_path.glob("best_epoch*.pth"))
+    assert "pole_F1@2px" in next(tmp_path.glob("best_start_*.pth")).name
 
 
 class AugmentationRecorder(Hook):
@@ -357,9 +386,6 @@ def test_a_killed_save_leaves_the_previous_checkpoint(spindle_set, tmp_path, mon
                    for p in tmp_path.iterdir())  # (a best checkpoint's trainer state, saved first, may exist)
 
 
-@pytest.mark.xfail(strict=True, reason="issue #36 open: under torchrun an epoch of the few-shot recipe is 2 steps, "
-                   "not train.train_iters_per_epoch (3): the frames repeated to fill an epoch do not reach the "
-                   "distributed data loader")
 def test_two_process_gloo_training(spindle_set, tmp_path):
     overrides = [f"--set={k}={json.dumps(v)}" for k, v in OPTIONS.items() if k != "train.max_epochs"]
     with socket.socket() as probe:  # a free port for the rendezvous

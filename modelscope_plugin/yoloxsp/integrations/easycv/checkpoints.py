@@ -77,7 +77,7 @@ class AtomicCheckpointProcessor(CheckpointProcessor):
 
     def save_trainer_state(self, trainer, model, train_state_file, meta, save_optimizers):
         if meta and "iter" in meta:
-            meta = {**meta, "iter": min(meta["iter"], (trainer.epoch + 1) * trainer.iters_per_epoch)}
+            meta = {**meta, "iter": min(meta["iter"], (trainer.epoch + 1) * _steps_per_epoch(trainer))}
         with atomic_path(train_state_file) as partial:
             save_checkpoint(model, str(partial), trainer.optimizer if save_optimizers else None,
                             trainer.lr_scheduler if save_optimizers else None, meta=_plain(meta), with_model=False)
@@ -91,3 +91,10 @@ class AtomicCheckpointProcessor(CheckpointProcessor):
                 os.link(src_file, partial)
             except OSError:  # no hard links on this file system
                 shutil.copyfile(src_file, partial)
+
+
+def _steps_per_epoch(trainer) -> int:
+    """Optimiser steps in one epoch. Not ``trainer.iters_per_epoch``: after the end-of-epoch
+    evaluation the trainer is still in evaluation mode when the checkpoint is saved, and that
+    property then counts the evaluation loader's batches."""
+    return getattr(trainer, "_train_iters_per_epoch", None) or len(trainer.train_dataloader)
