@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from yoloxsp.analysis.lengths import ridge_length, straight_length
+from scipy.ndimage import map_coordinates
+
+from yoloxsp.analysis.lengths import ridge_length, sample, straight_length
 
 pytestmark = pytest.mark.core
 
@@ -39,3 +41,16 @@ def test_missing_pole_and_tiny_spindle():
     image = np.zeros((20, 20))
     assert np.isnan(ridge_length(image, np.array([[1.0, 1.0], [np.nan, np.nan]])))
     assert ridge_length(image, np.array([[5.0, 5.0], [7.0, 5.0]])) == pytest.approx(2.0)
+
+
+def test_sampling_reads_the_pixels_around_the_points_as_the_whole_image_would():
+    """Bilinear samples from the window around the points equal those from the whole frame, at
+    points inside, on the edges and beyond them (edge pixels repeated), for 8-bit frames too."""
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        height, width = rng.integers(1, 40, 2)
+        image = rng.integers(0, 255, (height, width)).astype(np.uint8)
+        points = rng.uniform(-10, max(height, width) + 5, 2) + rng.uniform(-8, 8, (rng.integers(1, 20), 3, 2))
+        whole = map_coordinates(image.astype(float), [points[..., 1] - 0.5, points[..., 0] - 0.5], order=1,
+                                mode="nearest")
+        assert np.array_equal(sample(image, points), whole)
