@@ -10,7 +10,7 @@ import pytest
 from scipy.ndimage import gaussian_filter
 
 from yoloxsp.analysis.ends import (END_LEVEL, end_profile_model, fit_end, fit_spindle_ends, level_offset,
-                               spb_spot)
+                                   spb_channel, spb_spot)
 
 pytestmark = pytest.mark.core
 
@@ -230,3 +230,16 @@ def test_an_end_at_the_frame_edge_or_a_spindle_shorter_than_its_blur_is_not_fitt
     short = straight(4.0, 0.3)
     image = noisy(filament(short, 1.8, 60.0), rng)
     assert fit_spindle_ends(image, short + rng.normal(0, 0.3, short.shape)).source == "model"
+
+
+def test_the_spb_channel_is_used_only_where_it_shows_dots():
+    """A frame's green is its SPB channel only where dots stand out of it: not when it is empty (a
+    tubulin-only frame), nor when it holds colour bleeding a few levels high, but with one dot."""
+    rng = np.random.default_rng(3)
+    frame = np.zeros((64, 80, 3), np.uint8)
+    frame[..., 0] = rng.integers(20, 200, (64, 80))
+    assert spb_channel(frame) is None and spb_channel(frame[..., 0]) is None
+    frame[..., 1] = rng.integers(0, 6, (64, 80))  # JPEG colour bleeding
+    assert spb_channel(frame) is None
+    frame[30:33, 40:43, 1] = 60
+    assert np.array_equal(spb_channel(frame), frame[..., 1])

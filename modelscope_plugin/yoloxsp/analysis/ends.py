@@ -289,8 +289,18 @@ def holds_dots(spb: np.ndarray) -> bool:
     """Whether an 8-bit SPB channel shows dots at all: its brightest 3x3 mean stands
     :data:`SPB_MIN_CONTRAST` levels above its median. The green of a tubulin-only frame exported
     through JPEG holds only colour bleeding a few levels high, which must not pass for dots."""
-    channel = np.asarray(spb, np.float32)
+    channel = np.asarray(spb)
+    if float(channel.max()) - float(channel.min()) < SPB_MIN_CONTRAST:
+        return False  # no 3x3 mean stands further above the median than the brightest pixel above the darkest
+    channel = channel.astype(np.float32)
     return bool(cv2.blur(channel, (3, 3)).max() - np.median(channel[::2, ::2]) >= SPB_MIN_CONTRAST)
+
+
+def spb_channel(frame: np.ndarray) -> Optional[np.ndarray]:
+    """The SPB marker channel (green) of ``frame`` (8-bit RGB as the model saw it), or None where
+    the frame has none or it shows no dots (:func:`holds_dots`)."""
+    frame = np.asarray(frame)
+    return frame[..., 1] if frame.ndim == 3 and frame.shape[2] > 1 and holds_dots(frame[..., 1]) else None
 
 
 @dataclass(frozen=True)

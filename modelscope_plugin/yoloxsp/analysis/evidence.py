@@ -7,7 +7,7 @@ both by a spindle pole body, and both ends lie in the field. So a detection is k
 
 - its box stays clear of the frame's edges by :data:`EDGE_MARGIN` px (a bar that runs off the
   frame has an end nobody can measure, and no annotated field of the synthetic looks holds one);
-- where the frame has an SPB channel that shows dots (:func:`~yoloxsp.analysis.ends.holds_dots`),
+- where the frame has an SPB channel that shows dots (:func:`~yoloxsp.analysis.ends.spb_channel`),
   each pole shows a pole body (:func:`~yoloxsp.analysis.ends.shows_spb`: a spot within reach or
   SPB signal on the pole, at :data:`EVIDENCE_SNR` times the local noise): a bundle with a dot at
   one end, or dots scattered along it, has no dot at one of its ends.
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from .ends import holds_dots, shows_spb
+from .ends import shows_spb, spb_channel
 
 if TYPE_CHECKING:  # the model (torch) is not needed to check pixels
     from ..model.decode import Detections
@@ -60,5 +60,5 @@ def spindles_with_ends(frame: np.ndarray, detections: "Detections") -> "Detectio
     """The ``detections`` of ``frame`` (8-bit RGB as the model saw it: tubulin in red, the SPB
     marker, if any, in green) that show a spindle's two ends (:func:`two_pole_evidence`)."""
     frame = np.asarray(frame)
-    spb = frame[..., 1] if frame.ndim == 3 and frame.shape[2] > 1 and holds_dots(frame[..., 1]) else None
+    spb = spb_channel(frame) if len(detections) else None
     return detections.select(two_pole_evidence(detections.boxes, detections.poles, frame.shape, spb))

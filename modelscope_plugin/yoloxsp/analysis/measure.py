@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .ends import fit_spindle_ends, holds_dots
+from .ends import fit_spindle_ends, spb_channel
 from .lengths import ridge_length, straight_length
 
 if TYPE_CHECKING:  # the model (torch) is not needed to measure or draw
@@ -55,8 +55,8 @@ def measure_spindles(frame: np.ndarray, detections: Detections, length: str = "r
         raise ValueError(f"unknown end method {ends!r}; choose one of {END_METHODS}")
     frame = np.asarray(frame)
     tubulin = frame[..., 0] if frame.ndim == 3 else frame
-    spb = frame[..., 1] if frame.ndim == 3 and frame.shape[2] > 1 and holds_dots(frame[..., 1]) else None
     n = len(detections)
+    spb = spb_channel(frame) if n else None
     poles, sd, sources = np.array(detections.poles, float).reshape(n, 2, 2), np.full((n, 2), np.nan), ["model"] * n
     lengths = np.full(n, np.nan)
     for i in range(n):
