@@ -253,11 +253,12 @@ class WeightsRecorder(Hook):
 
     def __init__(self):
         self.live, self.average, self.metrics = [], [], []
-        self.start_score = None
+        self.start_score, self.key = None, None
 
     def before_train_epoch(self, trainer):
         if self.start_score is None:  # what the starting weights scored, before any step
-            self.start_score = trainer.get_hook(BestCkptSaverHook)[0]._best_metric
+            best = trainer.get_hook(BestCkptSaverHook)[0]
+            self.start_score, self.key = best._best_metric, best.metric_key
 
     def after_train_epoch(self, trainer):
         ema = next(h for h in trainer.hooks if type(h).__name__ == "ModelEMAHook")
@@ -284,7 +285,7 @@ def test_output_folders_hold_the_weights_the_evaluation_scored(spindle_set, tmp_
     assert _same(last, recorder.average[-1]) and not _same(last, recorder.live[-1])
     assert _same(load_weights(tmp_path / "epoch_3.pth").state_dict(), recorder.live[-1])
     best = load_weights(tmp_path / "output_best" / "pytorch_model.pt").state_dict()
-    scores = [m["pole_F1@2px"] for m in recorder.metrics]
+    scores = [m[recorder.key] for m in recorder.metrics]
     assert recorder.start_score is not None
     if max(scores) <= recorder.start_score:  # ties keep the earlier
         start = load_weights(yoloxsp.default_model_dir() / "pytorch_model.pt").state_dict()
@@ -306,12 +307,12 @@ def test_a_fine_tune_hands_back_the_starting_weights_unless_an_epoch_beats_them(
         model=str(yoloxsp.default_model_dir()), train_dataset=str(spindle_set), eval_dataset=str(spindle_set),
         work_dir=str(tmp_path), callbacks=[recorder], cfg_options={**OPTIONS, "train.optimizer.lr": 0.04}))
     trainer.train()
-    scores = [m["pole_F1@2px"] for m in recorder.metrics]
+    scores = [m[recorder.key] for m in recorder.metrics]
     assert max(scores) < recorder.start_score, (recorder.start_score, scores)  # what this test needs
     start = load_weights(yoloxsp.default_model_dir() / "pytorch_model.pt").state_dict()
     assert _same(load_weights(tmp_path / "output_best" / "pytorch_model.pt").state_dict(), start)
     assert not list(tmp_path.glob("best_epoch*.pth"))
-    assert "pole_F1@2px" in next(tmp_path.glob("best_start_*.pth")).name
+    assert recorder.key == "bbox_AP" and recorder.key in next(tmp_path.glob("best_start_*.pth")).name
 
 
 class AugmentationRecorder(Hook):
