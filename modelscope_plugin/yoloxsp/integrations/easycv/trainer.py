@@ -15,9 +15,9 @@ What this subclass changes, and only when it matters:
 - With ``train.train_iters_per_epoch`` (the fine-tuning recipe sets it), an epoch is that many
   optimiser steps whatever the number of frames: a pass over the training frames is lengthened
   to fill it (they come round again, each time augmented anew).
-- Without ``eval_dataset``, when the training data is a CVAT export, its last frame with a spindle
-  is held out as the validation data that picks the best epoch (``output_best``); the log and the
-  training record say which frame.
+- Without ``eval_dataset``, when the training data is a CVAT export, its last frames with a spindle
+  (one in :data:`HOLD_OUT_EVERY`, at least one) are held out as the validation data that picks the
+  weights kept (``output_best``); the log and the training record say which frames.
 - A local model folder that did not come from the hub is not checked against the hub.
 - MsDataset conversion errors are raised, not printed and ignored.
 - Checkpoint hooks of a YOLOX-SP model save atomically in the yoloxsp weights format
@@ -98,6 +98,9 @@ def device_index_zero_for(module_name: str):
 
 # "auto": the config's fine-tuning recipe when starting from weights; "config": the config's own
 RECIPES = ("auto", "config")
+
+
+HOLD_OUT_EVERY = 5  # without validation data, one frame in this many with a spindle (at least one) is held out
 
 
 @TRAINERS.register_module(module_name=Trainers.easycv, force=True)
@@ -245,17 +248,21 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
             return built
         if not self.holding_out:
             return MmcvSpindleItems(built)
-        # The last frame with a spindle: a frame without one scores 0 at every epoch and chooses none.
+        # The last frames with a spindle (a frame without one scores 0 at every epoch and chooses
+        # none), one in HOLD_OUT_EVERY of them and at least one: one frame of twenty is too few
+        # spindles to tell the starting weights from a better epoch.
         records = built.frames.records
-        held = max((i for i, record in enumerate(records) if record.spindles), default=len(records) - 1)
+        with_spindles = [i for i, record in enumerate(records) if record.spindles] or [len(records) - 1]
+        held = with_spindles[-max(1, len(with_spindles) // HOLD_OUT_EVERY):]
         if mode == ModeKeys.TRAIN:
             if len(records) < 2:
                 raise InputError("one annotated frame cannot be split into training and validation: "
                                  "give validation data (eval_dataset, --val) or more frames", built.source)
-            self.held_out = f"{records[held].image_path} (frame {records[held].frame})"
-            self.logger.warning(f"no validation data given: the last frame of the training data with a spindle, "
-                                f"{self.held_out}, is held out to score each epoch and keep the best (output_best); "
-                                f"training uses the other {len(records) - 1} frames")
-            return MmcvSpindleItems(built, [i for i in range(len(records)) if i != held])
-        return MmcvSpindleItems(built, [held])
+            self.held_out = ", ".join(f"{records[i].image_path} (frame {records[i].frame})" for i in held)
+            which = "frame" if len(held) == 1 else f"{len(held)} frames"
+            self.logger.warning(f"no validation data given: the last {which} of the training data with a spindle, "
+                                f"{self.held_out}, held out to score each epoch and keep the best (output_best); "
+                                f"training uses the other {len(records) - len(held)} frames")
+            return MmcvSpindleItems(built, [i for i in range(len(records)) if i not in held])
+        return MmcvSpindleItems(built, held)
 
