@@ -171,6 +171,16 @@ def test_an_epoch_is_a_number_of_steps_whatever_the_number_of_frames(spindle_set
         assert len({path for step in recorder.steps for path in step}) == frames
 
 
+def test_without_validation_data_one_frame_in_five_with_a_spindle_is_held_out():
+    from yoloxsp.integrations.easycv.trainer import held_out_frames
+
+    assert held_out_frames([True] * 5) == [4]
+    assert held_out_frames([True] * 10) == [8, 9]
+    assert held_out_frames([True] * 20) == [16, 17, 18, 19]
+    assert held_out_frames([True] * 9 + [False]) == [8]  # the last frame has no spindle to score
+    assert held_out_frames([False, False]) == [1]
+
+
 def test_without_validation_data_the_last_frame_is_held_out(spindle_set, tmp_path):
     """No ``eval_dataset``: the export's last frame with a spindle scores each epoch and is never
     trained on; the best epoch by it is kept (output_best), and the log and the training record say

@@ -43,7 +43,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional, Sequence
 
 import torch
 import torch.distributed as dist
@@ -101,6 +101,15 @@ RECIPES = ("auto", "config")
 
 
 HOLD_OUT_EVERY = 5  # without validation data, one frame in this many with a spindle (at least one) is held out
+
+
+def held_out_frames(has_spindles: Sequence[bool]) -> List[int]:
+    """The frames (indices) held out for validation when none is given: the last of those with a
+    spindle (a frame without one scores 0 at every epoch and chooses nothing), one in
+    :data:`HOLD_OUT_EVERY` of them and at least one, since the spindles of one frame in twenty are
+    too few to tell the starting weights from a better epoch. The last frame when none has a spindle."""
+    with_spindles = [i for i, has in enumerate(has_spindles) if has] or [len(has_spindles) - 1]
+    return with_spindles[-max(1, len(with_spindles) // HOLD_OUT_EVERY):]
 
 
 @TRAINERS.register_module(module_name=Trainers.easycv, force=True)
@@ -248,12 +257,8 @@ class YoloxSpTrainer(EasyCVEpochBasedTrainer):
             return built
         if not self.holding_out:
             return MmcvSpindleItems(built)
-        # The last frames with a spindle (a frame without one scores 0 at every epoch and chooses
-        # none), one in HOLD_OUT_EVERY of them and at least one: one frame of twenty is too few
-        # spindles to tell the starting weights from a better epoch.
         records = built.frames.records
-        with_spindles = [i for i, record in enumerate(records) if record.spindles] or [len(records) - 1]
-        held = with_spindles[-max(1, len(with_spindles) // HOLD_OUT_EVERY):]
+        held = held_out_frames([bool(record.spindles) for record in records])
         if mode == ModeKeys.TRAIN:
             if len(records) < 2:
                 raise InputError("one annotated frame cannot be split into training and validation: "
