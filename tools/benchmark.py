@@ -126,7 +126,8 @@ def _predict_times(image: Path, out: Path, *options: str) -> tuple:
         return usage.ru_utime + usage.ru_stime
 
     start, cpu = time.perf_counter(), children_cpu()
-    subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", str(image), "--out", str(out), *options],
+    subprocess.run([sys.executable, "-m", "yoloxsp.cli.main", "predict", str(image), "--out", str(out), "--overwrite",
+                    *options],
                    check=True, capture_output=True)
     return time.perf_counter() - start, children_cpu() - cpu
 
