@@ -243,3 +243,19 @@ def test_the_spb_channel_is_used_only_where_it_shows_dots():
     assert spb_channel(frame) is None
     frame[30:33, 40:43, 1] = 60
     assert np.array_equal(spb_channel(frame), frame[..., 1])
+
+
+def test_the_end_model_derivatives_match_finite_differences():
+    """The fit's derivatives by each of the five parameters, against central differences."""
+    from yoloxsp.analysis.ends import _EndModel
+
+    s = np.linspace(-5.0, 25.0, 61)
+    params = np.array([12.0, 80.0, 9.3, 1.7, 0.03])
+    model = _EndModel(s, np.zeros_like(s))
+    analytic = model.jacobian(params).copy()
+    for k in range(5):
+        step = np.zeros(5)
+        step[k] = 1e-6 * max(abs(params[k]), 1.0)
+        numeric = (end_profile_model(s, *(params + step)) - end_profile_model(s, *(params - step))) / (2 * step[k])
+        assert np.allclose(analytic[k], numeric, rtol=1e-5, atol=1e-5), k
+    assert end_profile_model(9.3, *params) == pytest.approx(12.0 + 40.0)  # half the level at the end, scalar in

@@ -91,7 +91,9 @@ def end_profile_model(s: np.ndarray, background: float, level: float, end: float
     half; inside, the level changes by ``tilt`` (a share of itself per px), as a spindle brighter or
     dimmer towards its tip does."""
     s = np.asarray(s, float)
-    return _EndModel(s, np.zeros_like(s)).values(np.array([background, level, end, sigma, tilt], float))
+    samples = s.reshape(-1)
+    return _EndModel(samples, np.zeros_like(samples)).values(np.array([background, level, end, sigma, tilt],
+                                                                       float)).reshape(s.shape)
 
 
 class _EndModel:

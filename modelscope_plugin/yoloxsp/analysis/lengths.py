@@ -22,7 +22,9 @@ def sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     (pixel (i, j) covers [j, j+1) x [i, i+1), so its centre is (j + 0.5, i + 0.5)); beyond the
     image, its edge pixels. Only the pixels around the points are converted to float: a spindle's
     samples in a whole frame would otherwise cost a conversion of the frame each."""
-    image = np.asarray(image)
+    image, points = np.asarray(image), np.asarray(points, float)
+    if not points[..., 0].size:
+        return np.empty(points.shape[:-1])
     columns, rows = points[..., 0] - 0.5, points[..., 1] - 0.5
     (x0, x1), (y0, y1) = (_span(columns, image.shape[1]), _span(rows, image.shape[0]))
     window = np.asarray(image[y0:y1, x0:x1], float)
@@ -30,9 +32,13 @@ def sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 
 def _span(coordinates: np.ndarray, size: int) -> tuple:
-    """The pixels (start, stop) that bilinear samples at ``coordinates`` read along an axis of ``size``."""
-    start = min(max(int(np.floor(coordinates.min())), 0), size - 1)
-    return start, min(max(int(np.floor(coordinates.max())) + 2, start + 1), size)
+    """The pixels (start, stop) that bilinear samples at ``coordinates`` read along an axis of ``size``
+    (all of it where no coordinate is finite: NaN samples stay as scipy makes them)."""
+    finite = coordinates[np.isfinite(coordinates)]
+    if not finite.size:
+        return 0, size
+    start = min(max(int(np.floor(finite.min())), 0), size - 1)
+    return start, min(max(int(np.floor(finite.max())) + 2, start + 1), size)
 
 
 def ridge_path(tubulin: np.ndarray, poles: np.ndarray, step: float = 1.0, half_width_fraction: float = 0.15,

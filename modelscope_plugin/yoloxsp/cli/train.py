@@ -6,9 +6,10 @@ the config's folder when it holds weights, else from scratch); starting from wei
 config's fine-tuning recipe applies (``--recipe config``: its own training recipe), the same
 recipe ``build_trainer`` uses. ``--train`` is a CVAT export or ``synthetic:train`` (frames
 generated on the fly); ``--val`` a CVAT export, ``synthetic:validation`` or
-``synthetic:look:NAME``; without ``--val`` the last frame with a spindle of a CVAT ``--train`` is
-held out as validation data (the log says which). The weights of the epoch that scores best on the validation
-data and the last ones land in ``WORK_DIR/output_best`` and ``WORK_DIR/output`` as model folders
+``synthetic:look:NAME``; without ``--val`` the last frames with a spindle of a CVAT ``--train`` (one
+in five, at least one) are held out as validation data (the log says which). The weights that score
+best on the validation data (a fine-tune's starting weights among them) and the last ones land in
+``WORK_DIR/output_best`` and ``WORK_DIR/output`` as model folders
 that ``yoloxsp eval`` and ``predict`` take. Under
 ``torchrun`` the processes train together (gloo without CUDA).
 """
@@ -30,7 +31,7 @@ def add_parser(sub) -> None:
                    help="training CVAT export (folder, zip, or folder of tasks), or synthetic:train")
     p.add_argument("--val",
                    help="validation CVAT export, synthetic:validation or synthetic:look:NAME (evaluated every epoch; "
-                        "default: the last frame with a spindle of a CVAT --train, held out of training)")
+                        "default: one in five frames with a spindle of a CVAT --train, the last ones, held out of training)")
     p.add_argument("--work-dir", required=True)
     p.add_argument("--model", help="initial weights: model folder or 'yoloxsp' (default: see above)")
     p.add_argument("--recipe", choices=("auto", "config"), default="auto",

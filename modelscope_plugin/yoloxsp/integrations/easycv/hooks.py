@@ -102,6 +102,11 @@ class StartingWeightsHook(Hook):
         scores = trainer.evaluate()
         trainer.data_loader, trainer._mode = training_data, mode  # as the hooks after this one expect
         key = best[0].metric_key
+        if not math.isfinite(scores.get("det_recall@0.5", 0.0)) or not math.isfinite(scores[key]):
+            if is_master():  # every weights would score alike there: the epochs compete as they would without this hook
+                trainer.logger.warning(f"the validation data holds no spindles ({key} {scores[key]}): it cannot tell "
+                                       f"the starting weights from an epoch; give validation frames with spindles")
+            return
         if best[0]._is_best_metric(scores) and best[0].processor.should_save_on_rank(trainer):
             best[0]._save_checkpoint(trainer, f"best_start_{key}{scores[key]}")
         if is_master():
