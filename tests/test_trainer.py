@@ -326,7 +326,7 @@ def test_a_fine_tune_hands_back_the_starting_weights_unless_an_epoch_beats_them(
         work_dir=str(tmp_path), callbacks=[recorder], cfg_options={**OPTIONS, "train.optimizer.lr": 0.04}))
     trainer.train()
     scores = [m[recorder.key] for m in recorder.metrics]
-    assert max(scores) <= recorder.start_score, (recorder.start_score, scores)  # what this test needs (ties keep the start)
+    assert max(scores) <= recorder.start_score, (recorder.start_score, scores)  # the precondition (ties keep it)
     start = load_weights(yoloxsp.default_model_dir() / "pytorch_model.pt").state_dict()
     assert _same(load_weights(tmp_path / "output_best" / "pytorch_model.pt").state_dict(), start)
     assert not list(tmp_path.glob("best_epoch*.pth"))

@@ -97,9 +97,10 @@ def end_profile_model(s: np.ndarray, background: float, level: float, end: float
 
 
 class _EndModel:
-    """The blurred filament end (:func:`end_profile_model`) and its derivatives by the five parameters on the samples ``s``,
-    for the least-squares fit: MINPACK asks for the residuals and then the derivatives at the same
-    parameters, so the terms both need are computed once per parameter set."""
+    """The blurred filament end (:func:`end_profile_model`) and its derivatives by the five
+    parameters on the samples ``s``, for the least-squares fit: MINPACK asks for the residuals and
+    then the derivatives at the same parameters, so the terms both need are computed once per
+    parameter set."""
 
     def __init__(self, s: np.ndarray, profile: np.ndarray):
         self.s, self.profile, self._at = s, profile, None
