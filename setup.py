@@ -36,7 +36,6 @@ CORE = [
     "datasets",
     "huggingface-hub",
     "pandas",
-    "trackpy",
     "motmetrics",
     # Microscope vendors' files (yoloxsp.io.microscope): bioio with its Nikon ND2, Zeiss CZI, Leica LIF
     # and DeltaVision DV reader plugins (they bring the nd2, pylibCZIrw, liffile and mrc packages)
@@ -83,9 +82,10 @@ EASYCV = [
 # needs neither, so they stay out of the core install.
 CLUSTER = ["dask", "distributed"]
 DEMO = ["gradio"]
-# pytrackmate reads the TrackMate XML export back (the tests' stand-in for Fiji)
+# pytrackmate reads the TrackMate XML export back (the tests' stand-in for Fiji); trackpy's linking is
+# the reference the track linker is compared with
 # mrc (DeltaVision) and pylibCZIrw (Zeiss CZI) also write the files the reader tests read back
-TEST = ["pytest", "hypothesis", "pytrackmate", "mrc", "pylibczirw"] + DEMO + CLUSTER
+TEST = ["pytest", "hypothesis", "pytrackmate", "trackpy", "mrc", "pylibczirw"] + DEMO + CLUSTER
 BROWSER = ["playwright"]  # the demo app's browser test (it drives Debian's chromium)
 
 setup(

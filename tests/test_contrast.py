@@ -9,7 +9,7 @@ import pytest
 from scipy.ndimage import gaussian_filter
 
 from yoloxsp.errors import InputError
-from yoloxsp.io import auto_contrast, contrast_limits
+from yoloxsp.io import apply_contrast, auto_contrast, contrast_limits
 from yoloxsp.metrics.boxes import matched_pairs, pairwise_iou
 from yoloxsp.model.backends import Predictor
 from yoloxsp.model.resolve import open_backend
@@ -87,6 +87,19 @@ def test_a_dead_cell_far_brighter_than_the_spindles_saturates_and_leaves_their_c
     stretched = auto_contrast(blobbed, pixel_size=pixel_size)[..., 0]
     assert stretched[60, 150] == 255
     assert stretched[100, 80:170].mean() > 150  # the long spindle keeps most of its contrast
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3])
+def test_sixteen_bit_frames_are_mapped_as_their_float_values_are(channels):
+    """16-bit frames go through a lookup table per channel; it must give the float arithmetic's levels,
+    each channel with its own limits, in the channel order given."""
+    rng = np.random.default_rng(channels)
+    frame = rng.integers(0, 65536, (37, 53, channels)).astype(np.uint16)
+    limits = np.sort(rng.uniform(0, 65535, (channels, 2)), axis=1)
+    limits[0] = (900.5, 40000.25)
+    mapped = apply_contrast(frame, limits)
+    assert mapped.shape == frame.shape and mapped.dtype == np.uint8
+    np.testing.assert_array_equal(mapped, apply_contrast(frame.astype(np.float32), limits))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])

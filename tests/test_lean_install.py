@@ -1,7 +1,7 @@
 """What a short run loads, and what the core install may leave out.
 
-Start-up of ``yoloxsp predict`` on one image is mostly imports; these tests keep the generator,
-trackpy and torch out of it. The core environment (``tools/setup_env.sh core``) drops requirements
+Start-up of ``yoloxsp predict`` is mostly imports; these tests keep the generator and torch out of
+it. The core environment (``tools/setup_env.sh core``) drops requirements
 that no core path imports (``tools/core-overrides.txt``); the last test runs those paths (the
 torch backend, the ONNX export, the microscope readers) and fails as soon as one of them needs a
 dropped package. Each probe runs in a fresh interpreter, so it sees every module the run loaded."""
@@ -12,10 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cv2
 import pytest
 
-from yoloxsp.io import open_movie, to_rgb8
 
 pytestmark = pytest.mark.core
 
@@ -35,16 +33,13 @@ def test_building_the_command_line_loads_no_generator_and_no_tables():
     assert _loaded_after("import yoloxsp.cli.main as m; m.build_parser()", watched) == []
 
 
-def test_predict_on_one_image_links_without_trackpy(tmp_path):
-    image = tmp_path / "frame.png"
-    first = next(iter(open_movie(SAMPLE).frames()))
-    cv2.imwrite(str(image), cv2.cvtColor(to_rgb8(first), cv2.COLOR_RGB2BGR))
+def test_predict_on_a_movie_loads_no_torch_and_no_generator(tmp_path):
     out = tmp_path / "out"
-    loaded = _loaded_after(f"from yoloxsp.cli.main import main\nassert main(['predict', {str(image)!r}, '--out', "
+    loaded = _loaded_after(f"from yoloxsp.cli.main import main\nassert main(['predict', {str(SAMPLE)!r}, '--out', "
                            f"{str(out)!r}]) == 0", ("trackpy", "torch", "modelscope", "yoloxsp.synth.movie"))
     assert loaded == []
-    # the frame shows spindles: an empty frame would skip linking whatever the linker did
-    assert (out / "detections.csv").read_text().count("\n") > 1
+    # the movie's spindles were linked into tracks
+    assert (out / "tracks.csv").read_text().count("\n") > 1
 
 
 def test_core_paths_need_none_of_the_requirements_the_core_install_drops(tmp_path):

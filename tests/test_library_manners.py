@@ -1,10 +1,9 @@
-"""yoloxsp as a library inside someone else's process: it leaves their matplotlib backend and
-trackpy logging alone, shows its own bugs as bugs, and reads nothing from a clone's layout."""
+"""yoloxsp as a library inside someone else's process: it leaves their matplotlib backend
+alone, shows its own bugs as bugs, and reads nothing from a clone's layout."""
 from __future__ import annotations
 
 import ast
 import io
-import logging
 import re
 import shutil
 import subprocess
@@ -12,13 +11,10 @@ import sys
 import tokenize
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import yoloxsp
 from yoloxsp.integrations.hub import demo_app_file
-from yoloxsp.model.decode import Detections
-from yoloxsp.analysis.tracks import TrackLinker
 
 pytestmark = pytest.mark.core
 
@@ -47,23 +43,6 @@ print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
     assert out.stdout.split() == ["svg", "False"]
     assert (tmp_path / "lengths.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "other.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_track_linking_leaves_trackpys_log_level_alone():
-    import trackpy  # noqa: F401  (imported first: trackpy's own import sets its logger's level)
-
-    trackpy_log = logging.getLogger("trackpy")
-    before = trackpy_log.level
-    trackpy_log.setLevel(logging.DEBUG)  # a user debugging their own trackpy run
-    try:
-        linker = TrackLinker()
-        for t in range(3):
-            box = np.array([[10.0 + t, 10.0, 20.0 + t, 20.0]])
-            linker.update(Detections(box, np.array([0.9]), np.zeros(1, int), np.full((1, 2, 2), 15.0),
-                                     np.full((1, 2), 0.9)))
-        assert trackpy_log.level == logging.DEBUG
-    finally:
-        trackpy_log.setLevel(before)
 
 
 def test_an_internal_error_keeps_its_traceback_and_user_errors_stay_one_line(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from yoloxsp.model.decode import Detections
 from yoloxsp.analysis.measure import DETECTION_COLUMNS, detection_rows, measure_spindles
-from yoloxsp.export.overlay import OverlayWriter
+from yoloxsp.export.overlay import VIDEO_FPS, OverlayWriter, draw_detections
 from yoloxsp.io.atomic import AtomicPath
 from yoloxsp.export.tables import CSV_OPTIONS, DetectionsWriter, detections_table, write_table
 
@@ -129,6 +129,26 @@ def test_overlay_frames_replace_an_earlier_video_once_a_frame_is_drawn(tmp_path)
             raise RuntimeError("stopped after one frame")
     assert [p.name for p in tmp_path.iterdir()] == ["overlay"]  # what was drawn is kept, the old video gone
     assert [p.name for p in (tmp_path / "overlay").iterdir()] == ["frame_000000.png"]
+
+
+def test_overlay_video_is_motion_jpeg_holding_the_drawn_frames(tmp_path):
+    import cv2
+
+    rng = np.random.default_rng(0)
+    frames = [cv2.GaussianBlur(rng.integers(0, 256, (420, 480, 3), dtype=np.uint8), (0, 0), 2) for _ in range(3)]
+    with OverlayWriter("video", tmp_path) as overlay:
+        for frame in frames:
+            overlay.write(frame, _detections(2), [1, 2])
+    capture = cv2.VideoCapture(str(tmp_path / "overlay.avi"))
+    assert int(capture.get(cv2.CAP_PROP_FOURCC)) == cv2.VideoWriter_fourcc(*"MJPG")
+    assert capture.get(cv2.CAP_PROP_FPS) == VIDEO_FPS
+    drawn = [cv2.cvtColor(draw_detections(frame, _detections(2), ["1", "2"], scale=1), cv2.COLOR_RGB2BGR)
+             for frame in frames]
+    for k in range(len(frames)):
+        ok, image = capture.read()
+        errors = [np.abs(image.astype(int) - other).mean() for other in drawn]
+        assert ok and errors[k] < 5 and np.delete(errors, k).min() > 2 * errors[k]  # JPEG's loss, and nothing else
+    assert not capture.read()[0]
 
 
 def test_overlay_video_holds_every_frame_at_one_size(tmp_path):

@@ -1,5 +1,13 @@
-"""Link spindles over frames into tracks (trackpy's nearest-neighbour linking of box centres and
-spindle lengths).
+"""Link spindles over frames into tracks: each frame's detections are assigned to the tracks seen in
+the last few frames by the assignment of least total squared displacement (the linear assignment
+problem, solved exactly by scipy's ``linear_sum_assignment``), in box centres and spindle lengths.
+
+The cost is trackpy's: a link costs its squared displacement, a track left unlinked costs the
+squared search range, and detections left over start tracks of their own. Solved as one
+assignment per frame, it gives trackpy's links (a test compares them) without trackpy's import,
+which took a second of every run, and without its limit on crowded frames: the assignment is
+exact however many detections lie within one search range of each other (a noisy movie full of
+false detections), where trackpy shrank its search range step by step.
 
 Centres rather than box overlap: an elongating anaphase spindle's box changes shape quickly
 while its centre barely moves, and spindles in a field are far apart compared to how far a
@@ -10,12 +18,6 @@ detection that sits in a cell before mitosis (the interphase array of a one-chan
 frames are each contrast-stretched to a spindle's brightness) and the spindle that then forms in
 the same cell became one track whose length fell from ~10 um to 1.5 um, and the phase fit of the
 real spindle was lost.
-
-Dense frames (a crowded field, or a noisy movie full of false detections) put many candidates
-within one search range of each other; trackpy then refuses a "subnetwork" too large to solve
-exactly and raises. Its adaptive search (:data:`LINK_OPTIONS`) shrinks the search range inside
-such a subnetwork only, step by step, until it is small enough, so sparse spindles link exactly
-as before and a crowded frame still links.
 
 A spindle dims as it elongates (about constant tubulin spread over a longer bar), so a long
 anaphase spindle may score under the model's threshold in frames where the same spindle, shorter
@@ -35,9 +37,6 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from ..model.decode import Detections
 
-# trackpy's adaptive search: within an oversize subnetwork, multiply the search range by
-# ``adaptive_step`` until the subnetwork is solvable or the range reaches ``adaptive_stop`` (px).
-LINK_OPTIONS = {"adaptive_stop": 0.5, "adaptive_step": 0.95}
 # A length change counts this much of a centre displacement: with the 1.5 um search range a
 # spindle that keeps its place may change length by up to 1.5 / LENGTH_WEIGHT um between two
 # linked frames (a few frames of fast formation or anaphase B, and a pole found on a wrong dot).
@@ -54,56 +53,58 @@ def search_range_for(pixel_size: Optional[float]) -> float:
     return 1.5 / pixel_size if pixel_size else 12.0
 
 
-class TrackLinker:
-    """Links one frame at a time (trackpy's ``Linker``), so a movie's track ids are known while it
-    is read and the overlay can be drawn in the same pass. Ids count 0, 1, ... in order of first
-    appearance. trackpy numbers tracks with class-level counters, so link one movie at a time
-    per process.
+def assign(ends: np.ndarray, points: np.ndarray, search_range: float) -> np.ndarray:
+    """For each point (``(N, D)``), the index of the end (``(M, D)``) it continues, or -1: the links of
+    least total cost, where a link costs its squared distance (at most ``search_range``) and an end
+    left unlinked the squared search range. At equal cost a link is preferred, as trackpy does."""
+    from scipy.optimize import linear_sum_assignment
+    from scipy.spatial.distance import cdist
 
-    ``search_range_px``: the farthest a centre may move between consecutive frames;
-    ``memory``: frames a spindle may be missed and still keep its id (frames without any
-    spindle count too).
+    continued = np.full(len(points), -1)
+    if not len(ends) or not len(points):
+        return continued
+    distance = cdist(ends, points)
+    links = np.where(distance <= search_range, distance ** 2, np.inf)
+    # each end's own way out, a hair dearer than a link at the search range
+    unlinked = np.full((len(ends), len(ends)), np.inf)
+    np.fill_diagonal(unlinked, np.nextafter(search_range ** 2, np.inf))
+    rows, columns = linear_sum_assignment(np.hstack([links, unlinked]))
+    linked = columns < len(points)
+    continued[columns[linked]] = rows[linked]
+    return continued
+
+
+class TrackLinker:
+    """Links one frame at a time, so a movie's track ids are known while it is read and the overlay
+    can be drawn in the same pass. Ids count 0, 1, ... in order of first appearance (in detection
+    order within a frame).
+
+    ``search_range_px``: the farthest a centre may move between consecutive frames (in
+    :func:`linking_coordinates`); ``memory``: frames a spindle may be missed and still keep its id
+    (frames without any spindle count too); it is then linked from where it was last seen.
     """
 
     def __init__(self, search_range_px: float = 12.0, memory: int = 2):
-        self._options = (search_range_px, memory)
-        # trackpy's Linker is made when a frame comes after the first frame with spindles: a single
-        # image never imports trackpy and pandas (a large share of a short run's start-up), and the
-        # first frame's ids are 0..n-1 in either case.
-        self._first: Optional[tuple] = None  # (points, frame) of the first frame with spindles
-        self._linker = None
+        self.search_range_px, self.memory = search_range_px, memory
+        self._last: Dict[int, Tuple[np.ndarray, int]] = {}  # track id -> (linking coordinates, frame)
         self._frame = 0
-        self._renumber: Dict[int, int] = {}
 
-    def _start_linking(self):
-        import trackpy
-
-        # No trackpy.quiet(): it would set the user's trackpy log level for the whole process, and
-        # the Linker used frame by frame logs nothing (only trackpy's link functions do).
-        search_range_px, memory = self._options
-        linker = trackpy.linking.Linker(search_range_px, memory=memory, **LINK_OPTIONS)
-        linker.init_level(*self._first)
-        for particle in linker.particle_ids:
-            self._renumber.setdefault(particle, len(self._renumber))
-        return linker
+    def live_ends(self) -> Tuple[List[int], np.ndarray]:
+        """The tracks the next frame may continue, and where each was last seen (``(M, 3)``, in
+        :func:`linking_coordinates`)."""
+        live = [track for track, (_, last) in self._last.items() if self._frame - last <= self.memory + 1]
+        return live, np.array([self._last[track][0] for track in live]).reshape(-1, 3)
 
     def update(self, detections: Detections) -> np.ndarray:
         """Track ids of this frame's detections, aligned with ``detections.boxes``."""
         points = linking_coordinates(detections)
-        frame, self._frame = self._frame, self._frame + 1
-        if self._first is None:
-            if len(points):
-                self._first = (points, frame)
-            return np.arange(len(points))
-        if self._linker is None:
-            self._linker = self._start_linking()
-        self._linker.next_level(points, frame)
-        if not len(points):
-            return np.zeros(0, int)
-        particles = self._linker.particle_ids
-        for particle in particles:
-            self._renumber.setdefault(particle, len(self._renumber))
-        return np.array([self._renumber[particle] for particle in particles], int)
+        live, ends = self.live_ends()
+        ids = np.empty(len(points), int)
+        for i, end in enumerate(assign(ends, points, self.search_range_px).tolist()):
+            ids[i] = live[end] if end >= 0 else len(self._last)
+            self._last[int(ids[i])] = (points[i], self._frame)
+        self._frame += 1
+        return ids
 
 
 def check_track_score_threshold(value: Optional[float]) -> None:
@@ -135,56 +136,48 @@ class ConfirmingLinker:
                  confirming: int = CONFIRMING_DETECTIONS):
         self.score_threshold = score_threshold
         self._linker = TrackLinker(search_range_px, memory)
-        self._reach, self._memory, self._confirming = search_range_px, memory, confirming
+        self._confirming = confirming
         self._above: Counter = Counter()  # track id -> its detections at or above the threshold
-        self._last: Dict[int, Tuple[np.ndarray, int]] = {}  # track id -> (linking coordinates, frame)
-        self._frame = 0
 
     def update(self, candidates: Detections) -> Tuple[np.ndarray, np.ndarray]:
         """``(keep, track_ids)``: a mask over the candidates to report, and their track ids."""
-        frame, self._frame = self._frame, self._frame + 1
         points = linking_coordinates(candidates)
         above = np.asarray(candidates.scores) >= self.score_threshold
         keep = above.copy()
-        keep[self._fills(points, above, frame)] = True
+        keep[self._fills(points, above)] = True
         track_ids = self._linker.update(candidates.select(keep))
         self._above.update(track_ids[above[keep]].tolist())
-        for track, point in zip(track_ids.tolist(), points[keep]):
-            self._last[track] = (point, frame)
         return keep, track_ids
 
-    def _fills(self, points: np.ndarray, above: np.ndarray, frame: int) -> List[int]:
+    def _fills(self, points: np.ndarray, above: np.ndarray) -> List[int]:
         """Indices of the candidates under the threshold that continue a confirmed track.
 
         A fill must be linked to the track it was chosen for, so it is taken only where the linker
         has no other choice: it lies within reach of that track's end alone among all live ends
         (confirmed or not), and that end is within reach of no other reported detection (no
         detection at or above the threshold; other fills lie within reach of their own end alone).
-        Such a pair is a subnetwork of its own, which trackpy links as it stands; otherwise a fill
-        could split a track, join an unconfirmed one, or start a track of its own.
+        Such a pair is linked whatever else the frame holds (linking it costs no more than leaving the
+        end unlinked, and neither touches another link); otherwise a fill could split a track, join an
+        unconfirmed one, or start a track of its own.
         """
         from scipy.spatial.distance import cdist
 
-        # trackpy links a little beyond the search range (its neighbour search adds 1e-7): a fill must
-        # be within the range of its own end, and beyond the range and that margin of everything else.
-        links, may_link = self._reach, self._reach + 1e-6
-        live = [(track, point) for track, (point, last) in self._last.items()
-                if frame - last <= self._memory + 1]
+        reach = self._linker.search_range_px
+        live, ends = self._linker.live_ends()
         below = np.flatnonzero(~above)
         if not live or not len(below):
             return []
-        ends = np.array([point for _, point in live]).reshape(-1, 3)
-        open_ends = np.array([self._above[track] >= self._confirming for track, _ in live])
+        open_ends = np.array([self._above[track] >= self._confirming for track in live])
         distance = cdist(ends, points[below])  # live end x candidate under the threshold
-        reaches = distance <= may_link
+        reaches = distance <= reach
         strong = points[above]
         if len(strong):
-            open_ends &= ~(cdist(ends, strong) <= may_link).any(axis=1)
-            reaches[:, (cdist(points[below], strong) <= may_link).any(axis=1)] = False
+            open_ends &= ~(cdist(ends, strong) <= reach).any(axis=1)
+            reaches[:, (cdist(points[below], strong) <= reach).any(axis=1)] = False
         sole = reaches.sum(axis=0) == 1
         fills = []
         for end in np.flatnonzero(open_ends):
-            mine = np.flatnonzero(sole & (distance[end] <= links))
+            mine = np.flatnonzero(sole & reaches[end])
             if len(mine):
                 fills.append(int(below[mine[np.argmin(distance[end, mine])]]))
         return fills

@@ -22,6 +22,9 @@ TRUTH = (255, 150, 0)     # orange: reference boxes
 OVERLAYS = ("auto", "video", "frames", "none")  # the ways yoloxsp predict can write overlays
 OVERLAY_NAMES = {"video": "overlay.avi", "frames": "overlay"}  # what each kind is written as
 VIDEO_FPS = 10
+# JPEG quality of the overlay video's frames: about the fidelity (PSNR) of FFmpeg's own Motion-JPEG
+# encoder at its defaults, on drawn synthetic frames
+JPEG_QUALITY = 90
 
 
 def overlay_scale(shape: Sequence[int]) -> int:
@@ -98,13 +101,19 @@ class OverlayWriter:
         else:
             if self._video is None:
                 self._size = (image.shape[1], image.shape[0])
-                self._video = cv2.VideoWriter(str(self._staged.path), cv2.VideoWriter_fourcc(*"MJPG"), VIDEO_FPS,
-                                              self._size)
+                # the frames go in as JPEG files (libjpeg-turbo, through OpenCV) and FFmpeg only
+                # stores them: its own Motion-JPEG encoder took four times as long per frame
+                self._video = cv2.VideoWriter(str(self._staged.path), cv2.CAP_FFMPEG, cv2.VideoWriter_fourcc(*"MJPG"),
+                                              VIDEO_FPS, self._size, [cv2.VIDEOWRITER_PROP_RAW_VIDEO, 1])
                 if not self._video.isOpened():
-                    raise RuntimeError(f"OpenCV cannot write a Motion-JPEG AVI to {self._staged.path}")
+                    raise RuntimeError(f"OpenCV (with FFmpeg) cannot write a Motion-JPEG AVI to {self._staged.path}; "
+                                       "write the overlay as PNG frames instead (--overlay frames)")
             if (image.shape[1], image.shape[0]) != self._size:  # a video has one frame size; OpenCV would drop it
                 image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
-            self._video.write(image)
+            encoded, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+            if not encoded:
+                raise OSError(f"OpenCV cannot encode frame {self.count} of {self._staged.path} as JPEG")
+            self._video.write(jpeg.reshape(1, -1))
         self.count += 1
 
     def __exit__(self, error_type, error, traceback) -> None:

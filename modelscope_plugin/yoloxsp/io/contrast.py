@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
+from .planes import merge_channels, split_channels
 
 # Levels are measured above the channel's median (its background). A bright object is a blob when
 # its part above half way from there to the high limit holds a disc of this radius: wider than a
@@ -68,8 +69,7 @@ def contrast_limits(image: np.ndarray, low_percentile: float = 0.5, high_percent
     plausible = pixel_size is not None and PLAUSIBLE_PIXEL_SIZES_UM[0] <= pixel_size <= PLAUSIBLE_PIXEL_SIZES_UM[1]
     scale = pixel_size if plausible else ASSUMED_PIXEL_SIZE_UM
     limits = []
-    for c in range(image.shape[2]):
-        channel = image[..., c]
+    for channel in split_channels(image):
         histogram = np.bincount(channel.ravel(), minlength=65536) if channel.dtype == np.uint16 else None
         low, background, high = _percentiles(channel, None, (low_percentile, 50.0, high_percentile), histogram)
         limits.append([low, _high_past_blobs(channel, background, high, high_percentile, scale, histogram)])
@@ -162,9 +162,10 @@ def apply_contrast(image: np.ndarray, limits: np.ndarray) -> np.ndarray:
     lo, hi = limits[:, 0], limits[:, 1]
     scale = np.where(hi > lo, 255.0 / np.maximum(hi - lo, 1e-12), 0.0)
     if image.dtype == np.uint16:  # the same arithmetic, once per possible value (a lookup table)
-        levels = np.arange(65536, dtype=np.float32)[:, None]
-        lut = np.clip((levels - lo) * scale, 0, 255).round().astype(np.uint8)
-        return np.stack([lut[image[..., c], c] for c in range(image.shape[2])], axis=-1)
+        levels = np.arange(65536, dtype=np.float32)
+        planes = [np.take(np.clip((levels - lo[c]) * scale[c], 0, 255).round().astype(np.uint8), channel)
+                  for c, channel in enumerate(split_channels(image))]
+        return merge_channels(planes) if len(planes) > 1 else planes[0][..., None]
     return np.clip((image.astype(np.float32) - lo) * scale, 0, 255).round().astype(np.uint8)
 
 

@@ -16,6 +16,7 @@ import tifffile
 
 from ..errors import InputError, PathLike
 from .contrast import auto_contrast
+from .planes import merge_channels, split_channels
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
@@ -109,7 +110,7 @@ def one_image_in_red(rgb8: np.ndarray) -> np.ndarray:
     tubulin bars where the other channel is dark, however dim -- and leaves the frame unchanged,
     as does a frame whose only image is already red.
     """
-    planes = cv2.split(np.ascontiguousarray(rgb8))
+    planes = split_channels(rgb8)
     levels = [_levels(plane) for plane in planes]
     spread = [high - median for median, high in levels]
     main = int(np.argmax(spread))
@@ -166,8 +167,8 @@ def to_rgb8(image: np.ndarray, pixel_size: Optional[float] = None) -> np.ndarray
     image = image[..., :3]
     rgb8 = image if image.dtype == np.uint8 else auto_contrast(image, pixel_size=pixel_size)
     if rgb8.shape[2] < 3:
-        pad = np.zeros(rgb8.shape[:2] + (3 - rgb8.shape[2],), np.uint8)
-        rgb8 = np.concatenate([rgb8, pad], axis=2)
+        empty = np.zeros(rgb8.shape[:2], np.uint8)
+        rgb8 = merge_channels([*split_channels(rgb8), *[empty] * (3 - rgb8.shape[2])])
     else:
         rgb8 = one_image_in_red(rgb8)
     return np.ascontiguousarray(rgb8)

@@ -29,6 +29,7 @@ import numpy as np
 import tifffile
 
 from ..errors import InputError
+from .planes import merge_channels
 from .units import micrometres_per, seconds_per
 
 AXIS_LETTERS = "TZCYX"
@@ -209,7 +210,8 @@ def _hwc(block: np.ndarray, roles: str) -> np.ndarray:
         roles = roles.replace("Z", "")
     order = [roles.index("Y"), roles.index("X")] + [i for i, role in enumerate(roles) if role == "C"]
     block = block.transpose(order)
-    return np.ascontiguousarray(block.reshape(block.shape[0], block.shape[1], -1))
+    block = block.reshape(block.shape[0], block.shape[1], -1)
+    return block if block.flags.c_contiguous else merge_channels([block[..., c] for c in range(block.shape[2])])
 
 
 @contextmanager

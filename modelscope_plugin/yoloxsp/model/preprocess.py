@@ -19,6 +19,7 @@ import numpy as np
 
 from ..data.scale import FINEST_PIXEL_SIZE, shrink_factor, to_model_scale
 from ..io.images import to_rgb8
+from ..io.planes import split_channels
 
 __all__ = ["Batch", "FINEST_PIXEL_SIZE", "model_scale", "prepare_batch"]
 
@@ -61,7 +62,8 @@ def prepare_batch(frames: Sequence[np.ndarray], input_size: Optional[int] = None
         height = width = _ceil32(input_size)
     batch = np.zeros((len(prepared), 3, height, width), np.float32)
     for i, rgb in enumerate(prepared):
-        batch[i, :, :rgb.shape[0], :rgb.shape[1]] = rgb.transpose(2, 0, 1)
+        for c, plane in enumerate(split_channels(rgb)):
+            batch[i, c, :plane.shape[0], :plane.shape[1]] = plane
     return Batch(batch, scales, sizes)
 
 
