@@ -292,11 +292,22 @@ def holds_dots(spb: np.ndarray) -> bool:
     """Whether an 8-bit SPB channel shows dots at all: its brightest 3x3 mean stands
     :data:`SPB_MIN_CONTRAST` levels above its median. The green of a tubulin-only frame exported
     through JPEG holds only colour bleeding a few levels high, which must not pass for dots."""
-    channel = np.asarray(spb)
-    if float(channel.max()) - float(channel.min()) < SPB_MIN_CONTRAST:
+    channel = np.ascontiguousarray(spb)
+    if channel.dtype != np.uint8:
+        raise TypeError(f"an SPB channel as the model saw it is 8-bit, got {channel.dtype}")
+    low, high = cv2.minMaxLoc(channel)[:2]
+    if high - low < SPB_MIN_CONTRAST:
         return False  # no 3x3 mean stands further above the median than the brightest pixel above the darkest
-    channel = channel.astype(np.float32)
-    return bool(cv2.blur(channel, (3, 3)).max() - np.median(channel[::2, ::2]) >= SPB_MIN_CONTRAST)
+    brightest = float(cv2.boxFilter(channel, cv2.CV_32F, (3, 3)).max())
+    return brightest - _median_uint8(channel[::2, ::2]) >= SPB_MIN_CONTRAST
+
+
+def _median_uint8(values: np.ndarray) -> float:
+    """``np.median`` of 8-bit values, read off their histogram (a frame's worth takes a quarter of
+    the time of numpy's partition)."""
+    counts = np.cumsum(np.bincount(values.ravel(), minlength=256))
+    middle = np.searchsorted(counts, [(counts[-1] - 1) // 2, counts[-1] // 2], side="right")
+    return float(middle.mean())
 
 
 def spb_channel(frame: np.ndarray) -> Optional[np.ndarray]:

@@ -58,12 +58,11 @@ def assign(ends: np.ndarray, points: np.ndarray, search_range: float) -> np.ndar
     least total cost, where a link costs its squared distance (at most ``search_range``) and an end
     left unlinked the squared search range. At equal cost a link is preferred, as trackpy does."""
     from scipy.optimize import linear_sum_assignment
-    from scipy.spatial.distance import cdist
 
     continued = np.full(len(points), -1)
     if not len(ends) or not len(points):
         return continued
-    distance = cdist(ends, points)
+    distance = distances(ends, points)
     links = np.where(distance <= search_range, distance ** 2, np.inf)
     # each end's own way out, a hair dearer than a link at the search range
     unlinked = np.full((len(ends), len(ends)), np.inf)
@@ -160,20 +159,18 @@ class ConfirmingLinker:
         end unlinked, and neither touches another link); otherwise a fill could split a track, join an
         unconfirmed one, or start a track of its own.
         """
-        from scipy.spatial.distance import cdist
-
         reach = self._linker.search_range_px
         live, ends = self._linker.live_ends()
         below = np.flatnonzero(~above)
         if not live or not len(below):
             return []
         open_ends = np.array([self._above[track] >= self._confirming for track in live])
-        distance = cdist(ends, points[below])  # live end x candidate under the threshold
+        distance = distances(ends, points[below])  # live end x candidate under the threshold
         reaches = distance <= reach
         strong = points[above]
         if len(strong):
-            open_ends &= ~(cdist(ends, strong) <= reach).any(axis=1)
-            reaches[:, (cdist(points[below], strong) <= reach).any(axis=1)] = False
+            open_ends &= ~(distances(ends, strong) <= reach).any(axis=1)
+            reaches[:, (distances(points[below], strong) <= reach).any(axis=1)] = False
         sole = reaches.sum(axis=0) == 1
         fills = []
         for end in np.flatnonzero(open_ends):
@@ -181,6 +178,12 @@ class ConfirmingLinker:
             if len(mine):
                 fills.append(int(below[mine[np.argmin(distance[end, mine])]]))
         return fills
+
+
+def distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(M, N)`` Euclidean distances between the rows of ``a`` (``(M, D)``) and ``b`` (``(N, D)``): a
+    frame's few spindles need no scipy.spatial, whose import would cost more than a movie's linking."""
+    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
 
 
 def linking_coordinates(detections: Detections) -> np.ndarray:
