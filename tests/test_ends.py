@@ -4,6 +4,7 @@ puts them on tubulin-only movies, well inside the tips."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -259,3 +260,14 @@ def test_the_end_model_derivatives_match_finite_differences():
         numeric = (end_profile_model(s, *(params + step)) - end_profile_model(s, *(params - step))) / (2 * step[k])
         assert np.allclose(analytic[k], numeric, rtol=1e-5, atol=1e-5), k
     assert end_profile_model(9.3, *params) == pytest.approx(12.0 + 40.0)  # half the level at the end, scalar in
+
+
+def test_a_step_sharper_than_any_blur_is_refused_without_a_warning():
+    """A pixel-sharp step has no blur to fit: the fit runs to a zero width, where MINPACK's covariance
+    overflows. It is refused (the network's pole stays), and numpy's overflow warning does not reach
+    the user's console."""
+    s = np.arange(0.0, 50.0, 0.5)
+    profile = 100.0 + 20.0 * (s < 20.0) + np.random.default_rng(1).normal(0, 1.0, s.size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fit_end(s, profile, 5.0, 10.0) is None

@@ -165,14 +165,17 @@ def fit_end(s: np.ndarray, profile: np.ndarray, start: float, guess: float, end_
     x0 = np.array([low, high - low, np.clip(crossings[1], s[0], s[-1]), sigma0, 0.0])
     model = _EndModel(s, y)
     try:  # Levenberg-Marquardt (MINPACK, without least_squares' bookkeeping: most of its time)
-        params, covariance, _, _, status = leastsq(model.residuals, x0, full_output=True, Dfun=model.jacobian,
-                                                   col_deriv=True, xtol=1e-4, ftol=1e-4)
+        # a degenerate fit's covariance overflows: refused below, not warned about on the user's console
+        with np.errstate(over="ignore", invalid="ignore"):
+            params, covariance, _, _, status = leastsq(model.residuals, x0, full_output=True, Dfun=model.jacobian,
+                                                       col_deriv=True, xtol=1e-4, ftol=1e-4)
     except (ValueError, np.linalg.LinAlgError):
         return None
     background, level, end, sigma, _ = params
     residuals = model.residuals(params)
     noise = float(np.sqrt(np.mean(residuals ** 2)))
-    if status not in (1, 2, 3, 4) or covariance is None or level < MIN_SNR * max(noise, 1e-9) \
+    if status not in (1, 2, 3, 4) or covariance is None or not np.isfinite(covariance).all() \
+            or level < MIN_SNR * max(noise, 1e-9) \
             or not MIN_SIGMA < sigma < MAX_SIGMA or not s[0] < end < s[-1]:
         return None
     covariance = covariance * float(residuals @ residuals) / max(len(s) - 5, 1)
