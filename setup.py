@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 CORE = [
     "torch>=2.1",
     "numpy",
-    "opencv-python-headless",
+    "opencv-python-headless>=4.9",  # the overlay video stores encoded JPEG frames (VIDEOWRITER_PROP_RAW_VIDEO)
     "tifffile",
     "scipy",
     "pycocotools",

@@ -264,3 +264,18 @@ def test_the_assignment_takes_the_least_total_squared_displacement_and_prefers_l
     assert assign(ends[:1], points[2:], 5.0).tolist() == [0]    # exactly at the search range
     assert assign(ends[:1], points[2:], 4.99).tolist() == [-1]
     assert assign(ends[:0], points, 10.0).tolist() == [-1] * 3
+    for wrong in (float("nan"), 0.0, -1.0):
+        with pytest.raises(ValueError, match="search range"):
+            assign(ends, points, wrong)
+
+
+def test_ended_tracks_are_forgotten_and_their_ids_never_reused():
+    """A long movie of short-lived false detections: the linker keeps only the tracks within its
+    memory (its work per frame does not grow with the movie), and every new track gets a new id."""
+    linker = ConfirmingLinker(score_threshold=0.3, search_range_px=5.0, memory=2)
+    ids = []
+    for t in range(60):  # a new spot every frame, far from all earlier ones
+        _, reported = linker.update(_scored([[10.0 + 20.0 * t, 50.0]], [0.9]))
+        ids += reported.tolist()
+    assert ids == list(range(60))
+    assert len(linker._linker.live_ends()[0]) == 3 and len(linker._above) == 3  # this frame's and 2 remembered

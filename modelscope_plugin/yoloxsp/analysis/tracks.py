@@ -27,6 +27,7 @@ person reading the movie would do. It looks back only, so a movie is still read 
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
@@ -56,9 +57,12 @@ def search_range_for(pixel_size: Optional[float]) -> float:
 def assign(ends: np.ndarray, points: np.ndarray, search_range: float) -> np.ndarray:
     """For each point (``(N, D)``), the index of the end (``(M, D)``) it continues, or -1: the links of
     least total cost, where a link costs its squared distance (at most ``search_range``) and an end
-    left unlinked the squared search range. At equal cost a link is preferred, as trackpy does."""
+    left unlinked the squared search range. A link at exactly the search range is preferred to
+    leaving its end unlinked, as trackpy prefers it; other ties go as the solver finds them."""
     from scipy.optimize import linear_sum_assignment
 
+    if not (math.isfinite(search_range) and search_range > 0):
+        raise ValueError(f"a search range is a positive number of pixels, got {search_range}")
     continued = np.full(len(points), -1)
     if not len(ends) or not len(points):
         return continued
@@ -85,14 +89,17 @@ class TrackLinker:
 
     def __init__(self, search_range_px: float = 12.0, memory: int = 2):
         self.search_range_px, self.memory = search_range_px, memory
-        self._last: Dict[int, Tuple[np.ndarray, int]] = {}  # track id -> (linking coordinates, frame)
+        # the tracks still within memory: track id -> (linking coordinates, frame last seen); ended
+        # tracks are dropped, so a long movie full of short false tracks costs no more per frame
+        self._live: Dict[int, Tuple[np.ndarray, int]] = {}
         self._frame = 0
+        self._next_id = 0
 
     def live_ends(self) -> Tuple[List[int], np.ndarray]:
         """The tracks the next frame may continue, and where each was last seen (``(M, 3)``, in
         :func:`linking_coordinates`)."""
-        live = [track for track, (_, last) in self._last.items() if self._frame - last <= self.memory + 1]
-        return live, np.array([self._last[track][0] for track in live]).reshape(-1, 3)
+        live = list(self._live)
+        return live, np.array([self._live[track][0] for track in live]).reshape(-1, 3)
 
     def update(self, detections: Detections) -> np.ndarray:
         """Track ids of this frame's detections, aligned with ``detections.boxes``."""
@@ -100,10 +107,18 @@ class TrackLinker:
         live, ends = self.live_ends()
         ids = np.empty(len(points), int)
         for i, end in enumerate(assign(ends, points, self.search_range_px).tolist()):
-            ids[i] = live[end] if end >= 0 else len(self._last)
-            self._last[int(ids[i])] = (points[i], self._frame)
+            if end >= 0:
+                ids[i] = live[end]
+            else:
+                ids[i], self._next_id = self._next_id, self._next_id + 1
+            self._live[int(ids[i])] = (points[i], self._frame)
         self._frame += 1
+        self._live = {track: end for track, end in self._live.items() if self._frame - end[1] <= self.memory + 1}
         return ids
+
+    def is_live(self, track: int) -> bool:
+        """Whether ``track`` may still be continued (seen within the linker's memory)."""
+        return track in self._live
 
 
 def check_track_score_threshold(value: Optional[float]) -> None:
@@ -146,6 +161,7 @@ class ConfirmingLinker:
         keep[self._fills(points, above)] = True
         track_ids = self._linker.update(candidates.select(keep))
         self._above.update(track_ids[above[keep]].tolist())
+        self._above = Counter({track: n for track, n in self._above.items() if self._linker.is_live(track)})
         return keep, track_ids
 
     def _fills(self, points: np.ndarray, above: np.ndarray) -> List[int]:

@@ -162,7 +162,7 @@ def apply_contrast(image: np.ndarray, limits: np.ndarray) -> np.ndarray:
     lo, hi = limits[:, 0], limits[:, 1]
     scale = np.where(hi > lo, 255.0 / np.maximum(hi - lo, 1e-12), 0.0)
     if image.dtype == np.uint16:  # the same arithmetic, once per possible value (a lookup table)
-        levels = np.arange(65536, dtype=np.float32)
+        levels = np.arange(65536, dtype=np.float64)  # the float path's precision, so the same rounding
         planes = [np.take(np.clip((levels - lo[c]) * scale[c], 0, 255).round().astype(np.uint8), channel)
                   for c, channel in enumerate(split_channels(image))]
         return merge_channels(planes) if len(planes) > 1 else planes[0][..., None]

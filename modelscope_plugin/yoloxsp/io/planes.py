@@ -9,8 +9,8 @@ from typing import List, Sequence
 import cv2
 import numpy as np
 
-# numpy types that OpenCV holds as matrix elements
 _OPENCV_MAX_CHANNELS = 512  # CV_CN_MAX
+# numpy types that OpenCV holds as matrix elements
 _OPENCV_TYPES = {np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64)}
 
 
