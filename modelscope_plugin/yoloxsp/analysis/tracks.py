@@ -66,7 +66,7 @@ def assign(ends: np.ndarray, points: np.ndarray, search_range: float) -> np.ndar
     continued = np.full(len(points), -1)
     if not len(ends) or not len(points):
         return continued
-    distance = distances(ends, points)
+    distance = _distances(ends, points)
     links = np.where(distance <= search_range, distance ** 2, np.inf)
     # each end's own way out, a hair dearer than a link at the search range
     unlinked = np.full((len(ends), len(ends)), np.inf)
@@ -181,12 +181,12 @@ class ConfirmingLinker:
         if not live or not len(below):
             return []
         open_ends = np.array([self._above[track] >= self._confirming for track in live])
-        distance = distances(ends, points[below])  # live end x candidate under the threshold
+        distance = _distances(ends, points[below])  # live end x candidate under the threshold
         reaches = distance <= reach
         strong = points[above]
         if len(strong):
-            open_ends &= ~(distances(ends, strong) <= reach).any(axis=1)
-            reaches[:, (distances(points[below], strong) <= reach).any(axis=1)] = False
+            open_ends &= ~(_distances(ends, strong) <= reach).any(axis=1)
+            reaches[:, (_distances(points[below], strong) <= reach).any(axis=1)] = False
         sole = reaches.sum(axis=0) == 1
         fills = []
         for end in np.flatnonzero(open_ends):
@@ -196,10 +196,10 @@ class ConfirmingLinker:
         return fills
 
 
-def distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``(M, N)`` Euclidean distances between the rows of ``a`` (``(M, D)``) and ``b`` (``(N, D)``): a
     frame's few spindles need no scipy.spatial, whose import would cost more than a movie's linking."""
-    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
+    return np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2)
 
 
 def linking_coordinates(detections: Detections) -> np.ndarray:
